@@ -1,0 +1,57 @@
+# Palisade's two commands for a newcomer: `make demo` runs it, `make test` tests it.
+# Everything else they need (Node 24, npm packages, the control plane) is installed from here.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+# Node 24 comes from the `node` npm package: put node_modules/.bin first so it wins over the machine's Node.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+MOCHA := mocha
+ALL_TESTS := 'test/**/*.test.ts'
+E2E_TESTS := 'test/e2e/**/*.test.ts'
+
+.PHONY: test test-unit test-e2e check typecheck lint crds crds-check control-plane cluster-up cluster-down demo demo-down clean
+
+test: check control-plane ## Every check and test, unit and end-to-end against a real control plane
+	$(MOCHA) $(ALL_TESTS)
+
+test-unit: node_modules/.installed ## Tests that need no cluster
+	$(MOCHA) $(ALL_TESTS) --ignore $(E2E_TESTS)
+
+test-e2e: node_modules/.installed control-plane ## Tests against the real control plane
+	$(MOCHA) $(E2E_TESTS)
+
+check: typecheck lint crds-check
+
+typecheck: node_modules/.installed
+	tsc -p tsconfig.json
+
+lint: node_modules/.installed
+	eslint --max-warnings 0 .
+
+crds: node_modules/.installed ## Regenerate crds/ from src/api
+	node hack/generate-crds.ts
+
+crds-check: node_modules/.installed
+	node hack/generate-crds.ts --check
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+control-plane: ## Build (once, then cached) etcd, kube-apiserver, kube-controller-manager and kubectl
+	bash hack/control-plane/build.sh >/dev/null
+
+cluster-up: node_modules/.installed control-plane ## Start a local control plane in the background
+	node hack/cluster.ts up
+
+cluster-down: node_modules/.installed ## Stop it
+	node hack/cluster.ts down
+
+demo: cluster-up ## The control plane, Palisade's CRDs and the examples
+	bash hack/demo.sh
+
+demo-down: cluster-down
+
+clean: cluster-down
+	rm -rf node_modules

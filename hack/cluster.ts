@@ -1,0 +1,70 @@
+// `make cluster-up` / `make cluster-down`: a local control plane for humans, kept running in the
+// background in .palisade/cluster until it is brought down.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ControlPlane } from '../test/cluster/control-plane.ts';
+import { stopPid } from '../test/cluster/process.ts';
+
+const dir = new URL('../.palisade/cluster/', import.meta.url).pathname;
+const stateFile = join(dir, 'state.json');
+
+interface State {
+  kubeconfig: string;
+  binDir: string;
+  pids: Record<string, number>;
+}
+
+async function running(): Promise<State | undefined> {
+  if (!existsSync(stateFile)) return undefined;
+  const state = JSON.parse(await readFile(stateFile, 'utf8')) as State;
+  const alive = Object.values(state.pids).every((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return alive ? state : undefined;
+}
+
+async function up(): Promise<State> {
+  const existing = await running();
+  if (existing) return existing;
+  await down();
+  await mkdir(dir, { recursive: true });
+  const plane = await ControlPlane.start({ dir, detached: true });
+  const pids = Object.fromEntries(Object.entries(plane.pids).filter((entry): entry is [string, number] => entry[1] !== undefined));
+  const state: State = { kubeconfig: plane.kubeconfig, binDir: plane.binDir, pids };
+  await writeFile(stateFile, JSON.stringify(state, null, 2));
+  return state;
+}
+
+async function down(): Promise<void> {
+  if (existsSync(stateFile)) {
+    const state = JSON.parse(await readFile(stateFile, 'utf8')) as State;
+    // Newest first: the controller manager and apiservers before etcd.
+    for (const pid of Object.values(state.pids).reverse()) await stopPid(pid);
+  }
+  await rm(dir, { recursive: true, force: true });
+}
+
+const command = process.argv[2];
+if (command === 'up') {
+  const state = await up();
+  console.log(`Control plane running. Use it with:\n  export KUBECONFIG=${state.kubeconfig}\n  export PATH=${state.binDir}:$PATH`);
+} else if (command === 'down') {
+  await down();
+  console.log('Control plane stopped.');
+} else if (command === 'env') {
+  const state = await running();
+  if (!state) {
+    console.error('No control plane is running: make cluster-up');
+    process.exit(1);
+  }
+  console.log(`KUBECONFIG=${state.kubeconfig}\nPATH=${state.binDir}:${process.env.PATH ?? ''}`);
+} else {
+  console.error('usage: node hack/cluster.ts up|down|env');
+  process.exit(2);
+}

@@ -1,0 +1,82 @@
+// Turns a kind's schemas into its CustomResourceDefinition. The CRD objects built here are the
+// single source of crds/*.yaml (hack/generate-crds.ts) and of what the tests install.
+import type { TSchema } from 'typebox';
+
+export const GROUP = 'palisade.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const CATEGORY = 'palisade';
+
+export interface PrinterColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  jsonPath: string;
+  description?: string;
+  priority?: number;
+}
+
+export interface KindDefinition {
+  kind: string;
+  plural: string;
+  shortNames: string[];
+  scope: 'Namespaced' | 'Cluster';
+  description: string;
+  spec: TSchema;
+  status: TSchema;
+  /** Columns between NAME and AGE in `kubectl get`. */
+  printerColumns: PrinterColumn[];
+}
+
+export const readyColumn: PrinterColumn = {
+  name: 'Ready',
+  type: 'string',
+  jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+};
+
+const ageColumn: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
+/** Plain JSON: drops TypeBox's symbol-keyed bookkeeping, keeping exactly what the API server sees. */
+function plain(schema: TSchema): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+}
+
+export function customResourceDefinition(def: KindDefinition) {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${def.plural}.${GROUP}`, labels: { 'app.kubernetes.io/part-of': 'palisade' } },
+    spec: {
+      group: GROUP,
+      scope: def.scope,
+      names: {
+        kind: def.kind,
+        listKind: `${def.kind}List`,
+        plural: def.plural,
+        singular: def.kind.toLowerCase(),
+        shortNames: def.shortNames,
+        categories: [CATEGORY],
+      },
+      versions: [{
+        name: VERSION,
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        additionalPrinterColumns: [...def.printerColumns, ageColumn],
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            description: def.description,
+            required: ['spec'],
+            properties: {
+              apiVersion: { type: 'string' },
+              kind: { type: 'string' },
+              metadata: { type: 'object' },
+              spec: plain(def.spec),
+              status: plain(def.status),
+            },
+          },
+        },
+      }],
+    },
+  };
+}

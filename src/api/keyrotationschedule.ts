@@ -1,0 +1,88 @@
+// KeyRotationSchedule: scheduled, crash-safe rotation of the kube-apiserver encryption-at-rest keys.
+import { readyColumn, type KindDefinition } from './crd.ts';
+import {
+  Type, type Static, cel, conditions, namespaceName, observedGeneration, stringEnum, stringSet,
+} from './schema.ts';
+
+export const PROVIDERS = ['aescbc', 'aesgcm', 'secretbox', 'kms'] as const;
+export const PHASES = [
+  'Idle', 'KeyCreated', 'ReadStaged', 'ReadObserved', 'WriteStaged', 'WriteObserved', 'Migrating', 'Verified', 'Pruned',
+] as const;
+
+// Five fields (minute hour day-of-month month day-of-week) or a macro; cron-parser has the last word.
+const CRON = '^(@(yearly|annually|monthly|weekly|daily|hourly)|([^\\s]+\\s+){4}[^\\s]+)$';
+
+const spec = Type.Object({
+  schedule: Type.String({ pattern: CRON, maxLength: 128, description: 'When to rotate, in cron syntax, e.g. "0 3 * * 0".' }),
+  timeZone: Type.Optional(Type.String({
+    default: 'UTC', maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_+\\-]*(/[A-Za-z0-9_+\\-]+)*$',
+    description: 'The IANA time zone the schedule is read in.',
+  })),
+  provider: Type.Optional(stringEnum(PROVIDERS, {
+    default: 'aescbc',
+    description: 'The encryption provider. With kms the KMS plugin owns the keys and Palisade only re-encrypts.',
+  })),
+  resources: Type.Optional(stringSet(Type.String({
+    maxLength: 253,
+    pattern: '^(\\*\\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+  }), {
+    default: ['secrets'], minItems: 1, maxItems: 64,
+    description: 'What the EncryptionConfiguration encrypts: secrets, configmaps, widgets.example.com, ...',
+  })),
+  keyStore: Type.Object({
+    namespace: namespaceName({ description: 'Where the key Secrets live. Only the operator should be able to read Secrets there.' }),
+  }, { description: 'Where the keys are kept.' }),
+  delivery: Type.Optional(Type.Object({
+    type: stringEnum(['HostPathJob', 'File'], {
+      description: 'HostPathJob: a Job on each control-plane node writes the file; File: the operator writes it itself.',
+    }),
+    path: Type.Optional(Type.String({
+      default: '/etc/kubernetes/enc/encryption-config.yaml', maxLength: 4096, pattern: '^/[^\\x00]*[^/]$',
+      description: 'The absolute path of the file the apiservers read with --encryption-provider-config.',
+    })),
+  }, { description: 'How the EncryptionConfiguration reaches the apiservers.' })),
+  retainPreviousKeys: Type.Optional(Type.Integer({
+    default: 1, minimum: 0, maximum: 10,
+    description: 'How many earlier keys stay in the config for reading after a rotation.',
+  })),
+  suspend: Type.Optional(Type.Boolean({ default: false, description: 'Start no new rotation; one under way completes.' })),
+}, cel({
+  rule: "self.provider == 'kms' || has(self.delivery)",
+  message: 'delivery is required unless provider is kms',
+  fieldPath: '.delivery',
+  reason: 'FieldValueRequired',
+}));
+export type KeyRotationScheduleSpec = Static<typeof spec>;
+
+const status = Type.Object({
+  observedGeneration: Type.Optional(observedGeneration()),
+  conditions: Type.Optional(conditions()),
+  phase: Type.Optional(stringEnum(PHASES)),
+  currentKey: Type.Optional(Type.String({ description: 'The name (never the material) of the key that encrypts writes.' })),
+  previousKeys: Type.Optional(Type.Array(Type.String(), { description: 'Names of earlier keys still kept for reading.' })),
+  lastRotationTime: Type.Optional(Type.String({ format: 'date-time' })),
+  nextRotationTime: Type.Optional(Type.String({ format: 'date-time' })),
+  lastMigration: Type.Optional(Type.Object({
+    objectsRewritten: Type.Integer({ minimum: 0 }),
+    durationSeconds: Type.Number({ minimum: 0 }),
+  })),
+});
+export type KeyRotationScheduleStatus = Static<typeof status>;
+
+export const keyRotationSchedule: KindDefinition = {
+  kind: 'KeyRotationSchedule',
+  plural: 'keyrotationschedules',
+  shortNames: ['krs'],
+  scope: 'Cluster',
+  description: 'Rotates the kube-apiserver encryption-at-rest keys on a schedule: stage, promote, re-encrypt, prune.',
+  spec,
+  status,
+  printerColumns: [
+    { name: 'Provider', type: 'string', jsonPath: '.spec.provider' },
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+    { name: 'Current key', type: 'string', jsonPath: '.status.currentKey' },
+    { name: 'Last rotation', type: 'date', jsonPath: '.status.lastRotationTime' },
+    { name: 'Next rotation', type: 'date', jsonPath: '.status.nextRotationTime' },
+    readyColumn,
+  ],
+};

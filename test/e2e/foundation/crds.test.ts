@@ -1,0 +1,74 @@
+// The CRDs on the real API server: they install, the examples apply, kubectl shows the columns.
+import { expect } from 'chai';
+import { readdirSync } from 'node:fs';
+import { kinds } from '../../../src/api/index.ts';
+import { sharedCluster } from '../../support/cluster.ts';
+import { kubectlOk } from '../../support/kubectl.ts';
+import { installCrds } from '../../support/crds.ts';
+
+const examplesDir = new URL('../../../examples/', import.meta.url).pathname;
+
+describe('CRDs on the real API server', function () {
+  let kubeconfig: string;
+
+  before(async function () {
+    this.timeout(600_000);
+    kubeconfig = (await sharedCluster()).kubeconfig;
+    await installCrds(kubeconfig);
+    await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', examplesDir]);
+  });
+
+  it('are Established', async function () {
+    const out = await kubectlOk(kubeconfig, ['get', 'crd', '-l', 'app.kubernetes.io/part-of=palisade',
+      '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Established")].status}{"\\n"}{end}']);
+    expect(out.trim().split('\n').sort()).to.deep.equal([
+      'keyrotationschedules.palisade.dev=True',
+      'namespaceringfences.palisade.dev=True',
+      'podsecuritybaselines.palisade.dev=True',
+    ]);
+  });
+
+  for (const file of readdirSync(examplesDir)) {
+    it(`applies examples/${file} with kubectl apply --server-side`, async function () {
+      const out = await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', `${examplesDir}${file}`]);
+      expect(out).to.match(/serverside-applied/);
+    });
+  }
+
+  for (const kind of kinds) {
+    it(`prints the printer columns of ${kind.kind} in kubectl get`, async function () {
+      const out = await kubectlOk(kubeconfig, ['get', kind.plural, '--all-namespaces']);
+      const header = out.split('\n')[0] ?? '';
+      for (const column of [...kind.printerColumns.map((c) => c.name.toUpperCase()), 'AGE']) {
+        expect(header).to.include(column);
+      }
+      expect(out.split('\n').length, out).to.be.greaterThan(2);
+    });
+  }
+
+  it('lists every kind under the palisade category and the short names', async function () {
+    const all = await kubectlOk(kubeconfig, ['get', 'palisade', '--all-namespaces', '-o', 'name']);
+    expect(all).to.include('namespaceringfence.palisade.dev/ringfence');
+    expect(all).to.include('podsecuritybaseline.palisade.dev/tenants-restricted');
+    expect(all).to.include('keyrotationschedule.palisade.dev/secrets-at-rest');
+    for (const kind of kinds) {
+      for (const shortName of kind.shortNames) {
+        expect(await kubectlOk(kubeconfig, ['get', shortName, '--all-namespaces', '-o', 'name'])).to.not.equal('');
+      }
+    }
+  });
+
+  it('fills in the schema defaults', async function () {
+    const applied = await kubectlOk(kubeconfig, ['apply', '--server-side', '-o', 'json', '-f', '-'], JSON.stringify({
+      apiVersion: 'palisade.dev/v1alpha1',
+      kind: 'KeyRotationSchedule',
+      metadata: { name: 'defaults' },
+      spec: { schedule: '@weekly', keyStore: { namespace: 'palisade-system' }, delivery: { type: 'File' } },
+    }));
+    const spec = (JSON.parse(applied) as { spec: Record<string, unknown> }).spec;
+    expect(spec).to.deep.include({
+      provider: 'aescbc', timeZone: 'UTC', resources: ['secrets'], retainPreviousKeys: 1, suspend: false,
+      delivery: { type: 'File', path: '/etc/kubernetes/enc/encryption-config.yaml' },
+    });
+  });
+});
