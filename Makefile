@@ -40,6 +40,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 control-plane: ## Build (once, then cached) etcd, kube-apiserver, kube-controller-manager and kubectl
+	bash hack/prerequisites.sh
 	bash hack/control-plane/build.sh >/dev/null
 
 cluster-up: node_modules/.installed control-plane ## Start a local control plane in the background

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ControlPlane } from '../test/cluster/control-plane.ts';
-import { stopPid } from '../test/cluster/process.ts';
+import { isAlive, stopPid } from '../test/cluster/process.ts';
 
 const dir = new URL('../.palisade/cluster/', import.meta.url).pathname;
 const stateFile = join(dir, 'state.json');
@@ -18,15 +18,7 @@ interface State {
 async function running(): Promise<State | undefined> {
   if (!existsSync(stateFile)) return undefined;
   const state = JSON.parse(await readFile(stateFile, 'utf8')) as State;
-  const alive = Object.values(state.pids).every((pid) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  return alive ? state : undefined;
+  return Object.values(state.pids).every(isAlive) ? state : undefined;
 }
 
 async function up(): Promise<State> {
@@ -63,7 +55,8 @@ if (command === 'up') {
     console.error('No control plane is running: make cluster-up');
     process.exit(1);
   }
-  console.log(`KUBECONFIG=${state.kubeconfig}\nPATH=${state.binDir}:${process.env.PATH ?? ''}`);
+  const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
+  console.log(`KUBECONFIG=${quote(state.kubeconfig)}\nPATH=${quote(`${state.binDir}:${process.env.PATH ?? ''}`)}`);
 } else {
   console.error('usage: node hack/cluster.ts up|down|env');
   process.exit(2);

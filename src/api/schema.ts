@@ -62,7 +62,7 @@ const labelSelectorRequirement = Type.Object({
   operator: stringEnum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
   values: Type.Optional(Type.Array(Type.String({ maxLength: 63 }), { maxItems: 64 })),
 }, cel({
-  rule: "self.operator in ['In', 'NotIn'] ? size(self.values) > 0 : !has(self.values) || size(self.values) == 0",
+  rule: "self.operator in ['In', 'NotIn'] ? has(self.values) && size(self.values) > 0 : !has(self.values) || size(self.values) == 0",
   message: 'values must be non-empty for In and NotIn, and empty for Exists and DoesNotExist',
 }));
 

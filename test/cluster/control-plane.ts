@@ -47,20 +47,10 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-export class ApiServer {
-  readonly address: string;
-  readonly port: number;
-  readonly process: ManagedProcess;
-
-  constructor(address: string, port: number, process: ManagedProcess) {
-    this.address = address;
-    this.port = port;
-    this.process = process;
-  }
-
-  get url(): string {
-    return `https://${this.address}:${this.port}`;
-  }
+export interface ApiServer {
+  address: string;
+  url: string;
+  process: ManagedProcess;
 }
 
 export class ControlPlane {
@@ -160,7 +150,7 @@ export class ControlPlane {
       '--endpoint-reconciler-type=none',
       ...encryption,
     ]);
-    const server = new ApiServer(options.address, this.port, process);
+    const server: ApiServer = { address: options.address, url: `https://${options.address}:${this.port}`, process };
     this.apiServers.push(server);
     await this.startApiServer(server);
     return server;

@@ -2,6 +2,7 @@
 // get the parent-death signal (setpriv --pdeathsig), so even a SIGKILLed test run leaves no orphan;
 // detached ones outlive the command that started them (`make cluster-up`) and are stopped by pid.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -38,9 +39,12 @@ export class ManagedProcess {
       ? this.spec
       : { command: 'setpriv', args: ['--pdeathsig', 'KILL', '--', this.spec.command, ...this.spec.args] };
     const child = spawn(command, args, { stdio: ['ignore', log.fd, log.fd], detached: this.spec.detached });
-    await log.close();
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.once('error', () => undefined);
+    try {
+      await once(child, 'spawn');
+    } finally {
+      await log.close();
+    }
     if (this.spec.detached) child.unref();
     this.child = child;
   }
@@ -62,18 +66,19 @@ export class ManagedProcess {
   }
 }
 
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Stops a detached process started by an earlier command, knowing only its pid. */
 export async function stopPid(pid: number, graceMs = 10_000): Promise<void> {
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!alive()) return;
+  if (!isAlive(pid)) return;
   process.kill(pid, 'SIGTERM');
-  for (let waited = 0; waited < graceMs && alive(); waited += 100) await sleep(100);
-  if (alive()) process.kill(pid, 'SIGKILL');
+  for (let waited = 0; waited < graceMs && isAlive(pid); waited += 100) await sleep(100);
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 }

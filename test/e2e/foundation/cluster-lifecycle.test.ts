@@ -8,6 +8,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ControlPlane } from '../../cluster/control-plane.ts';
+import { isAlive } from '../../cluster/process.ts';
 import { eventually } from '../../support/eventually.ts';
 import { kubectl, kubectlOk } from '../../support/kubectl.ts';
 
@@ -20,15 +21,6 @@ function encryptionConfig(keyName: string): string {
       providers: [{ aescbc: { keys: [{ name: keyName, secret: randomBytes(32).toString('base64') }] } }, { identity: {} }],
     }],
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('the test control plane, started with options', function () {
@@ -77,10 +69,10 @@ describe('the test control plane, started with options', function () {
     const [line] = await once(createInterface({ input: child.stdout }), 'line') as [string];
     const { dir, pids } = JSON.parse(line) as { dir: string; pids: Record<string, number> };
     expect(Object.keys(pids)).to.have.members(['etcd', 'kube-apiserver-0', 'kube-controller-manager']);
-    expect(Object.values(pids).every(alive)).to.equal(true);
+    expect(Object.values(pids).every(isAlive)).to.equal(true);
 
     child.kill('SIGKILL');
-    await eventually(() => expect(Object.values(pids).filter(alive)).to.deep.equal([]), 10_000);
+    await eventually(() => expect(Object.values(pids).filter(isAlive)).to.deep.equal([]), 10_000);
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Makes sure the machine has the few tools the local control plane needs beyond Go: openssl
+# (certificates) and setpriv (no orphaned processes). Installs them from Debian's packages
+# when it can (root with apt-get), and otherwise says what is missing.
+set -euo pipefail
+declare -A package=([openssl]=openssl [setpriv]=util-linux)
+missing=()
+for tool in "${!package[@]}"; do command -v "$tool" >/dev/null || missing+=("${package[$tool]}"); done
+command -v go >/dev/null || { echo "prerequisites: Go is needed to build the control plane (https://go.dev/dl)" >&2; exit 1; }
+(( ${#missing[@]} == 0 )) && exit 0
+if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "prerequisites: install ${missing[*]} (Debian package names)" >&2
+  exit 1
+fi
