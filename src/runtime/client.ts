@@ -1,0 +1,181 @@
+// A small JSON client for the Kubernetes API on one connection pool. client-node builds a new
+// undici Agent for every request, so sockets pile up across watch reconnects; here the
+// KubeConfig supplies TLS and credentials, and every request shares one Agent. Every request
+// but a watch has a timeout, and every answer is reported for metrics.
+import { RequestContext, type HttpMethod, type KubeConfig } from '@kubernetes/client-node';
+import type { RequestOptions } from 'node:https';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { Agent, fetch } from 'undici';
+
+/** A kind's REST endpoint: what client-go calls a GroupVersionResource, and its scope. */
+export interface Resource {
+  group: string;
+  version: string;
+  /** The plural, lower-case resource name: `configmaps`, `namespaceringfences`. */
+  resource: string;
+  namespaced: boolean;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid: string;
+  resourceVersion: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+  deletionTimestamp?: string;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+}
+
+export interface ObjectList<T extends KubeObject = KubeObject> {
+  metadata: { resourceVersion: string; continue?: string };
+  items: T[];
+}
+
+export interface WatchEvent<T extends KubeObject = KubeObject> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+/** A failed request: `code` is the HTTP status (0 when there was no answer), `reason` the Status reason. */
+export class ApiError extends Error {
+  readonly code: number;
+  readonly reason: string;
+
+  constructor(code: number, reason: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+export interface RequestObserver {
+  (verb: string, resource: string, code: number): void;
+}
+
+export interface ClientOptions {
+  timeoutMs?: number;
+  observe?: RequestObserver;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export class KubeClient {
+  private readonly config: KubeConfig;
+  private readonly server: string;
+  private readonly agent: Agent;
+  private readonly timeoutMs: number;
+  private readonly observe: RequestObserver;
+
+  private constructor(config: KubeConfig, agent: Agent, options: ClientOptions) {
+    this.config = config;
+    this.server = config.getCurrentCluster()?.server ?? '';
+    this.agent = agent;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.observe = options.observe ?? (() => undefined);
+  }
+
+  static async create(config: KubeConfig, options: ClientOptions = {}): Promise<KubeClient> {
+    if (!config.getCurrentCluster()) throw new Error('the kubeconfig has no current cluster');
+    const tls: RequestOptions = {};
+    await config.applyToHTTPSOptions(tls);
+    const { ca, cert, key, rejectUnauthorized, servername } = tls;
+    return new KubeClient(config, new Agent({ connect: { ca, cert, key, rejectUnauthorized, servername } }), options);
+  }
+
+  /** The URL path of a collection, an object, or an object's subresource. */
+  path(resource: Resource, namespace?: string, name?: string, subresource?: string): string {
+    const base = resource.group ? `/apis/${resource.group}/${resource.version}` : `/api/${resource.version}`;
+    const scope = resource.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    const object = name ? `/${encodeURIComponent(name)}` : '';
+    return `${base}${scope}/${resource.resource}${object}${name && subresource ? `/${subresource}` : ''}`;
+  }
+
+  async list<T extends KubeObject>(resource: Resource, query: Query & { namespace?: string } = {}): Promise<ObjectList<T>> {
+    const { namespace, ...rest } = query;
+    return this.request<ObjectList<T>>('list', resource, 'GET', this.path(resource, namespace), { query: rest });
+  }
+
+  /** Sends a request and parses its JSON answer; a non-2xx answer throws ApiError. */
+  async request<T>(verb: string, resource: Resource, method: string, path: string,
+    options: { query?: Query; body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<T> {
+    const response = await this.send(verb, resource, method, path, options.query, options, AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs));
+    const text = await response.text();
+    if (!response.ok) throw apiError(response.status, text);
+    return JSON.parse(text) as T;
+  }
+
+  /**
+   * Watches a collection, calling `onEvent` for each event, until the server ends the stream
+   * (resolves), the stream fails (rejects), or `signal` aborts it (resolves).
+   */
+  async watch<T extends KubeObject>(resource: Resource, query: Query & { namespace?: string }, signal: AbortSignal,
+    onEvent: (event: WatchEvent<T>) => void): Promise<void> {
+    const { namespace, ...rest } = query;
+    let response;
+    try {
+      response = await this.send('watch', resource, 'GET', this.path(resource, namespace), { ...rest, watch: true }, {}, signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      throw error;
+    }
+    if (!response.ok) throw apiError(response.status, await response.text());
+    if (!response.body) return;
+    const lines = createInterface({ input: Readable.fromWeb(response.body), crlfDelay: Infinity });
+    try {
+      for await (const line of lines) {
+        if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    } finally {
+      lines.close();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+
+  private async send(verb: string, resource: Resource, method: string, path: string, query: Query | undefined,
+    options: { body?: unknown; contentType?: string }, signal: AbortSignal) {
+    const url = new URL(this.server + path);
+    for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+    const context = new RequestContext(url.toString(), method as HttpMethod);
+    await this.config.applySecurityAuthentication(context);
+    const headers = { ...context.getHeaders(), accept: 'application/json' } as Record<string, string>;
+    if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+    try {
+      const response = await fetch(url, {
+        method, headers, signal, dispatcher: this.agent,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
+      this.observe(verb, resource.resource, response.status);
+      return response;
+    } catch (error) {
+      this.observe(verb, resource.resource, 0);
+      throw error;
+    }
+  }
+}
+
+function apiError(code: number, body: string): ApiError {
+  try {
+    const status = JSON.parse(body) as { reason?: string; message?: string };
+    return new ApiError(code, status.reason ?? '', status.message ?? body);
+  } catch {
+    return new ApiError(code, '', body || `HTTP ${code}`);
+  }
+}
+
+/** 410 Gone: the resourceVersion or continue token is too old; the list must start over. */
+export const isGone = (error: unknown): boolean => error instanceof ApiError && error.code === 410;

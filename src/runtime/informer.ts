@@ -1,0 +1,219 @@
+// An informer: a reflector that keeps a local cache of one kind in step with the API server, and
+// tells handlers what changed. Lists page by page, watches from the list's resourceVersion with
+// bookmarks, keys the cache by UID (a delete and re-create is a delete and an add), relists on
+// 410 Gone emitting only the real difference, reconnects with jittered backoff forever, restarts
+// a watch that has gone silent, and can resync on a period.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiError, isGone, type KubeClient, type KubeObject, type Resource, type WatchEvent } from './client.ts';
+
+export type InformerEvent<T extends KubeObject> =
+  | { type: 'add'; object: T }
+  | { type: 'update'; object: T; old: T }
+  | { type: 'delete'; object: T };
+
+export interface InformerObserver {
+  relisted?(): void;
+  event?(): void;
+  /** A list or watch failed; the informer retries after `delayMs`. */
+  failed?(error: unknown, delayMs: number): void;
+}
+
+export interface InformerOptions {
+  resource: Resource;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  pageSize?: number;
+  /** Emit an update for every cached object this often (0: never). */
+  resyncMs?: number;
+  /** A watch with no event or bookmark for this long is restarted. */
+  silenceMs?: number;
+  /** The server ends each watch after a random time in [min, 2·min) seconds. */
+  watchTimeoutSeconds?: number;
+  backoff?: { initialMs: number; maxMs: number };
+  observer?: InformerObserver;
+}
+
+const keyOf = (object: KubeObject) =>
+  object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name;
+
+export class Informer<T extends KubeObject = KubeObject> {
+  private readonly client: KubeClient;
+  private readonly options: Required<Omit<InformerOptions, 'namespace' | 'labelSelector' | 'fieldSelector'>> & InformerOptions;
+  private readonly byUid = new Map<string, T>();
+  private readonly uidByKey = new Map<string, string>();
+  private readonly handlers: ((event: InformerEvent<T>) => void)[] = [];
+  private readonly stopping = new AbortController();
+  private resourceVersion: string | undefined;
+  private watchAbort: AbortController | undefined;
+  private running: Promise<void> | undefined;
+  private synced = false;
+  private lastEvent = performance.now();
+
+  constructor(client: KubeClient, options: InformerOptions) {
+    this.client = client;
+    this.options = {
+      pageSize: 500, resyncMs: 0, silenceMs: 90_000, watchTimeoutSeconds: 300,
+      backoff: { initialMs: 500, maxMs: 30_000 }, observer: {}, ...options,
+    };
+  }
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Milliseconds since the last event or bookmark from the server. */
+  get silenceMs(): number {
+    return performance.now() - this.lastEvent;
+  }
+
+  onEvent(handler: (event: InformerEvent<T>) => void): void {
+    this.handlers.push(handler);
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    const uid = this.uidByKey.get(namespace ? `${namespace}/${name}` : name);
+    return uid === undefined ? undefined : this.byUid.get(uid);
+  }
+
+  list(): T[] {
+    return [...this.byUid.values()];
+  }
+
+  start(): void {
+    this.running ??= this.run();
+    if (this.options.resyncMs > 0) void this.resyncLoop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.watchAbort?.abort();
+    await this.running;
+  }
+
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        if (this.resourceVersion === undefined) await this.relist();
+        await this.watch();
+        failures = 0;
+      } catch (error) {
+        if (this.stopped) return;
+        if (isGone(error)) {
+          this.resourceVersion = undefined;
+          continue;
+        }
+        const { initialMs, maxMs } = this.options.backoff;
+        const delayMs = Math.min(maxMs, initialMs * 2 ** failures++) * (0.5 + Math.random() / 2);
+        this.options.observer.failed?.(error, delayMs);
+        await sleep(delayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Lists everything, page by page, and emits the difference from the cache. */
+  private async relist(): Promise<void> {
+    const items: T[] = [];
+    let resourceVersion: string;
+    for (let token: string | undefined; ;) {
+      let page;
+      try {
+        page = await this.client.list<T>(this.options.resource, { ...this.selectors(), limit: this.options.pageSize, continue: token });
+      } catch (error) {
+        if (!isGone(error) || token === undefined) throw error;
+        // The continue token expired mid-list: start the list over.
+        items.length = 0;
+        token = undefined;
+        continue;
+      }
+      items.push(...page.items);
+      resourceVersion = page.metadata.resourceVersion;
+      token = page.metadata.continue || undefined;
+      if (token === undefined) break;
+    }
+    this.replace(items);
+    this.resourceVersion = resourceVersion;
+    this.synced = true;
+    this.options.observer.relisted?.();
+  }
+
+  private replace(items: T[]): void {
+    const seen = new Set<string>();
+    for (const object of items) {
+      seen.add(object.metadata.uid);
+      this.upsert(object);
+    }
+    for (const [uid, object] of this.byUid) if (!seen.has(uid)) this.remove(object);
+  }
+
+  private async watch(): Promise<void> {
+    const abort = new AbortController();
+    this.watchAbort = abort;
+    this.lastEvent = performance.now();
+    const watchdog = setInterval(() => {
+      if (this.silenceMs > this.options.silenceMs) abort.abort();
+    }, Math.min(this.options.silenceMs, 5_000));
+    const timeoutSeconds = Math.round(this.options.watchTimeoutSeconds * (1 + Math.random()));
+    try {
+      await this.client.watch<T>(this.options.resource, {
+        ...this.selectors(), resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds,
+      }, AbortSignal.any([abort.signal, this.stopping.signal]), (event) => this.apply(event));
+    } finally {
+      clearInterval(watchdog);
+    }
+  }
+
+  private apply(event: WatchEvent<T>): void {
+    this.lastEvent = performance.now();
+    this.options.observer.event?.();
+    if (event.type === 'ERROR') {
+      const status = event.object as unknown as { code?: number; reason?: string; message?: string };
+      throw new ApiError(status.code ?? 0, status.reason ?? '', status.message ?? 'watch error');
+    }
+    if (event.type === 'DELETED') this.remove(event.object);
+    else if (event.type !== 'BOOKMARK') this.upsert(event.object);
+    this.resourceVersion = event.object.metadata.resourceVersion;
+  }
+
+  private upsert(object: T): void {
+    const key = keyOf(object);
+    const previousUid = this.uidByKey.get(key);
+    const previous = previousUid === undefined ? undefined : this.byUid.get(previousUid);
+    if (previous && previousUid !== object.metadata.uid) this.remove(previous);
+    const old = this.byUid.get(object.metadata.uid);
+    if (old && old.metadata.resourceVersion === object.metadata.resourceVersion) return;
+    this.byUid.set(object.metadata.uid, object);
+    this.uidByKey.set(key, object.metadata.uid);
+    this.emit(old ? { type: 'update', object, old } : { type: 'add', object });
+  }
+
+  private remove(object: T): void {
+    const cached = this.byUid.get(object.metadata.uid);
+    if (!cached) return;
+    this.byUid.delete(object.metadata.uid);
+    if (this.uidByKey.get(keyOf(cached)) === object.metadata.uid) this.uidByKey.delete(keyOf(cached));
+    this.emit({ type: 'delete', object: cached });
+  }
+
+  private emit(event: InformerEvent<T>): void {
+    for (const handler of this.handlers) handler(event);
+  }
+
+  private async resyncLoop(): Promise<void> {
+    while (!this.stopped) {
+      await sleep(this.options.resyncMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      if (this.stopped || !this.synced) continue;
+      for (const object of this.byUid.values()) this.emit({ type: 'update', object, old: object });
+    }
+  }
+
+  private selectors() {
+    const { namespace, labelSelector, fieldSelector } = this.options;
+    return { namespace, labelSelector, fieldSelector };
+  }
+}

@@ -1,0 +1,126 @@
+// The informer against the real API server: paged lists, watch events, UID identity, and the
+// relist after a watch resumes from a compacted resourceVersion.
+import { KubeConfig } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { KubeClient, type KubeObject, type Resource } from '../../../src/runtime/client.ts';
+import { Informer, type InformerEvent } from '../../../src/runtime/informer.ts';
+import { ControlPlane } from '../../cluster/control-plane.ts';
+import { sharedCluster } from '../../support/cluster.ts';
+import { eventually } from '../../support/eventually.ts';
+import { kubectlOk } from '../../support/kubectl.ts';
+import { useNamespace } from '../../support/namespace.ts';
+
+const configMaps: Resource = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+
+async function clientFor(kubeconfig: string, server?: string): Promise<KubeClient> {
+  const config = new KubeConfig();
+  config.loadFromFile(kubeconfig);
+  if (server) config.clusters = config.clusters.map((cluster) => ({ ...cluster, server }));
+  return KubeClient.create(config);
+}
+
+function record(informer: Informer) {
+  const events: string[] = [];
+  informer.onEvent((event: InformerEvent<KubeObject>) => events.push(`${event.type} ${event.object.metadata.name}`));
+  return events;
+}
+
+async function createConfigMaps(kubeconfig: string, namespace: string, names: string[], labels: Record<string, string> = {}) {
+  await kubectlOk(kubeconfig, ['apply', '-n', namespace, '-f', '-'], names.map((name) =>
+    JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data: { v: '1' } })).join('\n'));
+}
+
+describe('Informer', function () {
+  this.timeout(120_000);
+  const ns = useNamespace('informer');
+  let kubeconfig: string;
+  let client: KubeClient;
+  let informer: Informer | undefined;
+
+  before(async function () {
+    this.timeout(600_000);
+    kubeconfig = (await sharedCluster()).kubeconfig;
+    client = await clientFor(kubeconfig);
+  });
+
+  afterEach(async function () {
+    await informer?.stop();
+  });
+
+  after(async function () {
+    await client?.close();
+  });
+
+  it('lists page by page, then follows adds, updates, deletes and a re-create as a new object', async function () {
+    await createConfigMaps(kubeconfig, ns.name, ['a', 'b', 'c', 'd', 'e']);
+    informer = new Informer(client, { resource: configMaps, namespace: ns.name, pageSize: 2 });
+    const events = record(informer);
+    informer.start();
+    await eventually(() => expect(informer?.hasSynced).to.equal(true));
+    expect(events.filter((e) => e !== 'add kube-root-ca.crt').sort()).to.deep.equal(['add a', 'add b', 'add c', 'add d', 'add e']);
+
+    events.length = 0;
+    const oldUid = informer.get('a', ns.name)?.metadata.uid;
+    await kubectlOk(kubeconfig, ['label', 'configmap', 'b', '-n', ns.name, 'touched=yes']);
+    await kubectlOk(kubeconfig, ['delete', 'configmap', 'c', '-n', ns.name]);
+    await kubectlOk(kubeconfig, ['delete', 'configmap', 'a', '-n', ns.name]);
+    await createConfigMaps(kubeconfig, ns.name, ['a']);
+    await eventually(() => expect(events).to.deep.equal(['update b', 'delete c', 'delete a', 'add a']));
+    expect(informer.get('a', ns.name)?.metadata.uid).to.not.equal(oldUid);
+    expect(informer.get('b', ns.name)?.metadata.labels).to.deep.equal({ touched: 'yes' });
+    expect(informer.get('c', ns.name)).to.equal(undefined);
+  });
+
+  it('filters by label selector', async function () {
+    await createConfigMaps(kubeconfig, ns.name, ['in', 'out']);
+    await kubectlOk(kubeconfig, ['label', 'configmap', 'in', '-n', ns.name, 'pick=me']);
+    informer = new Informer(client, { resource: configMaps, namespace: ns.name, labelSelector: 'pick=me' });
+    informer.start();
+    await eventually(() => expect(informer?.hasSynced).to.equal(true));
+    expect(informer.list().map((o) => o.metadata.name)).to.deep.equal(['in']);
+  });
+});
+
+describe('Informer across an apiserver outage and an etcd compaction', function () {
+  this.timeout(300_000);
+  let plane: ControlPlane;
+  let client: KubeClient | undefined;
+  let informer: Informer | undefined;
+
+  before(async function () {
+    plane = await ControlPlane.start();
+  });
+
+  after(async function () {
+    await informer?.stop();
+    await client?.close();
+    await plane?.stop();
+  });
+
+  it('relists from a compacted resourceVersion, emitting deletes for the gap and no update for unchanged objects', async function () {
+    const second = await plane.addApiServer({ address: '127.0.0.2' });
+    client = await clientFor(plane.kubeconfig, second.url);
+    const mine = { test: 'gap' };
+    await createConfigMaps(plane.kubeconfig, 'default', ['keep', 'gone', 'changed'], mine);
+    let relists = 0;
+    informer = new Informer(client, {
+      resource: configMaps, namespace: 'default', labelSelector: 'test=gap',
+      backoff: { initialMs: 200, maxMs: 1000 }, observer: { relisted: () => relists++ },
+    });
+    const events = record(informer);
+    informer.start();
+    await eventually(() => expect(informer?.hasSynced).to.equal(true));
+    events.length = 0;
+
+    await second.process.stop();
+    await kubectlOk(plane.kubeconfig, ['delete', 'configmap', 'gone']);
+    await kubectlOk(plane.kubeconfig, ['label', 'configmap', 'changed', 'new=label']);
+    await createConfigMaps(plane.kubeconfig, 'default', ['born'], mine);
+    await plane.compactEtcd();
+    await plane.startApiServer(second);
+
+    await eventually(() => expect([...events].sort()).to.deep.equal(['add born', 'delete gone', 'update changed']), 60_000);
+    expect(informer.get('keep', 'default')).to.not.equal(undefined);
+    expect(relists, 'the first list and the one after 410 Gone').to.equal(2);
+  });
+});
