@@ -87,7 +87,6 @@ const condition = Type.Object({
   reason: Type.String({ minLength: 1, maxLength: 1024, pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$' }),
   message: Type.String({ maxLength: 32768 }),
 });
-export type Condition = Static<typeof condition>;
 
 /** status.conditions as the Kubernetes API conventions define them (metav1.Condition). */
 export function conditions() {

@@ -1,0 +1,63 @@
+// Server-side apply on the real API server, and needsApply judged against what it returns,
+// managedFields included.
+import { KubeConfig } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { apply, needsApply } from '../../../src/runtime/apply.ts';
+import { KubeClient, type KubeObject, type Resource } from '../../../src/runtime/client.ts';
+import { sharedCluster } from '../../support/cluster.ts';
+import { kubectlOk } from '../../support/kubectl.ts';
+import { useNamespace } from '../../support/namespace.ts';
+
+const services: Resource = { group: '', version: 'v1', resource: 'services', namespaced: true };
+
+describe('server-side apply', function () {
+  const ns = useNamespace('apply');
+  let client: KubeClient;
+
+  before(async function () {
+    this.timeout(600_000);
+    const config = new KubeConfig();
+    config.loadFromFile((await sharedCluster()).kubeconfig);
+    client = await KubeClient.create(config);
+  });
+
+  after(async function () {
+    await client?.close();
+  });
+
+  const service = (labels: Record<string, string>, ports: { port: number; name: string }[]): KubeObject => ({
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name: 'web', namespace: ns.name, labels } as KubeObject['metadata'],
+    ...{ spec: { selector: { app: 'web' }, ports } },
+  });
+
+  it('needs no apply when the live object already holds what we want, server defaults and all', async function () {
+    const desired = service({ team: 'a' }, [{ port: 80, name: 'http' }]);
+    expect(needsApply(desired, undefined)).to.equal(true);
+    const live = await apply(client, services, desired);
+    expect(live).to.have.nested.property('spec.ports[0].protocol', 'TCP');
+    expect(needsApply(desired, live)).to.equal(false);
+  });
+
+  it('needs an apply for a changed value, a new field, or a field we own but no longer want', async function () {
+    const live = await apply(client, services, service({ team: 'a', tier: 'front' }, [{ port: 80, name: 'http' }]));
+    expect(needsApply(service({ team: 'b', tier: 'front' }, [{ port: 80, name: 'http' }]), live), 'changed').to.equal(true);
+    expect(needsApply(service({ team: 'a', tier: 'front' }, [{ port: 80, name: 'http' }, { port: 443, name: 'https' }]), live), 'added').to.equal(true);
+    expect(needsApply(service({ team: 'a' }, [{ port: 80, name: 'http' }]), live), 'dropped').to.equal(true);
+
+    const after = await apply(client, services, service({ team: 'a' }, [{ port: 80, name: 'http' }]));
+    expect(after.metadata.labels).to.deep.equal({ team: 'a' });
+  });
+
+  it('ignores fields other managers own, and re-applies what they changed of ours', async function () {
+    const desired = service({ team: 'a' }, [{ port: 80, name: 'http' }]);
+    await apply(client, services, desired);
+    await kubectlOk((await sharedCluster()).kubeconfig, ['label', 'service', 'web', '-n', ns.name, 'extra=theirs']);
+    const live = await client.request<KubeObject>('get', services, 'GET', client.path(services, ns.name, 'web'));
+    expect(needsApply(desired, live), 'a label of another manager').to.equal(false);
+
+    await kubectlOk((await sharedCluster()).kubeconfig, ['label', 'service', 'web', '-n', ns.name, 'team=z', '--overwrite']);
+    const drifted = await client.request<KubeObject>('get', services, 'GET', client.path(services, ns.name, 'web'));
+    expect(needsApply(desired, drifted), 'our label changed by hand').to.equal(true);
+  });
+});
