@@ -12,6 +12,7 @@ import { Agent, fetch } from 'undici';
 export interface Resource {
   group: string;
   version: string;
+  kind: string;
   /** The plural, lower-case resource name: `configmaps`, `namespaceringfences`. */
   resource: string;
   namespaced: boolean;

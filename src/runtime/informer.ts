@@ -76,6 +76,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     return uid === undefined ? undefined : this.byUid.get(uid);
   }
 
+  getByUid(uid: string): T | undefined {
+    return this.byUid.get(uid);
+  }
+
   list(): T[] {
     return [...this.byUid.values()];
   }

@@ -8,7 +8,7 @@ import { sharedCluster } from '../../support/cluster.ts';
 import { kubectlOk } from '../../support/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
 
-const services: Resource = { group: '', version: 'v1', resource: 'services', namespaced: true };
+const services: Resource = { group: '', version: 'v1', kind: 'Service', resource: 'services', namespaced: true };
 
 describe('server-side apply', function () {
   const ns = useNamespace('apply');

@@ -10,7 +10,7 @@ import { eventually } from '../../support/eventually.ts';
 import { kubectlOk } from '../../support/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
 
-const configMaps: Resource = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+const configMaps: Resource = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true };
 
 async function clientFor(kubeconfig: string, server?: string): Promise<KubeClient> {
   const config = new KubeConfig();

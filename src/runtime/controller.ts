@@ -1,0 +1,161 @@
+// A controller: the keys of one kind in a work queue, fed by that kind's informer, by the objects
+// it owns and by any other kind it watches, worked by N workers that call reconcile. A reconcile
+// returns done or a requeue delay, or throws (retried with backoff); nothing it throws escapes.
+import type { KubeObject, Resource } from './client.ts';
+import type { Informer, InformerEvent } from './informer.ts';
+import type { Logger } from './logging.ts';
+import type { Metrics } from './metrics.ts';
+import { WorkQueue } from './workqueue.ts';
+import { defaultControllerRateLimiter } from './rate-limiter.ts';
+
+/** The object a reconcile is about. */
+export interface Request {
+  namespace?: string;
+  name: string;
+}
+
+export type ReconcileOutcome = void | { requeueAfterMs: number };
+export type Reconciler = (request: Request) => Promise<ReconcileOutcome>;
+
+/** Set on owned objects where an ownerReference cannot point at the owner (cluster-scoped owner, other namespace). */
+export const OWNER_UID_LABEL = 'palisade.dev/owner-uid';
+
+export interface Watch {
+  resource: Resource;
+  /** The requests an event on this object should cause. */
+  map: (object: KubeObject) => Request[];
+}
+
+export interface ControllerSpec {
+  name: string;
+  for: Resource;
+  owns: Resource[];
+  watches: Watch[];
+  reconcile: Reconciler;
+  concurrency: number;
+}
+
+/** Builds a controller definition: `controller('x').for(kind).owns(kind).watches(kind, map).reconcile(fn)`. */
+export const controller = (name: string) => new ControllerBuilder(name);
+
+class ControllerBuilder {
+  private readonly name: string;
+  private primary: Resource | undefined;
+  private readonly owned: Resource[] = [];
+  private readonly watched: Watch[] = [];
+  private workers = 2;
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  for(resource: Resource): this {
+    this.primary = resource;
+    return this;
+  }
+
+  owns(resource: Resource): this {
+    this.owned.push(resource);
+    return this;
+  }
+
+  watches(resource: Resource, map: Watch['map']): this {
+    this.watched.push({ resource, map });
+    return this;
+  }
+
+  concurrency(workers: number): this {
+    this.workers = workers;
+    return this;
+  }
+
+  reconcile(reconcile: Reconciler): ControllerSpec {
+    if (!this.primary) throw new Error(`controller ${this.name}: call for() before reconcile()`);
+    return { name: this.name, for: this.primary, owns: this.owned, watches: this.watched, concurrency: this.workers, reconcile };
+  }
+}
+
+export const requestKey = ({ namespace, name }: Request) => (namespace ? `${namespace}/${name}` : name);
+
+function requestOf(key: string): Request {
+  const slash = key.indexOf('/');
+  return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+export interface ControllerDependencies {
+  informer: (resource: Resource) => Informer;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export class Controller {
+  readonly spec: ControllerSpec;
+  readonly queue: WorkQueue;
+  private readonly primary: Informer;
+  private readonly logger: Logger;
+  private readonly metrics: Metrics;
+
+  constructor(spec: ControllerSpec, deps: ControllerDependencies) {
+    this.spec = spec;
+    this.logger = deps.logger.child({ controller: spec.name });
+    this.metrics = deps.metrics;
+    this.queue = new WorkQueue(defaultControllerRateLimiter(), deps.metrics.queueObserver(spec.name));
+    this.primary = deps.informer(spec.for);
+    this.primary.onEvent((event) => this.queue.add(requestKey(this.identify(event.object))));
+    for (const owned of spec.owns) deps.informer(owned).onEvent((event) => this.enqueueOwner(event));
+    for (const watch of spec.watches) {
+      deps.informer(watch.resource).onEvent((event) => watch.map(event.object).forEach((request) => this.queue.add(requestKey(request))));
+    }
+  }
+
+  /** Works the queue with the configured number of workers until it is shut down and drained. */
+  async run(): Promise<void> {
+    await Promise.all(Array.from({ length: this.spec.concurrency }, () => this.work()));
+  }
+
+  private async work(): Promise<void> {
+    for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
+      await this.process(key);
+      this.queue.done(key);
+    }
+  }
+
+  private async process(key: string): Promise<void> {
+    const request = requestOf(key);
+    const started = performance.now();
+    const line = () => ({
+      kind: this.spec.for.kind, namespace: request.namespace, name: request.name,
+      generation: this.primary.get(request.name, request.namespace)?.metadata.generation,
+      durationMs: Math.round(performance.now() - started),
+    });
+    try {
+      const outcome = await this.spec.reconcile(request);
+      this.queue.forget(key);
+      if (outcome) this.queue.addAfter(key, outcome.requeueAfterMs);
+      this.metrics.reconciled(this.spec.name, outcome ? 'requeue_after' : 'success', (performance.now() - started) / 1000);
+      this.logger.info('reconciled', { ...line(), ...(outcome ? { requeueAfterMs: outcome.requeueAfterMs } : {}) });
+    } catch (error) {
+      this.queue.addRateLimited(key);
+      this.metrics.reconciled(this.spec.name, 'error', (performance.now() - started) / 1000);
+      this.logger.error('reconcile failed', { ...line(), retries: this.queue.retries(key), error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private identify(object: KubeObject): Request {
+    return { namespace: this.spec.for.namespaced ? object.metadata.namespace : undefined, name: object.metadata.name };
+  }
+
+  /** An owned object maps to its controlling ownerReference of our kind, or to the owner named by UID label. */
+  private enqueueOwner(event: InformerEvent<KubeObject>): void {
+    const { metadata } = event.object;
+    const apiVersion = this.spec.for.group ? `${this.spec.for.group}/${this.spec.for.version}` : this.spec.for.version;
+    const reference = metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === this.spec.for.kind && ref.apiVersion === apiVersion);
+    if (reference) {
+      this.queue.add(requestKey({ namespace: this.spec.for.namespaced ? metadata.namespace : undefined, name: reference.name }));
+      return;
+    }
+    const ownerUid = metadata.labels?.[OWNER_UID_LABEL];
+    const owner = ownerUid ? this.primary.getByUid(ownerUid) : undefined;
+    if (owner) this.queue.add(requestKey(this.identify(owner)));
+  }
+}

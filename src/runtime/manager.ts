@@ -1,0 +1,131 @@
+// Runs controllers: one shared informer per kind, started at once so that a standby is warm and
+// ready; workers only while this process leads. Stopping drains the queues (work in flight
+// finishes), stops the informers and releases the lease.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeClient, Resource } from './client.ts';
+import { Controller, type ControllerSpec } from './controller.ts';
+import { Informer } from './informer.ts';
+import { LeaderElector, type LeaderElectionOptions } from './leader-election.ts';
+import type { Logger } from './logging.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface ManagerOptions {
+  client: KubeClient;
+  logger: Logger;
+  metrics: Metrics;
+  /** Without it every process reconciles: for tests and single-replica runs only. */
+  leaderElection?: LeaderElectionOptions;
+  /** Informers silent for longer than this make the process unready. */
+  watchdogMs?: number;
+  resyncMs?: number;
+}
+
+const resourceKey = (r: Resource) => `${r.resource}.${r.group}`;
+
+export class Manager {
+  private readonly options: ManagerOptions;
+  private readonly informers = new Map<string, Informer>();
+  private readonly controllers: Controller[] = [];
+  private readonly elector: LeaderElector | undefined;
+  private leading = false;
+
+  constructor(options: ManagerOptions) {
+    this.options = options;
+    this.elector = options.leaderElection && new LeaderElector(options.client, options.leaderElection);
+  }
+
+  add(spec: ControllerSpec): void {
+    this.controllers.push(new Controller(spec, {
+      informer: (resource) => this.informer(resource), logger: this.options.logger, metrics: this.options.metrics,
+    }));
+  }
+
+  /** The shared informer of a kind. */
+  informer(resource: Resource): Informer {
+    const key = resourceKey(resource);
+    let informer = this.informers.get(key);
+    if (!informer) {
+      const { logger, metrics, resyncMs } = this.options;
+      const observer = metrics.informerObserver(key, () => created.silenceMs);
+      const created: Informer = new Informer(this.options.client, {
+        resource, resyncMs,
+        observer: {
+          ...observer,
+          failed: (error, delayMs) => {
+            observer.failed?.(error, delayMs);
+            logger.warn('list or watch failed, retrying', { resource: key, delayMs: Math.round(delayMs), error: error instanceof Error ? error.message : String(error) });
+          },
+        },
+      });
+      informer = created;
+      this.informers.set(key, informer);
+    }
+    return informer;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Ready once every informer has synced and none has been silent past the watchdog. */
+  get ready(): boolean {
+    const watchdogMs = this.options.watchdogMs ?? 120_000;
+    return [...this.informers.values()].every((informer) => informer.hasSynced && informer.silenceMs < watchdogMs);
+  }
+
+  /**
+   * Runs until `signal` fires (resolves after a graceful stop) or leadership is lost (rejects,
+   * after the workers have stopped: the caller must exit).
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    this.informers.forEach((informer) => informer.start());
+    try {
+      if (this.elector) {
+        this.options.logger.info('waiting for leadership', { lease: this.options.leaderElection?.name });
+        const acquired = await this.elector.acquire(signal).then(() => true, () => false);
+        if (!acquired) return;
+        this.setLeading(true);
+      }
+      await this.waitForSync(signal);
+      await this.work(signal);
+    } finally {
+      await Promise.all([...this.informers.values()].map((informer) => informer.stop()));
+    }
+  }
+
+  private async work(signal: AbortSignal): Promise<void> {
+    const working = Promise.all(this.controllers.map((controller) => controller.run()));
+    try {
+      await (this.elector ? this.elector.holdUntil(signal) : aborted(signal));
+    } catch (lost) {
+      // Another process may take the lease soon: no waiting for work in flight, the caller exits now.
+      this.setLeading(false);
+      throw lost;
+    }
+    await Promise.all(this.controllers.map((controller) => controller.queue.shutDownWithDrain()));
+    await working;
+    this.setLeading(false);
+    await this.elector?.release();
+  }
+
+  /** Reconciles read other kinds from the caches: start no worker before every cache is full. */
+  private async waitForSync(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted && ![...this.informers.values()].every((informer) => informer.hasSynced)) {
+      await sleep(100, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  private setLeading(leading: boolean): void {
+    if (this.leading === leading || !this.options.leaderElection) return;
+    this.leading = leading;
+    this.options.metrics.leading(this.options.leaderElection.name, leading);
+    this.options.logger.info(leading ? 'leading' : 'stopped leading', { lease: this.options.leaderElection.name });
+  }
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -1,0 +1,127 @@
+// The operator process: configuration from flags and environment, the API client, the manager
+// and its controllers, the HTTP endpoints, and signals. SIGTERM stops taking work, lets work in
+// flight finish, releases the lease and exits 0; a lost lease exits 1 at once.
+import { KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { KubeClient } from './client.ts';
+import type { ControllerSpec } from './controller.ts';
+import { EventRecorder } from './events.ts';
+import { serve } from './health.ts';
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logging.ts';
+import { Manager } from './manager.ts';
+import { Metrics } from './metrics.ts';
+
+export interface OperatorConfig {
+  kubeconfig?: string;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  identity: string;
+  metricsAddress: string;
+  healthAddress: string;
+  logLevel: LogLevel;
+  concurrency: number;
+  resyncMs: number;
+}
+
+export const OPERATOR_FLAGS = `Flags (each also read from the environment variable in brackets):
+  --kubeconfig PATH              kubeconfig to use; default: in-cluster, then KUBECONFIG, then ~/.kube/config
+  --leader-elect BOOL            elect a leader among replicas (default true) [PALISADE_LEADER_ELECT]
+  --leader-election-namespace NS the Lease's namespace (default: POD_NAMESPACE, else palisade-system)
+  --leader-election-id NAME      the Lease's name (default palisade-operator)
+  --metrics-address HOST:PORT    /metrics (default 0.0.0.0:8080) [PALISADE_METRICS_ADDRESS]
+  --health-address HOST:PORT     /healthz and /readyz (default 0.0.0.0:8081) [PALISADE_HEALTH_ADDRESS]
+  --log-level LEVEL              error, warn, info or debug (default info) [PALISADE_LOG_LEVEL]
+  --concurrency N                workers per controller (default 2) [PALISADE_CONCURRENCY]
+  --resync SECONDS               re-reconcile everything this often (default 600) [PALISADE_RESYNC_SECONDS]`;
+
+/** Reads the configuration; throws an Error naming the flag at fault. */
+export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig {
+  const { values } = parseArgs({
+    args: argv, strict: true, allowPositionals: false,
+    options: {
+      'kubeconfig': { type: 'string' },
+      'leader-elect': { type: 'string', default: env.PALISADE_LEADER_ELECT ?? 'true' },
+      'leader-election-namespace': { type: 'string', default: env.POD_NAMESPACE ?? 'palisade-system' },
+      'leader-election-id': { type: 'string', default: 'palisade-operator' },
+      'metrics-address': { type: 'string', default: env.PALISADE_METRICS_ADDRESS ?? '0.0.0.0:8080' },
+      'health-address': { type: 'string', default: env.PALISADE_HEALTH_ADDRESS ?? '0.0.0.0:8081' },
+      'log-level': { type: 'string', default: env.PALISADE_LOG_LEVEL ?? 'info' },
+      'concurrency': { type: 'string', default: env.PALISADE_CONCURRENCY ?? '2' },
+      'resync': { type: 'string', default: env.PALISADE_RESYNC_SECONDS ?? '600' },
+    },
+  });
+  const leaderElect = values['leader-elect'];
+  if (leaderElect !== 'true' && leaderElect !== 'false') throw new Error(`--leader-elect must be true or false, not "${leaderElect}"`);
+  const logLevel = values['log-level'] as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"`);
+  const number = (flag: 'concurrency' | 'resync', min: number) => {
+    const value = Number(values[flag]);
+    if (!Number.isInteger(value) || value < min) throw new Error(`--${flag} must be a whole number of at least ${min}, not "${values[flag]}"`);
+    return value;
+  };
+  return {
+    kubeconfig: values.kubeconfig,
+    leaderElect: leaderElect === 'true',
+    leaseNamespace: values['leader-election-namespace'],
+    leaseName: values['leader-election-id'],
+    identity: `${env.POD_NAME ?? hostname()}_${randomBytes(4).toString('hex')}`,
+    metricsAddress: values['metrics-address'],
+    healthAddress: values['health-address'],
+    logLevel,
+    concurrency: number('concurrency', 1),
+    resyncMs: number('resync', 0) * 1000,
+  };
+}
+
+/** What a controller factory gets to build its controllers with. */
+export interface OperatorContext {
+  client: KubeClient;
+  manager: Manager;
+  events: EventRecorder;
+  logger: Logger;
+}
+
+export type ControllerFactory = (context: OperatorContext) => ControllerSpec[];
+
+/** Runs the operator until SIGTERM or SIGINT; resolves with the exit code. */
+export async function runOperator(config: OperatorConfig, factory: ControllerFactory): Promise<number> {
+  const logger = createLogger(config.logLevel);
+  const kubeConfig = new KubeConfig();
+  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  const metrics = new Metrics();
+  const client = await KubeClient.create(kubeConfig, { observe: metrics.observeRequest });
+  const manager = new Manager({
+    client, logger, metrics, resyncMs: config.resyncMs,
+    leaderElection: config.leaderElect ? { namespace: config.leaseNamespace, name: config.leaseName, identity: config.identity } : undefined,
+  });
+  const events = new EventRecorder(client, 'palisade.dev/operator', config.identity);
+  for (const spec of factory({ client, manager, events, logger })) manager.add({ ...spec, concurrency: config.concurrency });
+
+  const servers = config.metricsAddress === config.healthAddress
+    ? [await serve(config.healthAddress, { ready: () => manager.ready, registry: metrics.registry })]
+    : [await serve(config.healthAddress, { ready: () => manager.ready }), await serve(config.metricsAddress, { ready: () => manager.ready, registry: metrics.registry })];
+  logger.info('started', { identity: config.identity, leaderElection: config.leaderElect, ports: servers.map((s) => s.port) });
+
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info('stopping', { signal });
+    stop.abort();
+  };
+  process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
+  try {
+    await manager.run(stop.signal);
+    logger.info('stopped');
+    return 0;
+  } catch (error) {
+    logger.error('exiting', { error: error instanceof Error ? error.message : String(error) });
+    return 1;
+  } finally {
+    process.removeListener('SIGTERM', onSignal).removeListener('SIGINT', onSignal);
+    servers.forEach(({ server }) => server.close());
+    await client.close();
+  }
+}
