@@ -2,7 +2,7 @@
 // ready; workers only while this process leads. Stopping drains the queues (work in flight
 // finishes), stops the informers and releases the lease.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubeClient, Resource } from './client.ts';
+import type { KubeClient, KubeObject, Resource } from './client.ts';
 import { Controller, type ControllerSpec } from './controller.ts';
 import { Informer } from './informer.ts';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.ts';
@@ -41,7 +41,7 @@ export class Manager {
   }
 
   /** The shared informer of a kind. */
-  informer(resource: Resource): Informer {
+  informer<T extends KubeObject = KubeObject>(resource: Resource): Informer<T> {
     const key = resourceKey(resource);
     let informer = this.informers.get(key);
     if (!informer) {
@@ -60,7 +60,8 @@ export class Manager {
       informer = created;
       this.informers.set(key, informer);
     }
-    return informer;
+    // One informer serves every caller of a kind; each names the type it reads it as.
+    return informer as unknown as Informer<T>;
   }
 
   get isLeader(): boolean {

@@ -1,0 +1,47 @@
+// The client keeps one connection pool: sockets stay flat however often watches reconnect.
+import { KubeConfig } from '@kubernetes/client-node';
+import { expect } from 'chai';
+import { readdir, readlink } from 'node:fs/promises';
+import { KubeClient, type Resource } from '../../../src/runtime/client.ts';
+import { sharedCluster } from '../../support/cluster.ts';
+
+const configMaps: Resource = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true };
+
+async function openSockets(): Promise<number> {
+  const fds = await readdir('/proc/self/fd');
+  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+  return targets.filter((target) => target.startsWith('socket:')).length;
+}
+
+describe('KubeClient', function () {
+  this.timeout(120_000);
+  let client: KubeClient;
+
+  before(async function () {
+    this.timeout(600_000);
+    const config = new KubeConfig();
+    config.loadFromFile((await sharedCluster()).kubeconfig);
+    client = await KubeClient.create(config);
+  });
+
+  after(async function () {
+    await client?.close();
+  });
+
+  it('keeps open sockets flat across 200 watch reconnects', async function () {
+    const reconnect = async () => {
+      const abort = new AbortController();
+      await client.watch(configMaps, { namespace: 'kube-system' }, abort.signal, () => abort.abort());
+    };
+    await reconnect();
+    const before = await openSockets();
+    for (let i = 0; i < 200; i++) await reconnect();
+    const after = await openSockets();
+    expect(after, `${before} sockets before, ${after} after`).to.be.at.most(before + 2);
+  });
+
+  it('reports a failed request as an ApiError with the HTTP code and Status reason', async function () {
+    const error = await client.request('get', configMaps, 'GET', client.path(configMaps, 'default', 'no-such-map')).catch((e: unknown) => e);
+    expect(error).to.include({ name: 'ApiError', code: 404, reason: 'NotFound' });
+  });
+});

@@ -1,0 +1,54 @@
+// Runs an operator as a child process the way a Deployment would, and reads what it exposes:
+// its JSON log lines, /readyz and /metrics.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+
+export interface OperatorProcess {
+  child: ChildProcess;
+  logs: Record<string, unknown>[];
+  port: number;
+  exited: Promise<number | null>;
+}
+
+/** Starts `script` (a .ts file calling runOperator) with `args`; resolves once it logged 'started'. */
+export async function startOperator(script: string, kubeconfig: string, args: string[] = []): Promise<OperatorProcess> {
+  const child = spawn(process.execPath, [script, `--kubeconfig=${kubeconfig}`, '--health-address=127.0.0.1:0', '--metrics-address=127.0.0.1:0', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const logs: Record<string, unknown>[] = [];
+  const started = new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      logs.push(entry);
+      if (entry.message === 'started') resolve((entry.ports as number[])[0] ?? 0);
+    });
+    void exited.then((code) => reject(new Error(`operator exited with ${code} before starting`)));
+  });
+  return { child, logs, port: await started, exited };
+}
+
+export async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });
+  return { status: response.status, body: await response.text() };
+}
+
+/** The sum of a Prometheus counter or gauge over the series whose labels include `labels`. */
+export async function metric(port: number, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const { body } = await httpGet(port, '/metrics');
+  return body.split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .filter((line) => Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`)))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+export async function stopOperator(operator: OperatorProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (operator.child.exitCode === null && operator.child.signalCode === null) operator.child.kill(signal);
+  return operator.exited;
+}
