@@ -10,7 +10,7 @@ MOCHA := mocha
 ALL_TESTS := 'test/**/*.test.ts'
 E2E_TESTS := 'test/e2e/**/*.test.ts'
 
-.PHONY: test test-unit test-e2e check typecheck lint crds crds-check control-plane cluster-up cluster-down demo demo-down clean
+.PHONY: bench test test-unit test-e2e check typecheck lint crds crds-check control-plane cluster-up cluster-down demo demo-down clean
 
 test: check control-plane ## Every check and test, unit and end-to-end against a real control plane
 	$(MOCHA) $(ALL_TESTS)
@@ -20,6 +20,10 @@ test-unit: node_modules/.installed ## Tests that need no cluster
 
 test-e2e: node_modules/.installed control-plane ## Tests against the real control plane
 	$(MOCHA) $(E2E_TESTS)
+
+bench: node_modules/.installed control-plane ## Benchmarks (figures in bench/README.md)
+	node bench/runtime/queue.ts
+	node --expose-gc bench/runtime/informer-memory.ts
 
 check: typecheck lint crds-check
 
@@ -49,10 +53,12 @@ cluster-up: node_modules/.installed control-plane ## Start a local control plane
 cluster-down: node_modules/.installed ## Stop it
 	node hack/cluster.ts down
 
-demo: cluster-up ## The control plane, Palisade's CRDs and the examples
-	bash hack/demo.sh
+demo: cluster-up ## The control plane, Palisade's CRDs, the operator and the examples
+	bash hack/demo.sh up
 
-demo-down: cluster-down
+demo-down: node_modules/.installed ## Stop the demo's operator and control plane
+	bash hack/demo.sh down
+	node hack/cluster.ts down
 
 clean: cluster-down
 	rm -rf node_modules

@@ -1,21 +1,52 @@
 #!/usr/bin/env bash
-# The demo on a running local control plane (make cluster-up): installs the CRDs, applies the
-# examples and shows them the way an operator of the cluster would see them.
+# The demo on a running local control plane (make cluster-up): installs the CRDs, starts the
+# operator in the background, applies the examples and shows them the way an operator of the
+# cluster would see them. `hack/demo.sh down` stops the operator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(node hack/cluster.ts env | sed 's/^/export /')"
+state=.palisade/demo
+health=127.0.0.1:18081
+metrics=127.0.0.1:18080
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+stop_operator() {
+  if [[ -f $state/operator.pid ]]; then
+    kill "$(cat "$state/operator.pid")" 2>/dev/null || true
+    rm -f "$state/operator.pid"
+  fi
+}
+
+if [[ ${1:-up} == down ]]; then
+  stop_operator
+  echo "Operator stopped."
+  exit 0
+fi
+
+eval "$(node hack/cluster.ts env | sed 's/^/export /')"
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; "$@"; }
 
 step kubectl apply --server-side -k config/crd
 step kubectl wait --for=condition=Established --timeout=60s crd -l app.kubernetes.io/part-of=palisade
+step kubectl create namespace palisade-system --dry-run=client -o json | step kubectl apply --server-side -f -
+
+mkdir -p "$state"
+stop_operator
+printf '\n\033[1m$ palisade operator (in the background, logs in %s/operator.log)\033[0m\n' "$state"
+nohup node src/cli/main.ts operator --kubeconfig="$KUBECONFIG" --leader-election-namespace=palisade-system \
+  --health-address=$health --metrics-address=$metrics >"$state/operator.log" 2>&1 &
+echo $! >"$state/operator.pid"
+for _ in $(seq 1 100); do
+  node -e "fetch('http://$health/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break
+  sleep 0.3
+done
+echo "ready: http://$health/readyz, metrics: http://$metrics/metrics"
+
 step kubectl apply --server-side -f examples/
 step kubectl get palisade --all-namespaces
 
 cat <<TXT
 
-The control plane keeps running. To look around:
+The control plane and the operator keep running. To look around:
   export KUBECONFIG=$KUBECONFIG
   export PATH=${PATH%%:*}:\$PATH
-Stop it with: make demo-down
+Stop them with: make demo-down
 TXT
