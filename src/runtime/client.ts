@@ -122,24 +122,21 @@ export class KubeClient {
   async watch<T extends KubeObject>(resource: Resource, query: Query & { namespace?: string }, signal: AbortSignal,
     onEvent: (event: WatchEvent<T>) => void): Promise<void> {
     const { namespace, ...rest } = query;
-    let response;
+    let body: Readable | undefined;
     try {
-      response = await this.send('watch', resource, 'GET', this.path(resource, namespace), { ...rest, watch: true }, {}, signal);
-    } catch (error) {
-      if (signal.aborted) return;
-      throw error;
-    }
-    if (!response.ok) throw apiError(response.status, await response.text());
-    if (!response.body) return;
-    const lines = createInterface({ input: Readable.fromWeb(response.body), crlfDelay: Infinity });
-    try {
+      const response = await this.send('watch', resource, 'GET', this.path(resource, namespace), { ...rest, watch: true }, {}, signal);
+      if (!response.ok) throw apiError(response.status, await response.text());
+      if (!response.body) return;
+      body = Readable.fromWeb(response.body);
+      const lines = createInterface({ input: body, crlfDelay: Infinity });
       for await (const line of lines) {
         if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
       }
     } catch (error) {
       if (!signal.aborted) throw error;
     } finally {
-      lines.close();
+      // However the watch ends (a handler's throw included), cancel the stream to free its connection.
+      body?.destroy();
     }
   }
 

@@ -2,7 +2,7 @@
 // relist after a watch resumes from a compacted resourceVersion.
 import { KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { KubeClient, type KubeObject, type Resource } from '../../../src/runtime/client.ts';
+import { KubeClient, type KubeObject, type RequestObserver, type Resource } from '../../../src/runtime/client.ts';
 import { Informer, type InformerEvent } from '../../../src/runtime/informer.ts';
 import { ControlPlane } from '../../cluster/control-plane.ts';
 import { sharedCluster } from '../../support/cluster.ts';
@@ -12,11 +12,11 @@ import { useNamespace } from '../../support/namespace.ts';
 
 const configMaps: Resource = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true };
 
-async function clientFor(kubeconfig: string, server?: string): Promise<KubeClient> {
+async function clientFor(kubeconfig: string, server?: string, observe?: RequestObserver): Promise<KubeClient> {
   const config = new KubeConfig();
   config.loadFromFile(kubeconfig);
   if (server) config.clusters = config.clusters.map((cluster) => ({ ...cluster, server }));
-  return KubeClient.create(config);
+  return KubeClient.create(config, { observe });
 }
 
 function record(informer: Informer) {
@@ -69,6 +69,20 @@ describe('Informer', function () {
     expect(informer.get('a', ns.name)?.metadata.uid).to.not.equal(oldUid);
     expect(informer.get('b', ns.name)?.metadata.labels).to.deep.equal({ touched: 'yes' });
     expect(informer.get('c', ns.name)).to.equal(undefined);
+  });
+
+  it('restarts a watch that has gone silent, without a relist', async function () {
+    const watches: number[] = [];
+    const quiet = await clientFor(kubeconfig, undefined, (verb) => verb === 'watch' && watches.push(Date.now()));
+    let relists = 0;
+    informer = new Informer(quiet, { resource: configMaps, namespace: ns.name, silenceMs: 300, observer: { relisted: () => relists++ } });
+    informer.start();
+    await eventually(() => expect(watches.length).to.be.at.least(5), 20_000);
+    expect(relists).to.equal(1);
+    await createConfigMaps(kubeconfig, ns.name, ['after-restarts']);
+    await eventually(() => expect(informer?.get('after-restarts', ns.name)).to.not.equal(undefined));
+    await informer.stop();
+    await quiet.close();
   });
 
   it('filters by label selector', async function () {
