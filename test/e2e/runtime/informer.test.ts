@@ -93,6 +93,14 @@ describe('Informer', function () {
     await eventually(() => expect(informer?.hasSynced).to.equal(true));
     expect(informer.list().map((o) => o.metadata.name)).to.deep.equal(['in']);
   });
+
+  it('filters by field selector', async function () {
+    await createConfigMaps(kubeconfig, ns.name, ['wanted', 'other']);
+    informer = new Informer(client, { resource: configMaps, namespace: ns.name, fieldSelector: 'metadata.name=wanted' });
+    informer.start();
+    await eventually(() => expect(informer?.hasSynced).to.equal(true));
+    expect(informer.list().map((o) => o.metadata.name)).to.deep.equal(['wanted']);
+  });
 });
 
 describe('Informer across an apiserver outage and an etcd compaction', function () {
