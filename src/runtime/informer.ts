@@ -34,6 +34,8 @@ export interface InformerOptions {
   observer?: InformerObserver;
 }
 
+const MIN_HEALTHY_WATCH_MS = 1_000;
+
 const keyOf = (object: KubeObject) =>
   object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name;
 
@@ -85,7 +87,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   start(): void {
-    this.running ??= this.run();
+    if (this.running) return;
+    this.running = this.run();
     if (this.options.resyncMs > 0) void this.resyncLoop();
   }
 
@@ -104,20 +107,30 @@ export class Informer<T extends KubeObject = KubeObject> {
     while (!this.stopped) {
       try {
         if (this.resourceVersion === undefined) await this.relist();
-        await this.watch();
-        failures = 0;
+        const started = performance.now();
+        const restartedBySilence = await this.watch();
+        // A watch the server ends at once, without an error, is retried with backoff like a failure:
+        // whatever the server does, this loop never floods it.
+        if (restartedBySilence || performance.now() - started >= MIN_HEALTHY_WATCH_MS) {
+          failures = 0;
+          continue;
+        }
       } catch (error) {
         if (this.stopped) return;
         if (isGone(error)) {
           this.resourceVersion = undefined;
           continue;
         }
-        const { initialMs, maxMs } = this.options.backoff;
-        const delayMs = Math.min(maxMs, initialMs * 2 ** failures++) * (0.5 + Math.random() / 2);
-        this.options.observer.failed?.(error, delayMs);
-        await sleep(delayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        this.options.observer.failed?.(error, this.backoffMs(failures));
       }
+      await sleep(this.backoffMs(failures++), undefined, { signal: this.stopping.signal }).catch(() => undefined);
     }
+  }
+
+  /** Exponential in the number of failures in a row, capped, with jitter so that replicas spread out. */
+  private backoffMs(failures: number): number {
+    const { initialMs, maxMs } = this.options.backoff;
+    return Math.min(maxMs, initialMs * 2 ** failures) * (0.5 + Math.random() / 2);
   }
 
   /** Lists everything, page by page, and emits the difference from the cache. */
@@ -155,12 +168,16 @@ export class Informer<T extends KubeObject = KubeObject> {
     for (const [uid, object] of this.byUid) if (!seen.has(uid)) this.remove(object);
   }
 
-  private async watch(): Promise<void> {
+  /** Watches until the stream ends; resolves true when the watchdog ended it for silence. */
+  private async watch(): Promise<boolean> {
     const abort = new AbortController();
     this.watchAbort = abort;
     this.lastEvent = performance.now();
+    let silent = false;
     const watchdog = setInterval(() => {
-      if (this.silenceMs > this.options.silenceMs) abort.abort();
+      if (this.silenceMs <= this.options.silenceMs) return;
+      silent = true;
+      abort.abort();
     }, Math.min(this.options.silenceMs, 5_000));
     const timeoutSeconds = Math.round(this.options.watchTimeoutSeconds * (1 + Math.random()));
     try {
@@ -170,6 +187,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     } finally {
       clearInterval(watchdog);
     }
+    return silent;
   }
 
   private apply(event: WatchEvent<T>): void {

@@ -28,6 +28,7 @@ export class Manager {
   private readonly controllers: Controller[] = [];
   private readonly elector: LeaderElector | undefined;
   private leading = false;
+  private running = false;
 
   constructor(options: ManagerOptions) {
     this.options = options;
@@ -59,6 +60,7 @@ export class Manager {
       });
       informer = created;
       this.informers.set(key, informer);
+      if (this.running) informer.start();
     }
     // One informer serves every caller of a kind; each names the type it reads it as.
     return informer as unknown as Informer<T>;
@@ -79,6 +81,7 @@ export class Manager {
    * after the workers have stopped: the caller must exit).
    */
   async run(signal: AbortSignal): Promise<void> {
+    this.running = true;
     this.informers.forEach((informer) => informer.start());
     try {
       if (this.elector) {
@@ -87,7 +90,6 @@ export class Manager {
         if (!acquired) return;
         this.setLeading(true);
       }
-      await this.waitForSync(signal);
       await this.work(signal);
     } finally {
       await Promise.all([...this.informers.values()].map((informer) => informer.stop()));
@@ -95,16 +97,19 @@ export class Manager {
   }
 
   private async work(signal: AbortSignal): Promise<void> {
-    const working = Promise.all(this.controllers.map((controller) => controller.run()));
+    // The lease is renewed from the start, while the caches fill, not only once workers run.
+    const holding = this.elector ? this.elector.holdUntil(signal) : aborted(signal);
     try {
-      await (this.elector ? this.elector.holdUntil(signal) : aborted(signal));
+      await Promise.race([this.waitForSync(signal), holding]);
+      const working = signal.aborted ? Promise.resolve([]) : Promise.all(this.controllers.map((controller) => controller.run()));
+      await holding;
+      await Promise.all(this.controllers.map((controller) => controller.queue.shutDownWithDrain()));
+      await working;
     } catch (lost) {
       // Another process may take the lease soon: no waiting for work in flight, the caller exits now.
       this.setLeading(false);
       throw lost;
     }
-    await Promise.all(this.controllers.map((controller) => controller.queue.shutDownWithDrain()));
-    await working;
     this.setLeading(false);
     await this.elector?.release();
   }

@@ -43,6 +43,23 @@ async function synced(informer: Informer): Promise<void> {
 }
 
 describe('Informer lists', function () {
+  it('backs off a watch that the server ends at once, instead of reconnecting in a loop', async function () {
+    let watches = 0;
+    const api = {
+      list: () => Promise.resolve({ metadata: { resourceVersion: '1' }, items: [] }),
+      watch: () => {
+        watches++;
+        return Promise.resolve();
+      },
+    };
+    const informer = new Informer(api as unknown as KubeClient, { resource, backoff: { initialMs: 50, maxMs: 1000 } });
+    informer.start();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await informer.stop();
+    // 50, 100, 200 ms (with jitter down to half): at most a handful in half a second.
+    expect(watches).to.be.within(2, 8);
+  });
+
   it('reads every page, and starts the list over when its continue token expires', async function () {
     const all = ['a', 'b', 'c', 'd', 'e'].map((name) => object(name));
     const { client, calls } = fakeApi(() => all, true);

@@ -1,9 +1,9 @@
 // Server-side apply on the real API server, and needsApply judged against what it returns,
 // managedFields included.
-import { KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { apply, needsApply } from '../../../src/runtime/apply.ts';
-import { KubeClient, type KubeObject, type Resource } from '../../../src/runtime/client.ts';
+import type { KubeClient, KubeObject, Resource } from '../../../src/runtime/client.ts';
+import { clientFor } from '../../support/client.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { kubectlOk } from '../../support/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
@@ -16,9 +16,7 @@ describe('server-side apply', function () {
 
   before(async function () {
     this.timeout(600_000);
-    const config = new KubeConfig();
-    config.loadFromFile((await sharedCluster()).kubeconfig);
-    client = await KubeClient.create(config);
+    client = await clientFor((await sharedCluster()).kubeconfig);
   });
 
   after(async function () {

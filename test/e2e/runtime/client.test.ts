@@ -1,8 +1,8 @@
 // The client keeps one connection pool: sockets stay flat however often watches reconnect.
-import { KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { readdir, readlink } from 'node:fs/promises';
-import { KubeClient, type Resource } from '../../../src/runtime/client.ts';
+import type { KubeClient, Resource } from '../../../src/runtime/client.ts';
+import { clientFor } from '../../support/client.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 
 const configMaps: Resource = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true };
@@ -19,9 +19,7 @@ describe('KubeClient', function () {
 
   before(async function () {
     this.timeout(600_000);
-    const config = new KubeConfig();
-    config.loadFromFile((await sharedCluster()).kubeconfig);
-    client = await KubeClient.create(config);
+    client = await clientFor((await sharedCluster()).kubeconfig);
   });
 
   after(async function () {

@@ -1,8 +1,8 @@
 // Events about an object, in events.k8s.io/v1, with repeats folded into one.
-import { KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { KubeClient, type KubeObject } from '../../../src/runtime/client.ts';
+import type { KubeClient, KubeObject } from '../../../src/runtime/client.ts';
 import { EventRecorder } from '../../../src/runtime/events.ts';
+import { clientFor } from '../../support/client.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { kubectlOk } from '../../support/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
@@ -15,9 +15,7 @@ describe('EventRecorder', function () {
   before(async function () {
     this.timeout(600_000);
     kubeconfig = (await sharedCluster()).kubeconfig;
-    const config = new KubeConfig();
-    config.loadFromFile(kubeconfig);
-    client = await KubeClient.create(config);
+    client = await clientFor(kubeconfig);
   });
 
   after(async function () {

@@ -1,23 +1,16 @@
 // The informer against the real API server: paged lists, watch events, UID identity, and the
 // relist after a watch resumes from a compacted resourceVersion.
-import { KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { KubeClient, type KubeObject, type RequestObserver, type Resource } from '../../../src/runtime/client.ts';
+import type { KubeClient, KubeObject, Resource } from '../../../src/runtime/client.ts';
 import { Informer, type InformerEvent } from '../../../src/runtime/informer.ts';
 import { ControlPlane } from '../../cluster/control-plane.ts';
+import { clientFor } from '../../support/client.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { eventually } from '../../support/eventually.ts';
 import { kubectlOk } from '../../support/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
 
 const configMaps: Resource = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true };
-
-async function clientFor(kubeconfig: string, server?: string, observe?: RequestObserver): Promise<KubeClient> {
-  const config = new KubeConfig();
-  config.loadFromFile(kubeconfig);
-  if (server) config.clusters = config.clusters.map((cluster) => ({ ...cluster, server }));
-  return KubeClient.create(config, { observe });
-}
 
 function record(informer: Informer) {
   const events: string[] = [];
@@ -73,7 +66,7 @@ describe('Informer', function () {
 
   it('restarts a watch that has gone silent, without a relist', async function () {
     const watches: number[] = [];
-    const quiet = await clientFor(kubeconfig, undefined, (verb) => verb === 'watch' && watches.push(Date.now()));
+    const quiet = await clientFor(kubeconfig, { observe: (verb) => verb === 'watch' && watches.push(Date.now()) });
     let relists = 0;
     informer = new Informer(quiet, { resource: configMaps, namespace: ns.name, silenceMs: 300, observer: { relisted: () => relists++ } });
     informer.start();
@@ -121,7 +114,7 @@ describe('Informer across an apiserver outage and an etcd compaction', function 
 
   it('relists from a compacted resourceVersion, emitting deletes for the gap and no update for unchanged objects', async function () {
     const second = await plane.addApiServer({ address: '127.0.0.2' });
-    client = await clientFor(plane.kubeconfig, second.url);
+    client = await clientFor(plane.kubeconfig, { server: second.url });
     const mine = { test: 'gap' };
     await createConfigMaps(plane.kubeconfig, 'default', ['keep', 'gone', 'changed'], mine);
     let relists = 0;
