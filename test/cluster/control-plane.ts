@@ -192,6 +192,13 @@ export class ControlPlane {
     await etcdctl('compact', String(status?.Status.header.revision), '--physical');
   }
 
+  /** The admin kubeconfig, aimed at one apiserver of several. */
+  async adminKubeconfigFor(server: ApiServer): Promise<string> {
+    const file = join(this.dir, `admin-${server.address}.kubeconfig`);
+    await this.writeKubeconfig(file, 'palisade-admin', ['system:masters'], server.url);
+    return file;
+  }
+
   /** A kubeconfig for a client-certificate user with any name and groups; returns its path. */
   async userKubeconfig(user: string, groups: string[] = []): Promise<string> {
     const file = join(this.dir, 'users', `${user.replace(/[^A-Za-z0-9_.-]/g, '_')}.kubeconfig`);

@@ -131,18 +131,38 @@ describe('operator runtime', function () {
   });
 });
 
-describe('operator runtime across a 20 s apiserver outage', function () {
+describe('operator runtime across apiserver outages', function () {
   this.timeout(300_000);
   let plane: ControlPlane;
   let operator: OperatorProcess | undefined;
+  const operators: OperatorProcess[] = [];
 
   before(async function () {
     plane = await ControlPlane.start();
   });
 
   after(async function () {
-    if (operator) await stopOperator(operator, 'SIGKILL');
+    await Promise.all([...operators, ...(operator ? [operator] : [])].map((o) => stopOperator(o, 'SIGKILL')));
     await plane?.stop();
+  });
+
+  it('stops a leader that cannot renew its lease before the standby can take it, and exits 1', async function () {
+    const second = await plane.addApiServer({ address: '127.0.0.2' });
+    const election = ['--leader-elect=true', '--leader-election-namespace=default', '--leader-election-id=cut-off'];
+    const leader = await startOperator(echoOperator, await plane.adminKubeconfigFor(second), election);
+    operators.push(leader);
+    await eventually(() => expect(leader.logs.some((line) => line.message === 'leading')).to.equal(true), 30_000);
+    const standby = await startOperator(echoOperator, plane.kubeconfig, election);
+    operators.push(standby);
+    await eventually(async () => expect((await httpGet(standby.port, '/readyz')).status).to.equal(200), 30_000);
+
+    await second.process.stop();
+    expect(await leader.exited, 'the cut-off leader exits 1').to.equal(1);
+    await eventually(() => expect(standby.logs.some((line) => line.message === 'leading')).to.equal(true), 30_000);
+    const stoppedLeading = Date.parse(leader.logs.find((line) => line.message === 'stopped leading')?.timestamp as string);
+    const tookOver = Date.parse(standby.logs.find((line) => line.message === 'leading')?.timestamp as string);
+    expect(tookOver, 'the standby leads only after the old leader stopped').to.be.greaterThan(stoppedLeading);
+    await plane.startApiServer(second);
   });
 
   it('recovers every informer without a restart and reconciles what changed after', async function () {
