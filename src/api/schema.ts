@@ -28,7 +28,7 @@ export function stringMap(options: Options = {}): TUnsafe<Record<string, string>
 }
 
 /** A list whose items are sets of scalars: duplicates are rejected by the API server. */
-export function stringSet(item: TSchema, options: Options = {}) {
+export function stringSet<T extends TSchema>(item: T, options: Options = {}) {
   return Type.Array(item, { 'x-kubernetes-list-type': 'set', ...options });
 }
 

@@ -1,0 +1,143 @@
+// The desired state of a ringfence: a pure function from its spec to the NetworkPolicies and
+// RoleBindings that fence its namespace in. Shared by the controller and `palisade render`.
+import { BlockList, isIPv4 } from 'node:net';
+import type { NamespaceRingfenceSpec, Peer, Subject } from '../../api/namespaceringfence.ts';
+import { API_VERSION } from '../../api/index.ts';
+import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, ObjectMeta, RoleBinding } from './objects.ts';
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const RINGFENCE_LABEL = 'palisade.dev/ringfence';
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** The cloud metadata API (AWS, GCP, Azure, ...; AWS's IPv6 one): node credentials, one hop from any pod. */
+export const CLOUD_METADATA = { ipv4: '169.254.169.254', ipv6: 'fd00:ec2::254' };
+
+export interface Ringfence {
+  metadata: { name: string; namespace: string; uid?: string };
+  spec: NamespaceRingfenceSpec;
+}
+
+export interface Rendered {
+  networkPolicies: NetworkPolicy[];
+  roleBindings: RoleBinding[];
+}
+
+/** A spec the schema accepts but that cannot be rendered; `field` is its path in the resource. */
+export class RenderError extends Error {
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'RenderError';
+    this.field = field;
+  }
+}
+
+export function render(ringfence: Ringfence): Rendered {
+  const spec = ringfence.spec;
+  const meta = (name: string) => objectMeta(ringfence, name);
+  const ingress = spec.ingress ?? {};
+  const egress = spec.egress ?? {};
+  const blockMetadata = egress.blockCloudMetadata ?? true;
+  const policies: NetworkPolicy[] = [
+    networkPolicy(meta('palisade-default-deny'), ['Ingress', 'Egress'], {}),
+  ];
+  const sameIngress = ingress.allowSameNamespace ?? true;
+  const sameEgress = egress.allowSameNamespace ?? true;
+  if (sameIngress || sameEgress) {
+    policies.push(networkPolicy(meta('palisade-same-namespace'), [...(sameIngress ? ['Ingress' as const] : []), ...(sameEgress ? ['Egress' as const] : [])], {
+      ingress: sameIngress ? [{ from: [{ podSelector: {} }] }] : undefined,
+      egress: sameEgress ? [{ to: [{ podSelector: {} }] }] : undefined,
+    }));
+  }
+  if (egress.dns?.enabled ?? true) {
+    policies.push(networkPolicy(meta('palisade-dns'), ['Egress'], {
+      egress: [{
+        to: [
+          { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
+          ...(egress.dns?.resolvers ?? []).map((cidr) => ({ ipBlock: { cidr } })),
+        ],
+        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+      }],
+    }));
+  }
+  if (ingress.from?.length) {
+    policies.push(networkPolicy(meta('palisade-ingress'), ['Ingress'], {
+      ingress: ingress.from.map((peer, i) => ({ from: [networkPolicyPeer(peer, false, `spec.ingress.from[${i}]`)], ...ports(peer) })),
+    }));
+  }
+  if (egress.to?.length) {
+    policies.push(networkPolicy(meta('palisade-egress'), ['Egress'], {
+      egress: egress.to.map((peer, i) => ({ to: [networkPolicyPeer(peer, blockMetadata, `spec.egress.to[${i}]`)], ...ports(peer) })),
+    }));
+  }
+  const access = spec.access ?? {};
+  const roleBindings = ([['admins', 'admin'], ['editors', 'edit'], ['viewers', 'view']] as const)
+    .filter(([field]) => access[field]?.length)
+    .map(([field, clusterRole]) => roleBinding(meta(`palisade-${field}`), clusterRole, access[field] ?? []));
+  return { networkPolicies: policies, roleBindings };
+}
+
+function objectMeta(ringfence: Ringfence, name: string): ObjectMeta {
+  const { metadata } = ringfence;
+  return {
+    name,
+    namespace: metadata.namespace,
+    labels: { [MANAGED_BY_LABEL]: 'palisade', [RINGFENCE_LABEL]: metadata.name },
+    ...(metadata.uid
+      ? { ownerReferences: [{ apiVersion: API_VERSION, kind: 'NamespaceRingfence', name: metadata.name, uid: metadata.uid, controller: true }] }
+      : {}),
+  };
+}
+
+function networkPolicy(metadata: ObjectMeta, policyTypes: NetworkPolicy['spec']['policyTypes'],
+  rules: Pick<NetworkPolicy['spec'], 'ingress' | 'egress'>): NetworkPolicy {
+  const spec: NetworkPolicy['spec'] = { podSelector: {}, policyTypes };
+  if (rules.ingress) spec.ingress = rules.ingress;
+  if (rules.egress) spec.egress = rules.egress;
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata, spec };
+}
+
+function networkPolicyPeer(peer: Peer, blockMetadata: boolean, field: string): NetworkPolicyPeer {
+  if (peer.ipBlock) {
+    const except = [...(peer.ipBlock.except ?? []), ...(blockMetadata ? metadataCuts(peer.ipBlock.cidr, `${field}.ipBlock.cidr`) : [])];
+    return { ipBlock: { cidr: peer.ipBlock.cidr, ...(except.length ? { except } : {}) } };
+  }
+  const namespaceSelector = peer.namespaces
+    ? { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: [...peer.namespaces].sort() }] }
+    : peer.namespaceSelector;
+  return {
+    ...(namespaceSelector ? { namespaceSelector } : {}),
+    ...(peer.podSelector || !namespaceSelector ? { podSelector: peer.podSelector ?? {} } : {}),
+  };
+}
+
+/** The rule's ports; none (all ports) when the peer lists none. */
+function ports(peer: Peer): { ports?: NetworkPolicyPort[] } {
+  if (!peer.ports?.length) return {};
+  return { ports: peer.ports.map(({ port, endPort, protocol }) => ({ protocol: protocol ?? 'TCP', port, ...(endPort ? { endPort } : {}) })) };
+}
+
+/** The metadata addresses inside `cidr`, as except entries; an ipBlock that is only the metadata address is an error. */
+function metadataCuts(cidr: string, field: string): string[] {
+  const [network = '', prefix = ''] = cidr.split('/');
+  const v4 = isIPv4(network);
+  const address = v4 ? CLOUD_METADATA.ipv4 : CLOUD_METADATA.ipv6;
+  const hostBits = v4 ? 32 : 128;
+  const block = new BlockList();
+  block.addSubnet(network, Number(prefix), v4 ? 'ipv4' : 'ipv6');
+  if (!block.check(address, v4 ? 'ipv4' : 'ipv6')) return [];
+  if (Number(prefix) === hostBits) {
+    throw new RenderError(field, `allows the cloud metadata address ${address} while egress.blockCloudMetadata is true`);
+  }
+  return [`${address}/${hostBits}`];
+}
+
+function roleBinding(metadata: ObjectMeta, clusterRole: string, subjects: Subject[]): RoleBinding {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata,
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+    subjects: subjects.map(({ kind, name, namespace }) =>
+      kind === 'ServiceAccount' ? { kind, name, namespace } : { kind, name, apiGroup: 'rbac.authorization.k8s.io' }),
+  };
+}
