@@ -1,4 +1,5 @@
-// Every controller the operator runs. The kinds' controllers join here as they are built.
+// Every controller the operator runs.
 import type { ControllerFactory } from '../runtime/operator.ts';
+import { namespaceRingfenceController } from './namespaceringfence/controller.ts';
 
-export const controllers: ControllerFactory = () => [];
+export const controllers: ControllerFactory = (context) => [namespaceRingfenceController(context)];

@@ -11,9 +11,13 @@ export interface OperatorProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `script` (a .ts file calling runOperator) with `args`; resolves once it logged 'started'. */
-export async function startOperator(script: string, kubeconfig: string, args: string[] = []): Promise<OperatorProcess> {
-  const child = spawn(process.execPath, [script, `--kubeconfig=${kubeconfig}`, '--health-address=127.0.0.1:0', '--metrics-address=127.0.0.1:0', ...args], {
+/**
+ * Starts `script` (a .ts file calling runOperator; `command` are the words before its flags, as in
+ * `palisade operator`) with `args`; resolves once it logged 'started'.
+ */
+export async function startOperator(script: string, kubeconfig: string, args: string[] = [], command: string[] = []): Promise<OperatorProcess> {
+  const flags = [`--kubeconfig=${kubeconfig}`, '--health-address=127.0.0.1:0', '--metrics-address=127.0.0.1:0', ...args];
+  const child = spawn(process.execPath, [script, ...command, ...flags], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(child, 'exit').then(([code]) => code as number | null);

@@ -1,0 +1,76 @@
+// The NamespaceRingfence controller: reads what the caches hold, asks plan() what to do, applies
+// and deletes that, and writes the status. Generated objects are applied with force: a hand edit
+// of a field we set is drift, and is put back (with an Event).
+import { API_VERSION, GROUP, VERSION } from '../../api/index.ts';
+import { apply, needsApply } from '../../runtime/apply.ts';
+import { ApiError, type KubeObject, type Resource } from '../../runtime/client.ts';
+import { controller, type ControllerSpec, type Request } from '../../runtime/controller.ts';
+import type { OperatorContext } from '../../runtime/operator.ts';
+import { plan, type ForeignBinding, type ObservedRingfence } from './plan.ts';
+import { MANAGED_BY_LABEL, RINGFENCE_LABEL } from './render.ts';
+
+export const ringfences: Resource = { group: GROUP, version: VERSION, kind: 'NamespaceRingfence', resource: 'namespaceringfences', namespaced: true };
+const networkPolicies: Resource = { group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', resource: 'networkpolicies', namespaced: true };
+const roleBindings: Resource = { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', resource: 'rolebindings', namespaced: true };
+const namespaces: Resource = { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false };
+
+const resourceOf = { NetworkPolicy: networkPolicies, RoleBinding: roleBindings } as const;
+
+export function namespaceRingfenceController({ client, manager, events }: OperatorContext): ControllerSpec {
+  const fences = manager.informer<ObservedRingfence & KubeObject>(ringfences);
+  const policies = manager.informer(networkPolicies);
+  const bindings = manager.informer<KubeObject & ForeignBinding>(roleBindings);
+  const namespaceCache = manager.informer(namespaces);
+
+  const inNamespace = <T extends KubeObject>(objects: T[], namespace: string) => objects.filter((o) => o.metadata.namespace === namespace);
+  const generatedBy = (object: KubeObject, ringfence: string) =>
+    object.metadata.labels?.[MANAGED_BY_LABEL] === 'palisade' && object.metadata.labels[RINGFENCE_LABEL] === ringfence;
+  const fencesIn = (namespace: string): Request[] => inNamespace(fences.list(), namespace).map((f) => ({ namespace, name: f.metadata.name }));
+
+  async function reconcile({ namespace = '', name }: Request): Promise<void> {
+    const ringfence = fences.get(name, namespace);
+    if (!ringfence || ringfence.metadata.deletionTimestamp) return;
+    const ownBindings = inNamespace(bindings.list(), namespace);
+    const decided = plan(ringfence, {
+      ringfences: inNamespace(fences.list(), namespace),
+      namespaceExists: (ns) => namespaceCache.get(ns) !== undefined,
+      ownedNetworkPolicies: inNamespace(policies.list(), namespace).filter((p) => generatedBy(p, name)),
+      ownedRoleBindings: ownBindings.filter((b) => generatedBy(b, name)),
+      foreignBindings: ownBindings.filter((b) => b.metadata.labels?.[MANAGED_BY_LABEL] !== 'palisade'),
+    });
+
+    const specUnchanged = ringfence.status?.observedGeneration === ringfence.metadata.generation;
+    for (const object of decided.apply) {
+      const cache = object.kind === 'NetworkPolicy' ? policies : bindings;
+      const live = cache.get(object.metadata.name, namespace);
+      if (!needsApply(object as unknown as KubeObject, live)) continue;
+      await apply(client, resourceOf[object.kind], object as unknown as KubeObject, { force: true });
+      if (specUnchanged && (live || ringfence.status?.[object.kind === 'NetworkPolicy' ? 'networkPolicies' : 'roleBindings']?.includes(object.metadata.name))) {
+        await events.record(ringfence, 'Warning', 'DriftReverted', 'Apply',
+          `${object.kind} ${object.metadata.name} was ${live ? 'changed' : 'deleted'} outside Palisade; put back`);
+      }
+    }
+    for (const { kind, name: objectName } of decided.delete) {
+      const resource = resourceOf[kind];
+      await client.request('delete', resource, 'DELETE', client.path(resource, namespace, objectName)).catch((error: unknown) => {
+        if (!(error instanceof ApiError && error.code === 404)) throw error;
+      });
+    }
+    if (decided.warning && (!specUnchanged || ringfence.status?.conditions?.find((c) => c.type === 'Ready')?.reason !== decided.warning.reason)) {
+      await events.record(ringfence, 'Warning', decided.warning.reason, 'Reconcile', decided.warning.note);
+    }
+    const status = { apiVersion: API_VERSION, kind: 'NamespaceRingfence', metadata: { name, namespace }, status: decided.status } as unknown as KubeObject;
+    if (needsApply(status, ringfence, { subresource: 'status' })) await apply(client, ringfences, status, { subresource: 'status', force: true });
+  }
+
+  return controller('namespaceringfence')
+    .for(ringfences)
+    .owns(networkPolicies)
+    // Every RoleBinding of a fenced namespace: ours to keep in place, the others for AccessDrift.
+    .watches(roleBindings, (binding) => fencesIn(binding.metadata.namespace ?? ''))
+    // A peer namespace appearing or going changes what status reports as missing.
+    .watches(namespaces, (ns) => fences.list()
+      .filter((f) => [...(f.spec.ingress?.from ?? []), ...(f.spec.egress?.to ?? [])].some((peer) => peer.namespaces?.includes(ns.metadata.name)))
+      .map((f) => ({ namespace: f.metadata.namespace, name: f.metadata.name })))
+    .reconcile(reconcile);
+}

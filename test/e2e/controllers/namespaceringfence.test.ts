@@ -1,0 +1,173 @@
+// The NamespaceRingfence controller in the real operator process against the real control plane.
+import { expect } from 'chai';
+import { render } from '../../../src/controllers/namespaceringfence/render.ts';
+import type { NamespaceRingfenceSpec } from '../../../src/api/namespaceringfence.ts';
+import { sharedCluster } from '../../support/cluster.ts';
+import { installCrds } from '../../support/crds.ts';
+import { eventually } from '../../support/eventually.ts';
+import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { useNamespace } from '../../support/namespace.ts';
+import { metric, startOperator, stopOperator, type OperatorProcess } from '../../support/operator.ts';
+
+const cli = new URL('../../../src/cli/main.ts', import.meta.url).pathname;
+const WRITE_VERBS = ['apply', 'apply-status', 'create', 'update', 'patch', 'delete'];
+
+interface Status {
+  observedGeneration?: number;
+  conditions?: { type: string; status: string; reason: string; message: string }[];
+  networkPolicies?: string[];
+  roleBindings?: string[];
+  missingNamespaces?: string[];
+  planned?: { kind: string; name: string }[];
+}
+
+describe('NamespaceRingfence controller', function () {
+  this.timeout(120_000);
+  const ns = useNamespace('fence');
+  let kubeconfig: string;
+  let operator: OperatorProcess;
+
+  before(async function () {
+    this.timeout(600_000);
+    kubeconfig = (await sharedCluster()).kubeconfig;
+    await installCrds(kubeconfig);
+    operator = await startOperator(cli, kubeconfig, ['--leader-elect=false', '--resync=3'], ['operator']);
+  });
+
+  after(async function () {
+    if (operator) await stopOperator(operator, 'SIGKILL');
+  });
+
+  const applyFence = (spec: NamespaceRingfenceSpec, name = 'fence') => kubectlOk(kubeconfig, ['apply', '--server-side', '-n', ns.name, '-f', '-'],
+    JSON.stringify({ apiVersion: 'palisade.dev/v1alpha1', kind: 'NamespaceRingfence', metadata: { name }, spec }));
+  const getJson = async <T>(...args: string[]) => JSON.parse(await kubectlOk(kubeconfig, ['get', ...args, '-n', ns.name, '-o', 'json'])) as T;
+  const status = async (name = 'fence') => (await getJson<{ status?: Status; metadata: { generation: number } }>('namespaceringfence', name));
+  const condition = async (type: string, name = 'fence') => (await status(name)).status?.conditions?.find((c) => c.type === type);
+  const ready = (name = 'fence') => eventually(async () => {
+    const fence = await status(name);
+    expect(fence.status?.observedGeneration).to.equal(fence.metadata.generation);
+    expect(fence.status?.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
+  }, 30_000);
+  const names = async (kind: string) => (await getJson<{ items: { metadata: { name: string } }[] }>(kind, '-l', 'app.kubernetes.io/managed-by=palisade'))
+    .items.map((item) => item.metadata.name).sort();
+
+  const spec: NamespaceRingfenceSpec = {
+    ingress: { from: [{ namespaces: ['ingress-nginx'], ports: [{ port: 8443 }] }] },
+    egress: { to: [{ ipBlock: { cidr: '0.0.0.0/0' }, ports: [{ port: 443 }] }] },
+    access: { editors: [{ kind: 'Group', name: 'devs' }], viewers: [{ kind: 'User', name: 'auditor' }] },
+  };
+
+  it('applies exactly the rendered NetworkPolicies and RoleBindings, and reports them', async function () {
+    await applyFence(spec);
+    await ready();
+    const expected = render({ metadata: { name: 'fence', namespace: ns.name }, spec });
+    for (const policy of expected.networkPolicies) {
+      const live = await getJson<{ spec: unknown; metadata: { labels: Record<string, string>; ownerReferences: { kind: string }[] } }>('networkpolicy', policy.metadata.name);
+      expect(live.spec, policy.metadata.name).to.deep.equal(policy.spec);
+      expect(live.metadata.labels).to.deep.equal(policy.metadata.labels);
+      expect(live.metadata.ownerReferences[0]?.kind).to.equal('NamespaceRingfence');
+    }
+    for (const binding of expected.roleBindings) {
+      const live = await getJson<{ roleRef: unknown; subjects: unknown }>('rolebinding', binding.metadata.name);
+      expect(live.roleRef).to.deep.equal(binding.roleRef);
+      expect(live.subjects).to.deep.equal(binding.subjects);
+    }
+    expect(await names('networkpolicies')).to.deep.equal(expected.networkPolicies.map((p) => p.metadata.name).sort());
+    expect(await names('rolebindings')).to.deep.equal(['palisade-editors', 'palisade-viewers']);
+    const columns = await kubectlOk(kubeconfig, ['get', 'ringfence', 'fence', '-n', ns.name]);
+    expect(columns.split('\n')[1]).to.match(/^fence\s+Enforce\s+True\s+5\s+2\s+/);
+  });
+
+  it('puts back an edited NetworkPolicy and a deleted RoleBinding, with an Event', async function () {
+    await applyFence(spec);
+    await ready();
+    await kubectlOk(kubeconfig, ['patch', 'networkpolicy', 'palisade-egress', '-n', ns.name, '--type=json',
+      '-p', '[{"op":"replace","path":"/spec/egress/0/ports/0/port","value":80}]']);
+    await kubectlOk(kubeconfig, ['delete', 'rolebinding', 'palisade-viewers', '-n', ns.name]);
+    await eventually(async () => {
+      const egress = await getJson<{ spec: { egress: { ports: { port: number }[] }[] } }>('networkpolicy', 'palisade-egress');
+      expect(egress.spec.egress[0]?.ports[0]?.port).to.equal(443);
+      await kubectlOk(kubeconfig, ['get', 'rolebinding', 'palisade-viewers', '-n', ns.name]);
+    }, 30_000);
+    const events = await kubectlOk(kubeconfig, ['get', 'events.events.k8s.io', '-n', ns.name, '-o', 'jsonpath={range .items[*]}{.reason}:{.note}{"\\n"}{end}']);
+    expect(events).to.include('DriftReverted:NetworkPolicy palisade-egress was changed outside Palisade; put back');
+    expect(events).to.include('DriftReverted:RoleBinding palisade-viewers was deleted outside Palisade; put back');
+  });
+
+  it('updates in place when the spec changes, and removes what is no longer wanted', async function () {
+    await applyFence(spec);
+    await ready();
+    const uid = (await getJson<{ metadata: { uid: string } }>('networkpolicy', 'palisade-egress')).metadata.uid;
+    await applyFence({ ...spec, egress: { to: [{ ipBlock: { cidr: '0.0.0.0/0' }, ports: [{ port: 8443 }] }] }, access: { editors: [{ kind: 'Group', name: 'devs' }] } });
+    await ready();
+    const egress = await getJson<{ metadata: { uid: string }; spec: { egress: { ports: { port: number }[] }[] } }>('networkpolicy', 'palisade-egress');
+    expect(egress.metadata.uid).to.equal(uid);
+    expect(egress.spec.egress[0]?.ports[0]?.port).to.equal(8443);
+    await eventually(async () => expect(await names('rolebindings')).to.deep.equal(['palisade-editors']));
+  });
+
+  it('removes everything it generated when deleted', async function () {
+    await applyFence(spec);
+    await ready();
+    await kubectlOk(kubeconfig, ['delete', 'ringfence', 'fence', '-n', ns.name]);
+    await eventually(async () => {
+      expect(await names('networkpolicies')).to.deep.equal([]);
+      expect(await names('rolebindings')).to.deep.equal([]);
+    }, 60_000);
+  });
+
+  it('reports Conflict on a second ringfence in the namespace and generates nothing for it', async function () {
+    await applyFence({});
+    await ready();
+    await applyFence({ egress: { dns: { enabled: false } } }, 'second');
+    await eventually(async () => expect(await condition('Ready', 'second')).to.include({ status: 'False', reason: 'Conflict' }), 30_000);
+    expect((await condition('Ready'))?.status).to.equal('True');
+    const dns = await kubectl(kubeconfig, ['get', 'networkpolicy', 'palisade-dns', '-n', ns.name]);
+    expect(dns.code, 'the first ringfence still has its DNS policy').to.equal(0);
+  });
+
+  it('creates nothing in DryRun and lists what Enforce would apply', async function () {
+    await applyFence({ ...spec, mode: 'DryRun' });
+    await ready();
+    const { status: dry } = await status();
+    expect(dry?.planned?.map((p) => `${p.kind}/${p.name}`)).to.include.members(['NetworkPolicy/palisade-default-deny', 'RoleBinding/palisade-editors']);
+    expect(await names('networkpolicies')).to.deep.equal([]);
+    expect(await names('rolebindings')).to.deep.equal([]);
+  });
+
+  it('keeps the rule for a peer namespace that does not exist yet, and names it in status until it does', async function () {
+    const peer = `${ns.name}-later`;
+    await applyFence({ ingress: { from: [{ namespaces: [peer] }] } });
+    await ready();
+    expect((await status()).status?.missingNamespaces).to.deep.equal([peer]);
+    const ingress = await getJson<{ spec: { ingress: { from: { namespaceSelector: { matchExpressions: { values: string[] }[] } }[] }[] } }>('networkpolicy', 'palisade-ingress');
+    expect(ingress.spec.ingress[0]?.from[0]?.namespaceSelector.matchExpressions[0]?.values).to.deep.equal([peer]);
+    await kubectlOk(kubeconfig, ['create', 'namespace', peer]);
+    await eventually(async () => expect((await status()).status?.missingNamespaces).to.deep.equal([]), 30_000);
+    await kubectlOk(kubeconfig, ['delete', 'namespace', peer, '--wait=false']);
+  });
+
+  it('reports other RoleBindings that grant access outside the ringfence as AccessDrift, and deletes none', async function () {
+    await applyFence(spec);
+    await ready();
+    expect(await condition('AccessDrift')).to.include({ status: 'False' });
+    await kubectlOk(kubeconfig, ['create', 'rolebinding', 'backdoor', '--clusterrole=admin', '--user=mallory', '-n', ns.name]);
+    await eventually(async () => expect(await condition('AccessDrift')).to.include({
+      status: 'True', reason: 'ForeignBindings', message: 'RoleBinding backdoor grants ClusterRole admin to User/mallory',
+    }), 30_000);
+    await kubectlOk(kubeconfig, ['get', 'rolebinding', 'backdoor', '-n', ns.name]);
+  });
+
+  it('makes no write when a resync finds everything in place', async function () {
+    await applyFence(spec);
+    await ready();
+    const reconciles = () => operator.logs.filter((line) => line.message === 'reconciled' && line.namespace === ns.name).length;
+    let writes = 0;
+    for (const verb of WRITE_VERBS) writes += await metric(operator.port, 'palisade_api_requests_total', { verb });
+    const before = reconciles();
+    await eventually(() => expect(reconciles()).to.be.at.least(before + 2), 20_000);
+    let after = 0;
+    for (const verb of WRITE_VERBS) after += await metric(operator.port, 'palisade_api_requests_total', { verb });
+    expect(after).to.equal(writes);
+  });
+});
