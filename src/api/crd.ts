@@ -1,6 +1,7 @@
 // Turns a kind's schemas into its CustomResourceDefinition. The CRD objects built here are the
 // single source of crds/*.yaml (hack/generate-crds.ts) and of what the tests install.
 import type { TSchema } from 'typebox';
+import type { CelRule } from './schema.ts';
 
 export const GROUP = 'palisade.dev';
 export const VERSION = 'v1alpha1';
@@ -25,6 +26,8 @@ export interface KindDefinition {
   status: TSchema;
   /** Columns between NAME and AGE in `kubectl get`. */
   printerColumns: PrinterColumn[];
+  /** CEL rules on the whole object, for rules that involve metadata. */
+  objectRules?: CelRule[];
 }
 
 export const readyColumn: PrinterColumn = {
@@ -74,6 +77,7 @@ export function customResourceDefinition(def: KindDefinition) {
               spec: plain(def.spec),
               status: plain(def.status),
             },
+            ...(def.objectRules ? { 'x-kubernetes-validations': def.objectRules } : {}),
           },
         },
       }],

@@ -122,4 +122,8 @@ export const namespaceRingfence: KindDefinition = {
     { name: 'Policies', type: 'integer', jsonPath: '.status.policyCount' },
     { name: 'Bindings', type: 'integer', jsonPath: '.status.bindingCount' },
   ],
+  objectRules: [{
+    rule: 'size(self.metadata.name) <= 63',
+    message: 'metadata.name must be at most 63 characters: the generated objects carry it as a label value',
+  }],
 };

@@ -1,17 +1,29 @@
 // The palisade command.
+import { parseArgs } from 'node:util';
 import { operatorConfig, OPERATOR_FLAGS, runOperator } from '../runtime/operator.ts';
 import { controllers } from '../controllers/index.ts';
+import { renderFiles, UsageError } from './render.ts';
 
 const USAGE = `Usage: palisade COMMAND [flags]
 
 Commands:
-  operator    run the Palisade operator
+  operator            run the Palisade operator
+  render -f FILE|DIR  print the objects the NamespaceRingfences in FILE or DIR (repeatable) would produce;
+                      offline, with the operator's own render code
 
-${OPERATOR_FLAGS}`;
+Operator ${OPERATOR_FLAGS}`;
+
+function renderCommand(argv: string[]): number {
+  const { values } = parseArgs({ args: argv, options: { filename: { type: 'string', short: 'f', multiple: true } }, strict: true });
+  if (!values.filename?.length) throw new UsageError('render needs -f FILE|DIR');
+  process.stdout.write(renderFiles(values.filename));
+  return 0;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'operator') return runOperator(operatorConfig(rest), controllers);
+  if (command === 'render') return renderCommand(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
@@ -22,5 +34,5 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
   console.error(`palisade: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(2);
+  process.exit(error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1);
 });

@@ -55,7 +55,10 @@ export function render(ringfence: Ringfence): Rendered {
       egress: [{
         to: [
           { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
-          ...(egress.dns?.resolvers ?? []).map((cidr) => ({ ipBlock: { cidr } })),
+          ...(egress.dns?.resolvers ?? []).map((cidr, i) => {
+            parseCidr(cidr, `spec.egress.dns.resolvers[${i}]`);
+            return { ipBlock: { cidr } };
+          }),
         ],
         ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
       }],
@@ -100,6 +103,8 @@ function networkPolicy(metadata: ObjectMeta, policyTypes: NetworkPolicy['spec'][
 
 function networkPolicyPeer(peer: Peer, blockMetadata: boolean, field: string): NetworkPolicyPeer {
   if (peer.ipBlock) {
+    parseCidr(peer.ipBlock.cidr, `${field}.ipBlock.cidr`);
+    peer.ipBlock.except?.forEach((cut, i) => parseCidr(cut, `${field}.ipBlock.except[${i}]`));
     const except = [...(peer.ipBlock.except ?? []), ...(blockMetadata ? metadataCuts(peer.ipBlock.cidr, `${field}.ipBlock.cidr`) : [])];
     return { ipBlock: { cidr: peer.ipBlock.cidr, ...(except.length ? { except } : {}) } };
   }
@@ -118,16 +123,28 @@ function ports(peer: Peer): { ports?: NetworkPolicyPort[] } {
   return { ports: peer.ports.map(({ port, endPort, protocol }) => ({ protocol: protocol ?? 'TCP', port, ...(endPort ? { endPort } : {}) })) };
 }
 
+/** The subnet of a CIDR; the API server checks the same with CEL, this keeps offline rendering as strict. */
+function parseCidr(cidr: string, field: string): { block: BlockList; v4: boolean; prefix: number } {
+  const [network = '', prefixText = ''] = cidr.split('/');
+  const v4 = isIPv4(network);
+  const prefix = Number(prefixText);
+  const block = new BlockList();
+  try {
+    if (!/^\d+$/.test(prefixText)) throw new Error('no prefix length');
+    block.addSubnet(network, prefix, v4 ? 'ipv4' : 'ipv6');
+  } catch {
+    throw new RenderError(field, `must be a CIDR such as 10.0.0.0/8 or fd00::/8, not "${cidr}"`);
+  }
+  return { block, v4, prefix };
+}
+
 /** The metadata addresses inside `cidr`, as except entries; an ipBlock that is only the metadata address is an error. */
 function metadataCuts(cidr: string, field: string): string[] {
-  const [network = '', prefix = ''] = cidr.split('/');
-  const v4 = isIPv4(network);
+  const { block, v4, prefix } = parseCidr(cidr, field);
   const address = v4 ? CLOUD_METADATA.ipv4 : CLOUD_METADATA.ipv6;
   const hostBits = v4 ? 32 : 128;
-  const block = new BlockList();
-  block.addSubnet(network, Number(prefix), v4 ? 'ipv4' : 'ipv6');
   if (!block.check(address, v4 ? 'ipv4' : 'ipv6')) return [];
-  if (Number(prefix) === hostBits) {
+  if (prefix === hostBits) {
     throw new RenderError(field, `allows the cloud metadata address ${address} while egress.blockCloudMetadata is true`);
   }
   return [`${address}/${hostBits}`];

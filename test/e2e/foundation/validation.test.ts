@@ -64,6 +64,11 @@ const cases: Case[] = [
     says: ['spec.access.viewers[0].namespace', 'namespace is required for a ServiceAccount'],
   },
   {
+    what: 'a ringfence name too long for a label value',
+    object: { ...ringfence({}), metadata: { name: 'r'.repeat(64), namespace: 'default' } },
+    says: ['metadata.name must be at most 63 characters'],
+  },
+  {
     what: 'an unknown field',
     object: ringfence({ egres: { dns: { enabled: false } } }),
     says: ['.spec.egres: field not declared in schema'],

@@ -1,0 +1,64 @@
+// `palisade render`, run as users run it.
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadAll } from 'js-yaml';
+
+const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const examples = new URL('../../examples/', import.meta.url).pathname;
+
+function palisade(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+  });
+}
+
+async function fileWith(spec: unknown, metadata: Record<string, unknown> = { name: 'fence', namespace: 'team' }): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'palisade-render-')), 'fence.yaml');
+  await writeFile(file, JSON.stringify({ apiVersion: 'palisade.dev/v1alpha1', kind: 'NamespaceRingfence', metadata, spec }));
+  return file;
+}
+
+describe('palisade render', function () {
+  this.timeout(20_000);
+
+  it('prints the objects of every ringfence in a directory, other kinds skipped', async function () {
+    const { code, stdout, stderr } = await palisade('render', '-f', examples);
+    expect(stderr).to.equal('');
+    expect(code).to.equal(0);
+    const objects = loadAll(stdout) as { kind: string; metadata: { name: string; namespace: string } }[];
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).to.deep.equal([
+      'NetworkPolicy/payments/palisade-default-deny', 'NetworkPolicy/payments/palisade-same-namespace', 'NetworkPolicy/payments/palisade-dns',
+      'NetworkPolicy/payments/palisade-ingress', 'NetworkPolicy/payments/palisade-egress',
+      'RoleBinding/payments/palisade-admins', 'RoleBinding/payments/palisade-editors', 'RoleBinding/payments/palisade-viewers',
+    ]);
+  });
+
+  const refusals: [string, unknown, string][] = [
+    ['an unknown mode', { mode: 'Audit' }, 'spec.mode: must be equal to one of the allowed values'],
+    ['an unknown field', { egress: { dnss: {} } }, 'spec.egress.dnss: unknown field'],
+    ['a port out of range', { ingress: { from: [{ namespaces: ['a'], ports: [{ port: 0 }] }] } }, 'spec.ingress.from[0].ports[0].port: must be >= 1'],
+    ['a malformed CIDR', { egress: { to: [{ ipBlock: { cidr: '10.0.0.0/33' } }] } }, 'spec.egress.to[0].ipBlock.cidr: must be a CIDR'],
+    ['the metadata address as an allowed peer', { egress: { to: [{ ipBlock: { cidr: '169.254.169.254/32' } }] } },
+      'spec.egress.to[0].ipBlock.cidr: allows the cloud metadata address'],
+  ];
+  for (const [what, spec, message] of refusals) {
+    it(`refuses ${what} with a message naming the file and field, and exit code 2`, async function () {
+      const file = await fileWith(spec);
+      const { code, stdout, stderr } = await palisade('render', '-f', file);
+      expect(code).to.equal(2);
+      expect(stdout).to.equal('');
+      expect(stderr).to.include(`${file}: NamespaceRingfence team/fence: ${message}`);
+    });
+  }
+
+  it('says what is missing: no -f, no such file, no ringfence', async function () {
+    expect(await palisade('render')).to.include({ code: 2, stderr: 'palisade: render needs -f FILE|DIR\n' });
+    expect((await palisade('render', '-f', '/no/such/file')).stderr).to.include('/no/such/file: no such file or directory');
+    const empty = join(await mkdtemp(join(tmpdir(), 'palisade-render-')), 'ns.yaml');
+    await writeFile(empty, 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n');
+    expect(await palisade('render', '-f', empty)).to.include({ code: 2 });
+  });
+});
