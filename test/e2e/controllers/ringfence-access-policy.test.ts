@@ -1,0 +1,55 @@
+// Palisade is no path to privilege escalation: the ValidatingAdmissionPolicy in config/admission
+// makes the real API server refuse a ringfence that adds subjects to a role its requester may not bind.
+import { expect } from 'chai';
+import type { NamespaceRingfenceSpec } from '../../../src/api/namespaceringfence.ts';
+import { sharedCluster } from '../../support/cluster.ts';
+import { installCrds } from '../../support/crds.ts';
+import { eventually } from '../../support/eventually.ts';
+import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { useNamespace } from '../../support/namespace.ts';
+
+const config = (base: string) => new URL(`../../../config/${base}/`, import.meta.url).pathname;
+
+describe('ringfence access policy (ValidatingAdmissionPolicy)', function () {
+  this.timeout(120_000);
+  const ns = useNamespace('escalation');
+  let admin: string;
+  let eve: string;
+
+  before(async function () {
+    this.timeout(600_000);
+    const cluster = await sharedCluster();
+    admin = cluster.kubeconfig;
+    await installCrds(admin);
+    await kubectlOk(admin, ['apply', '--server-side', '-k', config('admission')]);
+    await kubectlOk(admin, ['apply', '--server-side', '-k', config('rbac')]);
+    eve = await cluster.userKubeconfig('eve', ['payments-devs']);
+  });
+
+  const fence = (as: string, spec: NamespaceRingfenceSpec) => kubectl(as, ['apply', '--server-side', '-n', ns.name, '-f', '-'],
+    JSON.stringify({ apiVersion: 'palisade.dev/v1alpha1', kind: 'NamespaceRingfence', metadata: { name: 'fence' }, spec }));
+  const admins = { admins: [{ kind: 'User' as const, name: 'eve' }] };
+
+  it('lets an editor of the namespace manage its ringfence, but not add subjects to admin, edit or view', async function () {
+    await kubectlOk(admin, ['create', 'rolebinding', 'eve-edit', '--clusterrole=edit', '--user=eve', '-n', ns.name]);
+    await eventually(async () => expect((await fence(eve, {})).code).to.equal(0));
+    await eventually(async () => {
+      const refused = await fence(eve, { access: admins });
+      expect(refused.code).to.not.equal(0);
+      expect(refused.stderr).to.include(`spec.access: adding subjects to admins needs the bind verb on ClusterRoles admin in namespace ${ns.name}`);
+    });
+    const viewers = await fence(eve, { access: { viewers: [{ kind: 'Group', name: 'auditors' }] } });
+    expect(viewers.stderr).to.include('adding subjects to viewers needs the bind verb on ClusterRoles view');
+  });
+
+  it('allows whoever may bind the ClusterRole, and never blocks removing subjects or other edits', async function () {
+    await kubectlOk(admin, ['create', 'rolebinding', 'eve-edit', '--clusterrole=edit', '--user=eve', '-n', ns.name]);
+    await kubectlOk(admin, ['create', 'role', 'bind-view', '--verb=bind', '--resource=clusterroles', '--resource-name=view', '-n', ns.name]);
+    await kubectlOk(admin, ['create', 'rolebinding', 'eve-bind-view', '--role=bind-view', '--user=eve', '-n', ns.name]);
+    await eventually(async () => expect((await fence(eve, { access: { viewers: [{ kind: 'Group', name: 'auditors' }] } })).code).to.equal(0));
+
+    expect((await fence(admin, { access: { ...admins, viewers: [{ kind: 'Group', name: 'auditors' }] } })).code, 'a cluster admin').to.equal(0);
+    expect((await fence(eve, { mode: 'DryRun', access: { ...admins, viewers: [{ kind: 'Group', name: 'auditors' }] } })).code, 'access unchanged').to.equal(0);
+    expect((await fence(eve, { mode: 'DryRun', access: { viewers: [{ kind: 'Group', name: 'auditors' }] } })).code, 'admins removed').to.equal(0);
+  });
+});
