@@ -1,9 +1,9 @@
 // Informer memory: heap per 1,000 cached ConfigMaps, against a real control plane. Run with
 // `node --expose-gc`; make bench does.
-import { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient, type Resource } from '../../src/runtime/client.ts';
+import type { Resource } from '../../src/runtime/client.ts';
 import { Informer } from '../../src/runtime/informer.ts';
 import { ControlPlane } from '../../test/cluster/control-plane.ts';
+import { clientFor } from '../../test/support/client.ts';
 import { kubectlOk } from '../../test/support/kubectl.ts';
 
 const OBJECTS = 5_000;
@@ -28,9 +28,7 @@ try {
     }));
     await kubectlOk(plane.kubeconfig, ['create', '-n', 'bench', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
   }
-  const config = new KubeConfig();
-  config.loadFromFile(plane.kubeconfig);
-  const client = await KubeClient.create(config);
+  const client = await clientFor(plane.kubeconfig);
   const before = heapAfterGc();
   const informer = new Informer(client, { resource: configMaps, namespace: 'bench' });
   const started = performance.now();

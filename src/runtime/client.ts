@@ -1,12 +1,10 @@
 // A small JSON client for the Kubernetes API on one connection pool. client-node builds a new
-// undici Agent for every request, so sockets pile up across watch reconnects; here the
-// KubeConfig supplies TLS and credentials, and every request shares one Agent. Every request
-// but a watch has a timeout, and every answer is reported for metrics.
-import { RequestContext, type HttpMethod, type KubeConfig } from '@kubernetes/client-node';
-import type { RequestOptions } from 'node:https';
+// undici Agent for every request, so sockets pile up across watch reconnects; here every request
+// shares one Agent. Every request but a watch has a timeout, and every answer is reported for metrics.
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { Agent, fetch } from 'undici';
+import type { Credentials } from './credentials.ts';
 
 /** A kind's REST endpoint: what client-go calls a GroupVersionResource, and its scope. */
 export interface Resource {
@@ -71,26 +69,16 @@ export interface ClientOptions {
 type Query = Record<string, string | number | boolean | undefined>;
 
 export class KubeClient {
-  private readonly config: KubeConfig;
-  private readonly server: string;
+  private readonly credentials: Credentials;
   private readonly agent: Agent;
   private readonly timeoutMs: number;
   private readonly observe: RequestObserver;
 
-  private constructor(config: KubeConfig, agent: Agent, options: ClientOptions) {
-    this.config = config;
-    this.server = config.getCurrentCluster()?.server ?? '';
-    this.agent = agent;
+  constructor(credentials: Credentials, options: ClientOptions = {}) {
+    this.credentials = credentials;
+    this.agent = new Agent({ connect: credentials.tls });
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.observe = options.observe ?? (() => undefined);
-  }
-
-  static async create(config: KubeConfig, options: ClientOptions = {}): Promise<KubeClient> {
-    if (!config.getCurrentCluster()) throw new Error('the kubeconfig has no current cluster');
-    const tls: RequestOptions = {};
-    await config.applyToHTTPSOptions(tls);
-    const { ca, cert, key, rejectUnauthorized, servername } = tls;
-    return new KubeClient(config, new Agent({ connect: { ca, cert, key, rejectUnauthorized, servername } }), options);
   }
 
   /** The URL path of a collection, an object, or an object's subresource. */
@@ -146,11 +134,9 @@ export class KubeClient {
 
   private async send(verb: string, resource: Resource, method: string, path: string, query: Query | undefined,
     options: { body?: unknown; contentType?: string }, signal: AbortSignal) {
-    const url = new URL(this.server + path);
+    const url = new URL(this.credentials.server + path);
     for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
-    const context = new RequestContext(url.toString(), method as HttpMethod);
-    await this.config.applySecurityAuthentication(context);
-    const headers = { ...context.getHeaders(), accept: 'application/json' } as Record<string, string>;
+    const headers: Record<string, string> = { ...(await this.credentials.headers()), accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     try {
       const response = await fetch(url, {

@@ -1,11 +1,11 @@
 // The operator process: configuration from flags and environment, the API client, the manager
 // and its controllers, the HTTP endpoints, and signals. SIGTERM stops taking work, lets work in
 // flight finish, releases the lease and exits 0; a lost lease exits 1 at once.
-import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { KubeClient } from './client.ts';
+import { loadCredentials } from './credentials.ts';
 import type { ControllerSpec } from './controller.ts';
 import { EventRecorder } from './events.ts';
 import { serve } from './health.ts';
@@ -89,11 +89,8 @@ export type ControllerFactory = (context: OperatorContext) => ControllerSpec[];
 /** Runs the operator until SIGTERM or SIGINT; resolves with the exit code. */
 export async function runOperator(config: OperatorConfig, factory: ControllerFactory): Promise<number> {
   const logger = createLogger(config.logLevel);
-  const kubeConfig = new KubeConfig();
-  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
-  else kubeConfig.loadFromDefault();
   const metrics = new Metrics();
-  const client = await KubeClient.create(kubeConfig, { observe: metrics.observeRequest });
+  const client = new KubeClient(await loadCredentials(config.kubeconfig), { observe: metrics.observeRequest });
   const manager = new Manager({
     client, logger, metrics, resyncMs: config.resyncMs,
     leaderElection: config.leaderElect ? { namespace: config.leaseNamespace, name: config.leaseName, identity: config.identity } : undefined,

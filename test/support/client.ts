@@ -1,12 +1,9 @@
 // A runtime KubeClient for a kubeconfig of the test control plane, optionally aimed at one
 // apiserver of several.
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient, type RequestObserver } from '../../src/runtime/client.ts';
+import { loadCredentials } from '../../src/runtime/credentials.ts';
 
 export async function clientFor(kubeconfig: string, options: { server?: string; observe?: RequestObserver } = {}): Promise<KubeClient> {
-  const config = new KubeConfig();
-  config.loadFromFile(kubeconfig);
-  const { server, observe } = options;
-  if (server) config.clusters = config.clusters.map((cluster) => ({ ...cluster, server }));
-  return KubeClient.create(config, { observe });
+  const credentials = await loadCredentials(kubeconfig);
+  return new KubeClient(options.server ? { ...credentials, server: options.server } : credentials, { observe: options.observe });
 }

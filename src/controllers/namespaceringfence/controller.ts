@@ -30,6 +30,8 @@ export function namespaceRingfenceController({ client, manager, events }: Operat
   async function reconcile({ namespace = '', name }: Request): Promise<void> {
     const ringfence = fences.get(name, namespace);
     if (!ringfence || ringfence.metadata.deletionTimestamp) return;
+    // A namespace being deleted takes its objects along: putting them back would fight the deletion.
+    if (namespaceCache.get(namespace)?.metadata.deletionTimestamp) return;
     const ownBindings = inNamespace(bindings.list(), namespace);
     const decided = plan(ringfence, {
       ringfences: inNamespace(fences.list(), namespace),
