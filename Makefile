@@ -24,6 +24,7 @@ test-e2e: node_modules/.installed control-plane ## Tests against the real contro
 bench: node_modules/.installed control-plane ## Benchmarks (figures in bench/README.md)
 	node bench/runtime/queue.ts
 	node --expose-gc bench/runtime/informer-memory.ts
+	node bench/ringfence/run.ts
 
 check: typecheck lint crds-check
 

@@ -4,10 +4,12 @@
 // objects directly, with maximal concurrency, in the same run.
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ringfences } from '../../src/controllers/namespaceringfence/controller.ts';
 import { render } from '../../src/controllers/namespaceringfence/render.ts';
 import type { NamespaceRingfenceSpec } from '../../src/api/namespaceringfence.ts';
 import { apply } from '../../src/runtime/apply.ts';
 import type { KubeObject, Resource } from '../../src/runtime/client.ts';
+import { Informer } from '../../src/runtime/informer.ts';
 import { ControlPlane } from '../../test/cluster/control-plane.ts';
 import { clientFor } from '../../test/support/client.ts';
 import { installCrds } from '../../test/support/crds.ts';
@@ -17,6 +19,8 @@ import { metric, startOperator, stopOperator } from '../../test/support/operator
 const COUNT = Number(process.env.RINGFENCES ?? 1000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const RESYNC_SECONDS = 60;
+// Node flags for the operator process, to compare heap settings (see bench/README.md).
+const NODE_OPTIONS = (process.env.OPERATOR_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 const WRITE_VERBS = ['apply', 'apply-status', 'create', 'update', 'patch', 'delete'];
 const spec: NamespaceRingfenceSpec = {
   ingress: { from: [{ namespaces: ['ingress-nginx'], ports: [{ port: 8443 }] }] },
@@ -35,15 +39,23 @@ async function inBatches<T>(items: T[], size: number, each: (batch: T[]) => Prom
   for (let i = 0; i < items.length; i += size) await each(items.slice(i, i + size));
 }
 
-async function readyCount(kubeconfig: string): Promise<number> {
-  const out = await kubectlOk(kubeconfig, ['get', 'namespaceringfences', '-A', '-o',
-    'jsonpath={range .items[*]}{.metadata.generation}={.status.observedGeneration}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
-  return out.split('\n').filter((line) => /^(\d+)=\1=True$/.test(line)).length;
+type Fence = KubeObject & { status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] } };
+
+/** Ringfences Ready at their current generation, counted from a watch: polling lists would load the API server. */
+function readyCounter(informer: Informer<Fence>): () => number {
+  return () => informer.list().filter((fence) => fence.status?.observedGeneration === fence.metadata.generation
+    && fence.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
 }
 
 async function peakRssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** User plus system CPU seconds a process has used. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function writes(port: number): Promise<number> {
@@ -61,6 +73,9 @@ try {
 
   // The floor: the same objects, applied straight, as fast as the API server takes them.
   const client = await clientFor(kubeconfig);
+  const fenceInformer = new Informer<Fence>(client, { resource: ringfences });
+  fenceInformer.start();
+  const ready = readyCounter(fenceInformer);
   const objects = namespaceObjects('floor').flatMap((ns) => {
     const { networkPolicies, roleBindings } = render({ metadata: { name: 'fence', namespace: ns.metadata.name }, spec });
     return [...networkPolicies, ...roleBindings];
@@ -73,10 +88,10 @@ try {
     }
   }));
   const floorSeconds = (performance.now() - floorStarted) / 1000;
-  await client.close();
 
   const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-  const operator = await startOperator(cli, kubeconfig, ['--leader-elect=false', `--concurrency=${CONCURRENCY}`, `--resync=${RESYNC_SECONDS}`], ['operator']);
+  const operator = await startOperator(cli, kubeconfig, ['--leader-elect=false', `--concurrency=${CONCURRENCY}`, `--resync=${RESYNC_SECONDS}`],
+    ['operator'], NODE_OPTIONS);
   try {
     const fences = namespaceObjects('bench').map((ns) => ({
       apiVersion: 'palisade.dev/v1alpha1', kind: 'NamespaceRingfence', metadata: { name: 'fence', namespace: ns.metadata.name }, spec,
@@ -84,8 +99,9 @@ try {
     const requestsBefore = await metric(operator.port, 'palisade_api_requests_total');
     const started = performance.now();
     await inBatches(fences, 250, (batch) => kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], list(batch)));
-    while (await readyCount(kubeconfig) < COUNT) await sleep(500);
+    while (ready() < COUNT) await sleep(100);
     const readySeconds = (performance.now() - started) / 1000;
+    const operatorCpuSeconds = await cpuSeconds(operator.child.pid!);
     await sleep(2000);
     const requests = (await metric(operator.port, 'palisade_api_requests_total')) - requestsBefore;
 
@@ -96,13 +112,17 @@ try {
     const resyncWrites = (await writes(operator.port)) - writesBefore;
 
     console.log(JSON.stringify({
-      benchmark: 'ringfence', ringfences: COUNT, concurrency: CONCURRENCY,
+      benchmark: 'ringfence', ringfences: COUNT, concurrency: CONCURRENCY, nodeOptions: NODE_OPTIONS.join(' '),
       secondsToAllReady: +readySeconds.toFixed(1), floorSeconds: +floorSeconds.toFixed(1), ratioToFloor: +(readySeconds / floorSeconds).toFixed(2),
       apiRequestsPerRingfence: +(requests / COUNT).toFixed(1), writesOnResync: resyncWrites,
+      reconcileErrors: await metric(operator.port, 'controller_runtime_reconcile_errors_total'),
+      operatorCpuSecondsUntilReady: operatorCpuSeconds, apiServerCpuSeconds: +(await cpuSeconds(plane.pids['kube-apiserver-0']!)).toFixed(1),
       operatorPeakRssMiB: Math.round(await peakRssMiB(operator.child.pid!)),
     }));
   } finally {
     await stopOperator(operator);
+    await fenceInformer.stop();
+    await client.close();
   }
 } finally {
   await plane.stop();

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { operatorConfig, OPERATOR_FLAGS, runOperator } from '../runtime/operator.ts';
 import { controllers } from '../controllers/index.ts';
-import { renderFiles, UsageError } from './render.ts';
+import { UsageError } from './usage.ts';
 
 const USAGE = `Usage: palisade COMMAND [flags]
 
@@ -13,9 +13,11 @@ Commands:
 
 Operator ${OPERATOR_FLAGS}`;
 
-function renderCommand(argv: string[]): number {
+async function renderCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { filename: { type: 'string', short: 'f', multiple: true } }, strict: true });
   if (!values.filename?.length) throw new UsageError('render needs -f FILE|DIR');
+  // Loaded here: the schemas it validates with cost the operator memory it has no use for.
+  const { renderFiles } = await import('./render.ts');
   process.stdout.write(renderFiles(values.filename));
   return 0;
 }

@@ -8,8 +8,7 @@ import { namespaceRingfence } from '../api/namespaceringfence.ts';
 import type { NamespaceRingfenceSpec } from '../api/namespaceringfence.ts';
 import { validateSpec } from '../api/validate.ts';
 import { render } from '../controllers/namespaceringfence/render.ts';
-
-export class UsageError extends Error {}
+import { UsageError } from './usage.ts';
 
 function files(path: string): string[] {
   if (!statSync(path, { throwIfNoEntry: false })) throw new UsageError(`${path}: no such file or directory`);

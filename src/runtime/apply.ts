@@ -22,6 +22,18 @@ export function apply<T extends KubeObject>(client: KubeClient, resource: Resour
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * A cache transform: keeps of managedFields only what needsApply reads (our own Apply entries)
+ * and drops kubectl's last-applied annotation. Cached objects shrink to about half.
+ */
+export function trimForCache<T extends KubeObject>(object: T): T {
+  const metadata = object.metadata as KubeObject['metadata'] & { managedFields?: ManagedFields };
+  const managedFields = metadata.managedFields?.filter((entry) => entry.manager === FIELD_MANAGER && entry.operation === 'Apply');
+  const annotations = metadata.annotations && Object.fromEntries(
+    Object.entries(metadata.annotations).filter(([key]) => key !== 'kubectl.kubernetes.io/last-applied-configuration'));
+  return { ...object, metadata: { ...metadata, managedFields, annotations } };
+}
 type ManagedFields = { manager: string; operation: string; subresource?: string; fieldsV1?: Record<string, Json> }[];
 
 /** Would applying `desired` (an apply configuration) change `live`? */

@@ -18,7 +18,7 @@ export interface InformerObserver {
   failed?(error: unknown, delayMs: number): void;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   resource: Resource;
   namespace?: string;
   labelSelector?: string;
@@ -32,6 +32,8 @@ export interface InformerOptions {
   watchTimeoutSeconds?: number;
   backoff?: { initialMs: number; maxMs: number };
   observer?: InformerObserver;
+  /** Applied to every object before it is cached: drop what no reader needs (client-go's SetTransform). */
+  transform?: (object: T) => T;
 }
 
 const MIN_HEALTHY_WATCH_MS = 1_000;
@@ -41,9 +43,10 @@ const keyOf = (object: KubeObject) =>
 
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly client: KubeClient;
-  private readonly options: Required<Omit<InformerOptions, 'namespace' | 'labelSelector' | 'fieldSelector'>> & InformerOptions;
+  private readonly options: Required<Omit<InformerOptions<T>, 'namespace' | 'labelSelector' | 'fieldSelector' | 'transform'>> & InformerOptions<T>;
   private readonly byUid = new Map<string, T>();
   private readonly uidByKey = new Map<string, string>();
+  private readonly uidsByNamespace = new Map<string, Set<string>>();
   private readonly handlers: ((event: InformerEvent<T>) => void)[] = [];
   private readonly stopping = new AbortController();
   private resourceVersion: string | undefined;
@@ -52,7 +55,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private synced = false;
   private lastEvent = performance.now();
 
-  constructor(client: KubeClient, options: InformerOptions) {
+  constructor(client: KubeClient, options: InformerOptions<T>) {
     this.client = client;
     this.options = {
       pageSize: 500, resyncMs: 0, silenceMs: 90_000, watchTimeoutSeconds: 300,
@@ -84,6 +87,11 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   list(): T[] {
     return [...this.byUid.values()];
+  }
+
+  /** The cached objects of one namespace, from an index: reconciles call this per object, so it must not scan. */
+  listNamespace(namespace: string): T[] {
+    return [...(this.uidsByNamespace.get(namespace) ?? [])].map((uid) => this.byUid.get(uid)!);
   }
 
   start(): void {
@@ -202,7 +210,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.resourceVersion = event.object.metadata.resourceVersion;
   }
 
-  private upsert(object: T): void {
+  private upsert(received: T): void {
+    const object = this.options.transform ? this.options.transform(received) : received;
     const key = keyOf(object);
     const previousUid = this.uidByKey.get(key);
     const previous = previousUid === undefined ? undefined : this.byUid.get(previousUid);
@@ -211,6 +220,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (old && old.metadata.resourceVersion === object.metadata.resourceVersion) return;
     this.byUid.set(object.metadata.uid, object);
     this.uidByKey.set(key, object.metadata.uid);
+    const namespace = object.metadata.namespace ?? '';
+    if (!this.uidsByNamespace.has(namespace)) this.uidsByNamespace.set(namespace, new Set());
+    this.uidsByNamespace.get(namespace)!.add(object.metadata.uid);
     this.emit(old ? { type: 'update', object, old } : { type: 'add', object });
   }
 
@@ -219,6 +231,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (!cached) return;
     this.byUid.delete(object.metadata.uid);
     if (this.uidByKey.get(keyOf(cached)) === object.metadata.uid) this.uidByKey.delete(keyOf(cached));
+    const namespace = this.uidsByNamespace.get(cached.metadata.namespace ?? '');
+    namespace?.delete(object.metadata.uid);
+    if (namespace?.size === 0) this.uidsByNamespace.delete(cached.metadata.namespace ?? '');
     this.emit({ type: 'delete', object: cached });
   }
 

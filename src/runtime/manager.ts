@@ -3,6 +3,7 @@
 // finishes), stops the informers and releases the lease.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClient, KubeObject, Resource } from './client.ts';
+import { trimForCache } from './apply.ts';
 import { Controller, type ControllerSpec } from './controller.ts';
 import { Informer } from './informer.ts';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.ts';
@@ -49,7 +50,7 @@ export class Manager {
       const { logger, metrics, resyncMs } = this.options;
       const observer = metrics.informerObserver(key, () => created.silenceMs);
       const created: Informer = new Informer(this.options.client, {
-        resource, resyncMs,
+        resource, resyncMs, transform: trimForCache,
         observer: {
           ...observer,
           failed: (error, delayMs) => {

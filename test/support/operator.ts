@@ -15,9 +15,10 @@ export interface OperatorProcess {
  * Starts `script` (a .ts file calling runOperator; `command` are the words before its flags, as in
  * `palisade operator`) with `args`; resolves once it logged 'started'.
  */
-export async function startOperator(script: string, kubeconfig: string, args: string[] = [], command: string[] = []): Promise<OperatorProcess> {
+export async function startOperator(script: string, kubeconfig: string, args: string[] = [], command: string[] = [],
+  nodeOptions: string[] = []): Promise<OperatorProcess> {
   const flags = [`--kubeconfig=${kubeconfig}`, '--health-address=127.0.0.1:0', '--metrics-address=127.0.0.1:0', ...args];
-  const child = spawn(process.execPath, [script, ...command, ...flags], {
+  const child = spawn(process.execPath, [...nodeOptions, script, ...command, ...flags], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
@@ -39,7 +40,7 @@ export async function startOperator(script: string, kubeconfig: string, args: st
 }
 
 export async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(30_000) });
   return { status: response.status, body: await response.text() };
 }
 

@@ -1,7 +1,8 @@
 // The NamespaceRingfence controller: reads what the caches hold, asks plan() what to do, applies
 // and deletes that, and writes the status. Generated objects are applied with force: a hand edit
 // of a field we set is drift, and is put back (with an Event).
-import { API_VERSION, GROUP, VERSION } from '../../api/index.ts';
+// crd.ts, not index.ts: the operator need not load the schema builder.
+import { API_VERSION, GROUP, VERSION } from '../../api/crd.ts';
 import { apply, needsApply } from '../../runtime/apply.ts';
 import { ApiError, type KubeObject, type Resource } from '../../runtime/client.ts';
 import { controller, type ControllerSpec, type Request } from '../../runtime/controller.ts';
@@ -22,42 +23,42 @@ export function namespaceRingfenceController({ client, manager, events }: Operat
   const bindings = manager.informer<KubeObject & ForeignBinding>(roleBindings);
   const namespaceCache = manager.informer(namespaces);
 
-  const inNamespace = <T extends KubeObject>(objects: T[], namespace: string) => objects.filter((o) => o.metadata.namespace === namespace);
   const generatedBy = (object: KubeObject, ringfence: string) =>
     object.metadata.labels?.[MANAGED_BY_LABEL] === 'palisade' && object.metadata.labels[RINGFENCE_LABEL] === ringfence;
-  const fencesIn = (namespace: string): Request[] => inNamespace(fences.list(), namespace).map((f) => ({ namespace, name: f.metadata.name }));
+  const fencesIn = (namespace: string): Request[] => fences.listNamespace(namespace).map((f) => ({ namespace, name: f.metadata.name }));
 
   async function reconcile({ namespace = '', name }: Request): Promise<void> {
     const ringfence = fences.get(name, namespace);
     if (!ringfence || ringfence.metadata.deletionTimestamp) return;
     // A namespace being deleted takes its objects along: putting them back would fight the deletion.
     if (namespaceCache.get(namespace)?.metadata.deletionTimestamp) return;
-    const ownBindings = inNamespace(bindings.list(), namespace);
+    const ownBindings = bindings.listNamespace(namespace);
     const decided = plan(ringfence, {
-      ringfences: inNamespace(fences.list(), namespace),
+      ringfences: fences.listNamespace(namespace),
       namespaceExists: (ns) => namespaceCache.get(ns) !== undefined,
-      ownedNetworkPolicies: inNamespace(policies.list(), namespace).filter((p) => generatedBy(p, name)),
+      ownedNetworkPolicies: policies.listNamespace(namespace).filter((p) => generatedBy(p, name)),
       ownedRoleBindings: ownBindings.filter((b) => generatedBy(b, name)),
       foreignBindings: ownBindings.filter((b) => b.metadata.labels?.[MANAGED_BY_LABEL] !== 'palisade'),
     });
 
     const specUnchanged = ringfence.status?.observedGeneration === ringfence.metadata.generation;
-    for (const object of decided.apply) {
+    // The objects are independent of each other: apply and delete them side by side.
+    await Promise.all(decided.apply.map(async (object) => {
       const cache = object.kind === 'NetworkPolicy' ? policies : bindings;
       const live = cache.get(object.metadata.name, namespace);
-      if (!needsApply(object as unknown as KubeObject, live)) continue;
+      if (!needsApply(object as unknown as KubeObject, live)) return;
       await apply(client, resourceOf[object.kind], object as unknown as KubeObject, { force: true });
       if (specUnchanged && (live || ringfence.status?.[object.kind === 'NetworkPolicy' ? 'networkPolicies' : 'roleBindings']?.includes(object.metadata.name))) {
         await events.record(ringfence, 'Warning', 'DriftReverted', 'Apply',
           `${object.kind} ${object.metadata.name} was ${live ? 'changed' : 'deleted'} outside Palisade; put back`);
       }
-    }
-    for (const { kind, name: objectName } of decided.delete) {
+    }));
+    await Promise.all(decided.delete.map(async ({ kind, name: objectName }) => {
       const resource = resourceOf[kind];
       await client.request('delete', resource, 'DELETE', client.path(resource, namespace, objectName)).catch((error: unknown) => {
         if (!(error instanceof ApiError && error.code === 404)) throw error;
       });
-    }
+    }));
     if (decided.warning && (!specUnchanged || ringfence.status?.conditions?.find((c) => c.type === 'Ready')?.reason !== decided.warning.reason)) {
       await events.record(ringfence, 'Warning', decided.warning.reason, 'Reconcile', decided.warning.note);
     }

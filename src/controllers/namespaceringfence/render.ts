@@ -2,7 +2,7 @@
 // RoleBindings that fence its namespace in. Shared by the controller and `palisade render`.
 import { BlockList, isIPv4 } from 'node:net';
 import type { NamespaceRingfenceSpec, Peer, Subject } from '../../api/namespaceringfence.ts';
-import { API_VERSION } from '../../api/index.ts';
+import { API_VERSION } from '../../api/crd.ts';
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, ObjectMeta, RoleBinding } from './objects.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
