@@ -14,14 +14,13 @@ import { ControlPlane } from '../../test/cluster/control-plane.ts';
 import { clientFor } from '../../test/support/client.ts';
 import { installCrds } from '../../test/support/crds.ts';
 import { kubectlOk } from '../../test/support/kubectl.ts';
-import { metric, startOperator, stopOperator } from '../../test/support/operator.ts';
+import { metric, startOperator, stopOperator, writeRequests } from '../../test/support/operator.ts';
 
 const COUNT = Number(process.env.RINGFENCES ?? 1000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const RESYNC_SECONDS = 60;
 // Node flags for the operator process, to compare heap settings (see bench/README.md).
 const NODE_OPTIONS = (process.env.OPERATOR_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
-const WRITE_VERBS = ['apply', 'apply-status', 'create', 'update', 'patch', 'delete'];
 const spec: NamespaceRingfenceSpec = {
   ingress: { from: [{ namespaces: ['ingress-nginx'], ports: [{ port: 8443 }] }] },
   egress: { to: [{ namespaces: ['db'], ports: [{ port: 5432 }] }, { ipBlock: { cidr: '0.0.0.0/0' }, ports: [{ port: 443 }] }] },
@@ -56,12 +55,6 @@ async function peakRssMiB(pid: number): Promise<number> {
 async function cpuSeconds(pid: number): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function writes(port: number): Promise<number> {
-  let total = 0;
-  for (const verb of WRITE_VERBS) total += await metric(port, 'palisade_api_requests_total', { verb });
-  return total;
 }
 
 const plane = await ControlPlane.start();
@@ -105,11 +98,11 @@ try {
     await sleep(2000);
     const requests = (await metric(operator.port, 'palisade_api_requests_total')) - requestsBefore;
 
-    const writesBefore = await writes(operator.port);
+    const writesBefore = await writeRequests(operator.port);
     const reconciles = () => metric(operator.port, 'controller_runtime_reconcile_total', { controller: 'namespaceringfence' });
     const reconcilesBefore = await reconciles();
     while (await reconciles() < reconcilesBefore + COUNT) await sleep(1000);
-    const resyncWrites = (await writes(operator.port)) - writesBefore;
+    const resyncWrites = (await writeRequests(operator.port)) - writesBefore;
 
     console.log(JSON.stringify({
       benchmark: 'ringfence', ringfences: COUNT, concurrency: CONCURRENCY, nodeOptions: NODE_OPTIONS.join(' '),

@@ -3,16 +3,8 @@
 // ranges, required and unknown fields) and fills in defaults; the CEL rules only the API server checks.
 import { Value } from 'typebox/value';
 import type { KindDefinition } from './crd.ts';
+import { FieldError } from './field-error.ts';
 
-export class ValidationError extends Error {
-  readonly field: string;
-
-  constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
-    this.name = 'ValidationError';
-    this.field = field;
-  }
-}
 
 type Schema = { type?: string; properties?: Record<string, Schema>; items?: Schema; additionalProperties?: unknown };
 
@@ -27,7 +19,7 @@ function strict(schema: Schema): Schema {
   return copy;
 }
 
-/** The spec with defaults filled in; throws ValidationError naming the first field at fault. */
+/** The spec with defaults filled in; throws FieldError naming the first field at fault. */
 export function validateSpec<T>(kind: KindDefinition, spec: unknown): T {
   const schema = strict(JSON.parse(JSON.stringify(kind.spec)) as Schema);
   const [error] = Value.Errors(schema, spec);
@@ -35,7 +27,7 @@ export function validateSpec<T>(kind: KindDefinition, spec: unknown): T {
     const field = `spec${error.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}`;
     // additionalProperties: false reaches an unknown field as the schema `false`.
     const detail = error.message === 'schema is false' ? 'unknown field' : error.message;
-    throw new ValidationError(field, detail);
+    throw new FieldError(field, detail);
   }
   return Value.Default(kind.spec, structuredClone(spec)) as T;
 }

@@ -53,6 +53,15 @@ export async function metric(port: number, name: string, labels: Record<string, 
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
+const WRITE_VERBS = ['apply', 'apply-status', 'create', 'update', 'patch', 'delete'];
+
+/** All write requests an operator has sent, from its palisade_api_requests_total. */
+export async function writeRequests(port: number): Promise<number> {
+  let total = 0;
+  for (const verb of WRITE_VERBS) total += await metric(port, 'palisade_api_requests_total', { verb });
+  return total;
+}
+
 export async function stopOperator(operator: OperatorProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   if (operator.child.exitCode === null && operator.child.signalCode === null) operator.child.kill(signal);
   return operator.exited;

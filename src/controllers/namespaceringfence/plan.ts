@@ -4,7 +4,8 @@
 import type { NamespaceRingfenceStatus } from '../../api/namespaceringfence.ts';
 import { setCondition, type Condition, type ConditionUpdate } from '../../runtime/conditions.ts';
 import type { NetworkPolicy, RoleBinding } from './objects.ts';
-import { render, RenderError, type Ringfence } from './render.ts';
+import { FieldError } from '../../api/field-error.ts';
+import { render, type Ringfence } from './render.ts';
 
 export interface ObservedRingfence extends Ringfence {
   metadata: Ringfence['metadata'] & { uid: string; generation?: number; creationTimestamp?: string };
@@ -73,7 +74,7 @@ export function plan(ringfence: ObservedRingfence, observed: Observed): Plan {
   try {
     desired = render(ringfence);
   } catch (error) {
-    if (!(error instanceof RenderError)) throw error;
+    if (!(error instanceof FieldError)) throw error;
     return { apply: [], delete: [], status: notApplied('InvalidSpec', error.message), warning: { reason: 'InvalidSpec', note: error.message } };
   }
 

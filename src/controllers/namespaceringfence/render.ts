@@ -3,6 +3,7 @@
 import { BlockList, isIPv4 } from 'node:net';
 import type { NamespaceRingfenceSpec, Peer, Subject } from '../../api/namespaceringfence.ts';
 import { API_VERSION } from '../../api/crd.ts';
+import { FieldError } from '../../api/field-error.ts';
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, ObjectMeta, RoleBinding } from './objects.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -20,17 +21,6 @@ export interface Ringfence {
 export interface Rendered {
   networkPolicies: NetworkPolicy[];
   roleBindings: RoleBinding[];
-}
-
-/** A spec the schema accepts but that cannot be rendered; `field` is its path in the resource. */
-export class RenderError extends Error {
-  readonly field: string;
-
-  constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
-    this.name = 'RenderError';
-    this.field = field;
-  }
 }
 
 export function render(ringfence: Ringfence): Rendered {
@@ -133,7 +123,7 @@ function parseCidr(cidr: string, field: string): { block: BlockList; v4: boolean
     if (!/^\d+$/.test(prefixText)) throw new Error('no prefix length');
     block.addSubnet(network, prefix, v4 ? 'ipv4' : 'ipv6');
   } catch {
-    throw new RenderError(field, `must be a CIDR such as 10.0.0.0/8 or fd00::/8, not "${cidr}"`);
+    throw new FieldError(field, `must be a CIDR such as 10.0.0.0/8 or fd00::/8, not "${cidr}"`);
   }
   return { block, v4, prefix };
 }
@@ -145,7 +135,7 @@ function metadataCuts(cidr: string, field: string): string[] {
   const hostBits = v4 ? 32 : 128;
   if (!block.check(address, v4 ? 'ipv4' : 'ipv6')) return [];
   if (prefix === hostBits) {
-    throw new RenderError(field, `allows the cloud metadata address ${address} while egress.blockCloudMetadata is true`);
+    throw new FieldError(field, `allows the cloud metadata address ${address} while egress.blockCloudMetadata is true`);
   }
   return [`${address}/${hostBits}`];
 }

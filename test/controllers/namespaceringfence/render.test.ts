@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { loadAll } from 'js-yaml';
-import { render, RenderError, type Ringfence } from '../../../src/controllers/namespaceringfence/render.ts';
+import { FieldError } from '../../../src/api/field-error.ts';
+import { render, type Ringfence } from '../../../src/controllers/namespaceringfence/render.ts';
 import type { NamespaceRingfenceSpec } from '../../../src/api/namespaceringfence.ts';
 
 const ringfence = (spec: NamespaceRingfenceSpec, uid?: string): Ringfence => ({ metadata: { name: 'fence', namespace: 'team', uid }, spec });
@@ -82,7 +83,7 @@ describe('NamespaceRingfence render', function () {
 
   it('refuses an egress peer that is only the metadata address while it is blocked, naming the field', function () {
     const spec = { egress: { to: [{ namespaces: ['db'] }, { ipBlock: { cidr: '169.254.169.254/32' } }] } };
-    expect(() => render(ringfence(spec))).to.throw(RenderError, 'spec.egress.to[1].ipBlock.cidr: allows the cloud metadata address');
+    expect(() => render(ringfence(spec))).to.throw(FieldError, 'spec.egress.to[1].ipBlock.cidr: allows the cloud metadata address');
   });
 
   it('binds admin, edit and view for the listed subjects', function () {

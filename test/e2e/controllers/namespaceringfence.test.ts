@@ -7,10 +7,9 @@ import { installCrds } from '../../support/crds.ts';
 import { eventually } from '../../support/eventually.ts';
 import { kubectl, kubectlOk } from '../../support/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
-import { metric, startOperator, stopOperator, type OperatorProcess } from '../../support/operator.ts';
+import { startOperator, stopOperator, writeRequests, type OperatorProcess } from '../../support/operator.ts';
 
 const cli = new URL('../../../src/cli/main.ts', import.meta.url).pathname;
-const WRITE_VERBS = ['apply', 'apply-status', 'create', 'update', 'patch', 'delete'];
 
 interface Status {
   observedGeneration?: number;
@@ -162,12 +161,9 @@ describe('NamespaceRingfence controller', function () {
     await applyFence(spec);
     await ready();
     const reconciles = () => operator.logs.filter((line) => line.message === 'reconciled' && line.namespace === ns.name).length;
-    let writes = 0;
-    for (const verb of WRITE_VERBS) writes += await metric(operator.port, 'palisade_api_requests_total', { verb });
+    const writes = await writeRequests(operator.port);
     const before = reconciles();
     await eventually(() => expect(reconciles()).to.be.at.least(before + 2), 20_000);
-    let after = 0;
-    for (const verb of WRITE_VERBS) after += await metric(operator.port, 'palisade_api_requests_total', { verb });
-    expect(after).to.equal(writes);
+    expect(await writeRequests(operator.port)).to.equal(writes);
   });
 });

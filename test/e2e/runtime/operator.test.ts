@@ -7,10 +7,9 @@ import { sharedCluster } from '../../support/cluster.ts';
 import { eventually } from '../../support/eventually.ts';
 import { kubectl, kubectlOk } from '../../support/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
-import { httpGet, metric, startOperator, stopOperator, type OperatorProcess } from '../../support/operator.ts';
+import { httpGet, metric, startOperator, stopOperator, writeRequests, type OperatorProcess } from '../../support/operator.ts';
 
 const echoOperator = new URL('fixtures/echo-operator.ts', import.meta.url).pathname;
-const WRITE_VERBS = ['apply', 'apply-status', 'create', 'update', 'patch', 'delete'];
 
 function source(name: string, data: Record<string, string>, annotations: Record<string, string> = {}) {
   return JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { echo: 'true' }, annotations }, data });
@@ -18,12 +17,6 @@ function source(name: string, data: Record<string, string>, annotations: Record<
 
 async function echoData(kubeconfig: string, namespace: string, name: string): Promise<string> {
   return kubectlOk(kubeconfig, ['get', 'configmap', `${name}-echo`, '-n', namespace, '-o', 'jsonpath={.data}']);
-}
-
-async function writes(operator: OperatorProcess): Promise<number> {
-  let total = 0;
-  for (const verb of WRITE_VERBS) total += await metric(operator.port, 'palisade_api_requests_total', { verb });
-  return total;
 }
 
 const reconcilesOf = (operator: OperatorProcess, name: string) =>
@@ -93,9 +86,9 @@ describe('operator runtime', function () {
     await kubectlOk(kubeconfig, ['apply', '-n', ns.name, '-f', '-'], names.map((name) => source(name, { name })).join('\n'));
     for (const name of names) await eventually(async () => expect(await echoData(kubeconfig, ns.name, name)).to.equal(`{"name":"${name}"}`));
 
-    const before = { writes: await writes(operator), reconciles: reconcilesOf(operator, 's1').length };
+    const before = { writes: await writeRequests(operator.port), reconciles: reconcilesOf(operator, 's1').length };
     await eventually(() => expect(reconcilesOf(operator, 's1').length).to.be.at.least(before.reconciles + 2), 20_000);
-    expect(await writes(operator), 'write requests across two resyncs').to.equal(before.writes);
+    expect(await writeRequests(operator.port), 'write requests across two resyncs').to.equal(before.writes);
     expect(before.writes).to.be.at.least(names.length);
   });
 
