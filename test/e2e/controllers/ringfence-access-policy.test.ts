@@ -36,10 +36,10 @@ describe('ringfence access policy (ValidatingAdmissionPolicy)', function () {
     await eventually(async () => {
       const refused = await fence(eve, { access: admins });
       expect(refused.code).to.not.equal(0);
-      expect(refused.stderr).to.include(`spec.access: adding subjects to admins needs the bind verb on ClusterRoles admin in namespace ${ns.name}`);
+      expect(refused.stderr).to.include(`spec.access.admins: adding subjects needs the bind verb on ClusterRole admin in namespace ${ns.name}`);
     });
     const viewers = await fence(eve, { access: { viewers: [{ kind: 'Group', name: 'auditors' }] } });
-    expect(viewers.stderr).to.include('adding subjects to viewers needs the bind verb on ClusterRoles view');
+    expect(viewers.stderr).to.include('spec.access.viewers: adding subjects needs the bind verb on ClusterRole view');
   });
 
   it('allows whoever may bind the ClusterRole, and never blocks removing subjects or other edits', async function () {
@@ -48,6 +48,9 @@ describe('ringfence access policy (ValidatingAdmissionPolicy)', function () {
     await kubectlOk(admin, ['create', 'rolebinding', 'eve-bind-view', '--role=bind-view', '--user=eve', '-n', ns.name]);
     await eventually(async () => expect((await fence(eve, { access: { viewers: [{ kind: 'Group', name: 'auditors' }] } })).code).to.equal(0));
 
+    const everyRole = { ...admins, editors: [{ kind: 'Group' as const, name: 'devs' }], viewers: [{ kind: 'Group' as const, name: 'auditors' }] };
+    const byAdmin = await fence(admin, { access: everyRole });
+    expect(byAdmin.stderr, 'a cluster admin, adding to all three roles at once').to.equal('');
     expect((await fence(admin, { access: { ...admins, viewers: [{ kind: 'Group', name: 'auditors' }] } })).code, 'a cluster admin').to.equal(0);
     expect((await fence(eve, { mode: 'DryRun', access: { ...admins, viewers: [{ kind: 'Group', name: 'auditors' }] } })).code, 'access unchanged').to.equal(0);
     expect((await fence(eve, { mode: 'DryRun', access: { viewers: [{ kind: 'Group', name: 'auditors' }] } })).code, 'admins removed').to.equal(0);
