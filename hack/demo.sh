@@ -41,7 +41,9 @@ done
 echo "ready: http://$health/readyz, metrics: http://$metrics/metrics"
 
 step kubectl apply --server-side -f examples/
+step kubectl wait --for=condition=Ready --timeout=60s namespaceringfence --all --all-namespaces
 step kubectl get palisade --all-namespaces
+step kubectl get networkpolicies,rolebindings --namespace payments -l app.kubernetes.io/managed-by=palisade
 
 cat <<TXT
 

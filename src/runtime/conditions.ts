@@ -30,9 +30,3 @@ export function setCondition(conditions: readonly Condition[] = [], update: Cond
 export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
   return conditions?.find((condition) => condition.type === type);
 }
-
-/** True when `type` is True for exactly `generation`: the state a reader can trust is current. */
-export function isTrueFor(conditions: readonly Condition[] | undefined, type: string, generation: number | undefined): boolean {
-  const condition = findCondition(conditions, type);
-  return condition?.status === 'True' && condition.observedGeneration === generation;
-}

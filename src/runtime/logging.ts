@@ -14,8 +14,3 @@ export function createLogger(level: LogLevel = 'info'): Logger {
     transports: [new winston.transports.Console()],
   });
 }
-
-/** A logger that drops everything: for tests and tools that have nothing to say. */
-export function silentLogger(): Logger {
-  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
-}

@@ -35,10 +35,6 @@ export class WorkQueue {
     return this.queue.length;
   }
 
-  get shutDown(): boolean {
-    return this.shuttingDown;
-  }
-
   add(key: string): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
     this.observer.added?.();

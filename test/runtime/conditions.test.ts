@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { findCondition, isTrueFor, setCondition } from '../../src/runtime/conditions.ts';
+import { findCondition, setCondition } from '../../src/runtime/conditions.ts';
 
 const t0 = new Date('2026-01-01T00:00:00.123Z');
 const t1 = new Date('2026-01-01T00:05:00Z');
@@ -27,12 +27,5 @@ describe('conditions', function () {
       ['Degraded', 'False', '2026-01-01T00:00:00Z'],
     ]);
     expect(findCondition(conditions, 'Degraded')?.status).to.equal('False');
-  });
-
-  it('trusts a True condition only for the generation it observed', function () {
-    const conditions = setCondition([], { type: 'Ready', status: 'True', reason: 'Applied', message: '' }, 4, t0);
-    expect(isTrueFor(conditions, 'Ready', 4)).to.equal(true);
-    expect(isTrueFor(conditions, 'Ready', 5)).to.equal(false);
-    expect(isTrueFor(conditions, 'Missing', 4)).to.equal(false);
   });
 });

@@ -5,6 +5,7 @@
 import { API_VERSION, GROUP, VERSION } from '../../api/crd.ts';
 import { apply, needsApply } from '../../runtime/apply.ts';
 import { ApiError, type KubeObject, type Resource } from '../../runtime/client.ts';
+import { findCondition } from '../../runtime/conditions.ts';
 import { controller, type ControllerSpec, type Request } from '../../runtime/controller.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
 import { plan, type ForeignBinding, type ObservedRingfence } from './plan.ts';
@@ -59,7 +60,7 @@ export function namespaceRingfenceController({ client, manager, events }: Operat
         if (!(error instanceof ApiError && error.code === 404)) throw error;
       });
     }));
-    if (decided.warning && (!specUnchanged || ringfence.status?.conditions?.find((c) => c.type === 'Ready')?.reason !== decided.warning.reason)) {
+    if (decided.warning && (!specUnchanged || findCondition(ringfence.status?.conditions, 'Ready')?.reason !== decided.warning.reason)) {
       await events.record(ringfence, 'Warning', decided.warning.reason, 'Reconcile', decided.warning.note);
     }
     const status = { apiVersion: API_VERSION, kind: 'NamespaceRingfence', metadata: { name, namespace }, status: decided.status } as unknown as KubeObject;

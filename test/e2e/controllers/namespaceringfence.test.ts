@@ -162,6 +162,7 @@ describe('NamespaceRingfence controller', function () {
     await ready();
     const reconciles = () => operator.logs.filter((line) => line.message === 'reconciled' && line.namespace === ns.name).length;
     const writes = await writeRequests(operator.port);
+    expect(writes, 'the counter counts: this ringfence was applied').to.be.greaterThan(0);
     const before = reconciles();
     await eventually(() => expect(reconciles()).to.be.at.least(before + 2), 20_000);
     expect(await writeRequests(operator.port)).to.equal(writes);
