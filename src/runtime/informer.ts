@@ -113,25 +113,30 @@ export class Informer<T extends KubeObject = KubeObject> {
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
+      let error: unknown;
       try {
         if (this.resourceVersion === undefined) await this.relist();
         const started = performance.now();
         const restartedBySilence = await this.watch();
-        // A watch the server ends at once, without an error, is retried with backoff like a failure:
-        // whatever the server does, this loop never floods it.
         if (restartedBySilence || performance.now() - started >= MIN_HEALTHY_WATCH_MS) {
           failures = 0;
           continue;
         }
-      } catch (error) {
+      } catch (caught) {
         if (this.stopped) return;
-        if (isGone(error)) {
-          this.resourceVersion = undefined;
-          continue;
-        }
-        this.options.observer.failed?.(error, this.backoffMs(failures));
+        error = caught;
+        if (isGone(caught)) this.resourceVersion = undefined;
       }
-      await sleep(this.backoffMs(failures++), undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      // The first 410 after a healthy watch relists at once. Anything else waits, longer each time in
+      // a row: a failure, a 410 right after a relist, or a watch the server ends at once without an
+      // error. Whatever the server does, this loop never floods it.
+      if (isGone(error) && failures === 0) {
+        failures = 1;
+        continue;
+      }
+      const delayMs = this.backoffMs(failures++);
+      if (error !== undefined) this.options.observer.failed?.(error, delayMs);
+      await sleep(delayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
     }
   }
 
