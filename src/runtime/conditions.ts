@@ -1,5 +1,6 @@
 // status.conditions as the Kubernetes API conventions define them: one entry per type, with the
 // generation it describes; lastTransitionTime moves only when the status itself changes.
+import { apiTime } from './time.ts';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -20,7 +21,7 @@ export function setCondition(conditions: readonly Condition[] = [], update: Cond
   const next: Condition = {
     ...update,
     observedGeneration: generation,
-    lastTransitionTime: existing && existing.status === update.status ? existing.lastTransitionTime : now.toISOString().replace(/\.\d+Z$/, 'Z'),
+    lastTransitionTime: existing && existing.status === update.status ? existing.lastTransitionTime : apiTime(now),
   };
   return existing
     ? conditions.map((condition) => (condition === existing ? next : condition))

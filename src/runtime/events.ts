@@ -2,6 +2,7 @@
 // into the first one's series, patched at most once a minute, so a hot loop cannot flood etcd.
 import { randomBytes } from 'node:crypto';
 import type { KubeClient, KubeObject, Resource } from './client.ts';
+import { microTime } from './time.ts';
 
 const events: Resource = { group: 'events.k8s.io', version: 'v1', kind: 'Event', resource: 'events', namespaced: true };
 const SERIES_INTERVAL_MS = 60_000;
@@ -17,8 +18,6 @@ interface Recorded {
   seenAt: number;
 }
 
-/** metav1.MicroTime: RFC 3339 with microseconds. */
-const microTime = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 export class EventRecorder {
   private readonly client: KubeClient;

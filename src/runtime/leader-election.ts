@@ -4,6 +4,7 @@
 // within the renew deadline gives up leading before the lease can expire for anyone else.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, type KubeClient, type Resource } from './client.ts';
+import { microTime } from './time.ts';
 
 const leases: Resource = { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', namespaced: true };
 
@@ -27,7 +28,6 @@ interface Lease {
   };
 }
 
-const microTime = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 export class LeaderElector {
   private readonly client: KubeClient;

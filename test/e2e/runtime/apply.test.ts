@@ -2,8 +2,8 @@
 // managedFields included.
 import { expect } from 'chai';
 import { apply, needsApply } from '../../../src/runtime/apply.ts';
-import type { KubeClient, KubeObject, Resource } from '../../../src/runtime/client.ts';
-import { clientFor } from '../../support/client.ts';
+import type { KubeObject, Resource } from '../../../src/runtime/client.ts';
+import { useClient } from '../../support/client.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { kubectlOk } from '../../support/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
@@ -12,16 +12,7 @@ const services: Resource = { group: '', version: 'v1', kind: 'Service', resource
 
 describe('server-side apply', function () {
   const ns = useNamespace('apply');
-  let client: KubeClient;
-
-  before(async function () {
-    this.timeout(600_000);
-    client = await clientFor((await sharedCluster()).kubeconfig);
-  });
-
-  after(async function () {
-    await client?.close();
-  });
+  const api = useClient();
 
   const service = (labels: Record<string, string>, ports: { port: number; name: string }[]): KubeObject => ({
     apiVersion: 'v1', kind: 'Service',
@@ -32,30 +23,30 @@ describe('server-side apply', function () {
   it('needs no apply when the live object already holds what we want, server defaults and all', async function () {
     const desired = service({ team: 'a' }, [{ port: 80, name: 'http' }]);
     expect(needsApply(desired, undefined)).to.equal(true);
-    const live = await apply(client, services, desired);
+    const live = await apply(api.client, services, desired);
     expect(live).to.have.nested.property('spec.ports[0].protocol', 'TCP');
     expect(needsApply(desired, live)).to.equal(false);
   });
 
   it('needs an apply for a changed value, a new field, or a field we own but no longer want', async function () {
-    const live = await apply(client, services, service({ team: 'a', tier: 'front' }, [{ port: 80, name: 'http' }]));
+    const live = await apply(api.client, services, service({ team: 'a', tier: 'front' }, [{ port: 80, name: 'http' }]));
     expect(needsApply(service({ team: 'b', tier: 'front' }, [{ port: 80, name: 'http' }]), live), 'changed').to.equal(true);
     expect(needsApply(service({ team: 'a', tier: 'front' }, [{ port: 80, name: 'http' }, { port: 443, name: 'https' }]), live), 'added').to.equal(true);
     expect(needsApply(service({ team: 'a' }, [{ port: 80, name: 'http' }]), live), 'dropped').to.equal(true);
 
-    const after = await apply(client, services, service({ team: 'a' }, [{ port: 80, name: 'http' }]));
+    const after = await apply(api.client, services, service({ team: 'a' }, [{ port: 80, name: 'http' }]));
     expect(after.metadata.labels).to.deep.equal({ team: 'a' });
   });
 
   it('ignores fields other managers own, and re-applies what they changed of ours', async function () {
     const desired = service({ team: 'a' }, [{ port: 80, name: 'http' }]);
-    await apply(client, services, desired);
+    await apply(api.client, services, desired);
     await kubectlOk((await sharedCluster()).kubeconfig, ['label', 'service', 'web', '-n', ns.name, 'extra=theirs']);
-    const live = await client.request<KubeObject>('get', services, 'GET', client.path(services, ns.name, 'web'));
+    const live = await api.client.request<KubeObject>('get', services, 'GET', api.client.path(services, ns.name, 'web'));
     expect(needsApply(desired, live), 'a label of another manager').to.equal(false);
 
     await kubectlOk((await sharedCluster()).kubeconfig, ['label', 'service', 'web', '-n', ns.name, 'team=z', '--overwrite']);
-    const drifted = await client.request<KubeObject>('get', services, 'GET', client.path(services, ns.name, 'web'));
+    const drifted = await api.client.request<KubeObject>('get', services, 'GET', api.client.path(services, ns.name, 'web'));
     expect(needsApply(desired, drifted), 'our label changed by hand').to.equal(true);
   });
 });

@@ -1,9 +1,8 @@
 // The client keeps one connection pool: sockets stay flat however often watches reconnect.
 import { expect } from 'chai';
 import { readdir, readlink } from 'node:fs/promises';
-import type { KubeClient, Resource } from '../../../src/runtime/client.ts';
-import { clientFor } from '../../support/client.ts';
-import { sharedCluster } from '../../support/cluster.ts';
+import type { Resource } from '../../../src/runtime/client.ts';
+import { useClient } from '../../support/client.ts';
 
 const configMaps: Resource = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true };
 
@@ -15,21 +14,12 @@ async function openSockets(): Promise<number> {
 
 describe('KubeClient', function () {
   this.timeout(120_000);
-  let client: KubeClient;
-
-  before(async function () {
-    this.timeout(600_000);
-    client = await clientFor((await sharedCluster()).kubeconfig);
-  });
-
-  after(async function () {
-    await client?.close();
-  });
+  const api = useClient();
 
   it('keeps open sockets flat across 200 watch reconnects', async function () {
     const reconnect = async () => {
       const abort = new AbortController();
-      await client.watch(configMaps, { namespace: 'kube-system' }, abort.signal, () => abort.abort());
+      await api.client.watch(configMaps, { namespace: 'kube-system' }, abort.signal, () => abort.abort());
     };
     await reconnect();
     const before = await openSockets();
@@ -39,7 +29,7 @@ describe('KubeClient', function () {
   });
 
   it('reports a failed request as an ApiError with the HTTP code and Status reason', async function () {
-    const error = await client.request('get', configMaps, 'GET', client.path(configMaps, 'default', 'no-such-map')).catch((e: unknown) => e);
+    const error = await api.client.request('get', configMaps, 'GET', api.client.path(configMaps, 'default', 'no-such-map')).catch((e: unknown) => e);
     expect(error).to.include({ name: 'ApiError', code: 404, reason: 'NotFound' });
   });
 });

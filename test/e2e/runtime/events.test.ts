@@ -1,8 +1,8 @@
 // Events about an object, in events.k8s.io/v1, with repeats folded into one.
 import { expect } from 'chai';
-import type { KubeClient, KubeObject } from '../../../src/runtime/client.ts';
+import type { KubeObject } from '../../../src/runtime/client.ts';
 import { EventRecorder } from '../../../src/runtime/events.ts';
-import { clientFor } from '../../support/client.ts';
+import { useClient } from '../../support/client.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { kubectlOk } from '../../support/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
@@ -10,22 +10,17 @@ import { useNamespace } from '../../support/namespace.ts';
 describe('EventRecorder', function () {
   const ns = useNamespace('events');
   let kubeconfig: string;
-  let client: KubeClient;
+  const api = useClient();
 
   before(async function () {
     this.timeout(600_000);
     kubeconfig = (await sharedCluster()).kubeconfig;
-    client = await clientFor(kubeconfig);
-  });
-
-  after(async function () {
-    await client?.close();
   });
 
   it('records an event about an object once, however often it repeats', async function () {
     await kubectlOk(kubeconfig, ['create', 'configmap', 'subject', '-n', ns.name]);
     const subject = JSON.parse(await kubectlOk(kubeconfig, ['get', 'configmap', 'subject', '-n', ns.name, '-o', 'json'])) as KubeObject;
-    const recorder = new EventRecorder(client, 'palisade.dev/test', 'test-instance');
+    const recorder = new EventRecorder(api.client, 'palisade.dev/test', 'test-instance');
     for (let i = 0; i < 5; i++) await recorder.record(subject, 'Warning', 'DriftReverted', 'Apply', 'NetworkPolicy default-deny was edited; put back');
 
     const events = JSON.parse(await kubectlOk(kubeconfig, ['get', 'events.events.k8s.io', '-n', ns.name, '-o', 'json'])) as {

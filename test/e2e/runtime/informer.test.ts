@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import type { KubeClient, KubeObject, Resource } from '../../../src/runtime/client.ts';
 import { Informer, type InformerEvent } from '../../../src/runtime/informer.ts';
 import { ControlPlane } from '../../cluster/control-plane.ts';
-import { clientFor } from '../../support/client.ts';
+import { clientFor, useClient } from '../../support/client.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { eventually } from '../../support/eventually.ts';
 import { kubectlOk } from '../../support/kubectl.ts';
@@ -27,26 +27,21 @@ describe('Informer', function () {
   this.timeout(120_000);
   const ns = useNamespace('informer');
   let kubeconfig: string;
-  let client: KubeClient;
+  const api = useClient();
   let informer: Informer | undefined;
 
   before(async function () {
     this.timeout(600_000);
     kubeconfig = (await sharedCluster()).kubeconfig;
-    client = await clientFor(kubeconfig);
   });
 
   afterEach(async function () {
     await informer?.stop();
   });
 
-  after(async function () {
-    await client?.close();
-  });
-
   it('lists page by page, then follows adds, updates, deletes and a re-create as a new object', async function () {
     await createConfigMaps(kubeconfig, ns.name, ['a', 'b', 'c', 'd', 'e']);
-    informer = new Informer(client, { resource: configMaps, namespace: ns.name, pageSize: 2 });
+    informer = new Informer(api.client, { resource: configMaps, namespace: ns.name, pageSize: 2 });
     const events = record(informer);
     informer.start();
     await eventually(() => expect(informer?.hasSynced).to.equal(true));
@@ -81,7 +76,7 @@ describe('Informer', function () {
   it('filters by label selector', async function () {
     await createConfigMaps(kubeconfig, ns.name, ['in', 'out']);
     await kubectlOk(kubeconfig, ['label', 'configmap', 'in', '-n', ns.name, 'pick=me']);
-    informer = new Informer(client, { resource: configMaps, namespace: ns.name, labelSelector: 'pick=me' });
+    informer = new Informer(api.client, { resource: configMaps, namespace: ns.name, labelSelector: 'pick=me' });
     informer.start();
     await eventually(() => expect(informer?.hasSynced).to.equal(true));
     expect(informer.list().map((o) => o.metadata.name)).to.deep.equal(['in']);
@@ -89,7 +84,7 @@ describe('Informer', function () {
 
   it('filters by field selector', async function () {
     await createConfigMaps(kubeconfig, ns.name, ['wanted', 'other']);
-    informer = new Informer(client, { resource: configMaps, namespace: ns.name, fieldSelector: 'metadata.name=wanted' });
+    informer = new Informer(api.client, { resource: configMaps, namespace: ns.name, fieldSelector: 'metadata.name=wanted' });
     informer.start();
     await eventually(() => expect(informer?.hasSynced).to.equal(true));
     expect(informer.list().map((o) => o.metadata.name)).to.deep.equal(['wanted']);
