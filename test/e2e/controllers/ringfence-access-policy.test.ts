@@ -26,18 +26,21 @@ describe('ringfence access policy (ValidatingAdmissionPolicy)', function () {
     eve = await cluster.userKubeconfig('eve', ['payments-devs']);
   });
 
-  const fence = (as: string, spec: NamespaceRingfenceSpec) => kubectl(as, ['apply', '--server-side', '-n', ns.name, '-f', '-'],
+  const fence = (as: string, spec: NamespaceRingfenceSpec, ...flags: string[]) => kubectl(as, ['apply', '--server-side', ...flags, '-n', ns.name, '-f', '-'],
     JSON.stringify({ apiVersion: 'palisade.dev/v1alpha1', kind: 'NamespaceRingfence', metadata: { name: 'fence' }, spec }));
   const admins = { admins: [{ kind: 'User' as const, name: 'eve' }] };
 
   it('lets an editor of the namespace manage its ringfence, but not add subjects to admin, edit or view', async function () {
     await kubectlOk(admin, ['create', 'rolebinding', 'eve-edit', '--clusterrole=edit', '--user=eve', '-n', ns.name]);
     await eventually(async () => expect((await fence(eve, {})).code).to.equal(0));
+    // Dry runs until the new policy is in force: a real apply that got through first would persist
+    // the subjects, and every later apply would then leave spec.access unchanged.
     await eventually(async () => {
-      const refused = await fence(eve, { access: admins });
+      const refused = await fence(eve, { access: admins }, '--dry-run=server');
       expect(refused.code).to.not.equal(0);
       expect(refused.stderr).to.include(`spec.access.admins: adding subjects needs the bind verb on ClusterRole admin in namespace ${ns.name}`);
     });
+    expect((await fence(eve, { access: admins })).code, 'for real').to.not.equal(0);
     const viewers = await fence(eve, { access: { viewers: [{ kind: 'Group', name: 'auditors' }] } });
     expect(viewers.stderr).to.include('spec.access.viewers: adding subjects needs the bind verb on ClusterRole view');
   });
