@@ -57,12 +57,12 @@ const status = Type.Object({
   enforcedNamespaces: Type.Optional(Type.Integer({ minimum: 0 })),
   pendingNamespaces: Type.Optional(Type.Integer({ minimum: 0, description: 'Matched namespaces where enforcement waits for violations to go.' })),
   violatingPods: Type.Optional(Type.Integer({ minimum: 0 })),
-  violations: Type.Optional(Type.Array(violation, { maxItems: 100 })),
+  violations: Type.Optional(Type.Array(violation, { maxItems: 100, description: 'Pending namespaces with the pods that hold enforcement back (the first 100).' })),
   overridden: Type.Optional(Type.Array(Type.Object({
     namespace: Type.String(),
     mode: stringEnum(PSA_MODES),
     by: Type.String({ description: 'The stricter PodSecurityBaseline that wins there.' }),
-  }), { description: 'Namespaces where another baseline sets a stricter level.' })),
+  }), { maxItems: 100, description: 'Namespaces and modes where another baseline sets a stricter level (the first 100).' })),
 });
 export type PodSecurityBaselineStatus = Static<typeof status>;
 

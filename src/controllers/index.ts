@@ -1,5 +1,6 @@
 // Every controller the operator runs.
 import type { ControllerFactory } from '../runtime/operator.ts';
 import { namespaceRingfenceController } from './namespaceringfence/controller.ts';
+import { podSecurityBaselineControllers } from './podsecuritybaseline/controller.ts';
 
-export const controllers: ControllerFactory = (context) => [namespaceRingfenceController(context)];
+export const controllers: ControllerFactory = (context) => [namespaceRingfenceController(context), ...podSecurityBaselineControllers(context)];

@@ -11,7 +11,14 @@ export interface ApplyOptions {
   subresource?: 'status';
 }
 
-export function apply<T extends KubeObject>(client: KubeClient, resource: Resource, desired: KubeObject, options: ApplyOptions = {}): Promise<T> {
+/** What an apply sends: the object's identity and only the fields the applier sets. */
+export interface ApplyConfiguration {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string | undefined };
+}
+
+export function apply<T extends KubeObject>(client: KubeClient, resource: Resource, desired: ApplyConfiguration, options: ApplyOptions = {}): Promise<T> {
   const { name, namespace } = desired.metadata;
   const verb = options.subresource ? `apply-${options.subresource}` : 'apply';
   return client.request<T>(verb, resource, 'PATCH', client.path(resource, namespace, name, options.subresource), {
@@ -37,7 +44,7 @@ export function trimForCache<T extends KubeObject>(object: T): T {
 type ManagedFields = { manager: string; operation: string; subresource?: string; fieldsV1?: Record<string, Json> }[];
 
 /** Would applying `desired` (an apply configuration) change `live`? */
-export function needsApply(desired: KubeObject, live: KubeObject | undefined, options: ApplyOptions = {}): boolean {
+export function needsApply(desired: ApplyConfiguration, live: KubeObject | undefined, options: ApplyOptions = {}): boolean {
   if (!live) return true;
   const wanted = applyFields(desired, options.subresource);
   if (!contains(pick(live, options.subresource), wanted)) return true;
@@ -48,7 +55,7 @@ export function needsApply(desired: KubeObject, live: KubeObject | undefined, op
 }
 
 /** The part of an apply configuration that sets fields: identity (apiVersion, kind, name, namespace) aside. */
-function applyFields(object: KubeObject, subresource?: string): Record<string, Json> {
+function applyFields(object: ApplyConfiguration, subresource?: string): Record<string, Json> {
   const { apiVersion, kind, metadata, ...rest } = object as unknown as Record<string, Json> & { metadata: Record<string, Json> };
   const { name, namespace, ...meta } = metadata;
   return subresource ? { [subresource]: rest[subresource] ?? {} } : { ...rest, ...(Object.keys(meta).length ? { metadata: meta } : {}) };

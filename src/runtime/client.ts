@@ -36,7 +36,7 @@ export interface KubeObject {
 
 export interface ObjectList<T extends KubeObject = KubeObject> {
   metadata: { resourceVersion: string; continue?: string };
-  items: T[];
+  items: T[] | null;
 }
 
 export interface WatchEvent<T extends KubeObject = KubeObject> {
@@ -67,6 +67,14 @@ export interface ClientOptions {
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
+type RequestOptions = { query?: Query; body?: unknown; contentType?: string; accept?: string | undefined; timeoutMs?: number };
+
+/** How much of each object a list or watch returns: `metadataOnly` asks for metadata alone (PartialObjectMetadata). */
+export interface View {
+  metadataOnly?: boolean;
+}
+const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+const METADATA_OBJECT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 export class KubeClient {
   private readonly credentials: Credentials;
@@ -89,18 +97,23 @@ export class KubeClient {
     return `${base}${scope}/${resource.resource}${object}${name && subresource ? `/${subresource}` : ''}`;
   }
 
-  async list<T extends KubeObject>(resource: Resource, query: Query & { namespace?: string } = {}): Promise<ObjectList<T>> {
+  async list<T extends KubeObject>(resource: Resource, query: Query & { namespace?: string } = {}, view: View = {}): Promise<ObjectList<T>> {
     const { namespace, ...rest } = query;
-    return this.request<ObjectList<T>>('list', resource, 'GET', this.path(resource, namespace), { query: rest });
+    return this.request<ObjectList<T>>('list', resource, 'GET', this.path(resource, namespace), { query: rest, accept: view.metadataOnly ? METADATA_LIST : undefined });
   }
 
   /** Sends a request and parses its JSON answer; a non-2xx answer throws ApiError. */
-  async request<T>(verb: string, resource: Resource, method: string, path: string,
-    options: { query?: Query; body?: unknown; contentType?: string; timeoutMs?: number } = {}): Promise<T> {
+  async request<T>(verb: string, resource: Resource, method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.exchange<T>(verb, resource, method, path, options)).body;
+  }
+
+  /** As request, with the warnings the server sent along (admission plugins explain themselves there). */
+  async exchange<T>(verb: string, resource: Resource, method: string, path: string,
+    options: RequestOptions = {}): Promise<{ body: T; warnings: string[] }> {
     const response = await this.send(verb, resource, method, path, options.query, options, AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs));
     const text = await response.text();
     if (!response.ok) throw apiError(response.status, text);
-    return JSON.parse(text) as T;
+    return { body: JSON.parse(text) as T, warnings: warningTexts(response.headers.get('warning')) };
   }
 
   /**
@@ -108,11 +121,12 @@ export class KubeClient {
    * (resolves), the stream fails (rejects), or `signal` aborts it (resolves).
    */
   async watch<T extends KubeObject>(resource: Resource, query: Query & { namespace?: string }, signal: AbortSignal,
-    onEvent: (event: WatchEvent<T>) => void): Promise<void> {
+    onEvent: (event: WatchEvent<T>) => void, view: View = {}): Promise<void> {
     const { namespace, ...rest } = query;
     let body: Readable | undefined;
     try {
-      const response = await this.send('watch', resource, 'GET', this.path(resource, namespace), { ...rest, watch: true }, {}, signal);
+      const response = await this.send('watch', resource, 'GET', this.path(resource, namespace), { ...rest, watch: true },
+        { accept: view.metadataOnly ? METADATA_OBJECT : undefined }, signal);
       if (!response.ok) throw apiError(response.status, await response.text());
       if (!response.body) return;
       body = Readable.fromWeb(response.body);
@@ -133,10 +147,10 @@ export class KubeClient {
   }
 
   private async send(verb: string, resource: Resource, method: string, path: string, query: Query | undefined,
-    options: { body?: unknown; contentType?: string }, signal: AbortSignal) {
+    options: { body?: unknown; contentType?: string; accept?: string | undefined }, signal: AbortSignal) {
     const url = new URL(this.credentials.server + path);
     for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
-    const headers: Record<string, string> = { ...(await this.credentials.headers()), accept: 'application/json' };
+    const headers: Record<string, string> = { ...(await this.credentials.headers()), accept: options.accept ?? 'application/json' };
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     try {
       const response = await fetch(url, {
@@ -159,6 +173,11 @@ function apiError(code: number, body: string): ApiError {
   } catch {
     return new ApiError(code, '', body || `HTTP ${code}`);
   }
+}
+
+/** The texts of `Warning: 299 - "text"` headers (RFC 7234), which fetch joins with commas. */
+export function warningTexts(header: string | null): string[] {
+  return [...(header ?? '').matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)].map((match) => match[1]!.replace(/\\(.)/g, '$1'));
 }
 
 /** 410 Gone: the resourceVersion or continue token is too old; the list must start over. */

@@ -1,7 +1,7 @@
 // A controller: the keys of one kind in a work queue, fed by that kind's informer, by the objects
 // it owns and by any other kind it watches, worked by N workers that call reconcile. A reconcile
 // returns done or a requeue delay, or throws (retried with backoff); nothing it throws escapes.
-import type { KubeObject, Resource } from './client.ts';
+import type { KubeObject, Resource, View } from './client.ts';
 import type { Informer, InformerEvent } from './informer.ts';
 import type { Logger } from './logging.ts';
 import type { Metrics } from './metrics.ts';
@@ -22,8 +22,25 @@ export const OWNER_UID_LABEL = 'palisade.dev/owner-uid';
 
 export interface Watch {
   resource: Resource;
-  /** The requests an event on this object should cause. */
-  map: (object: KubeObject) => Request[];
+  /** The requests an event on this object should cause (the event, for what changed). */
+  map: (object: KubeObject, event: InformerEvent<KubeObject>) => Request[];
+  view?: View;
+}
+
+/**
+ * Requests raised by code rather than by an informer (controller-runtime's channel source): one
+ * controller's findings that change what another reports.
+ */
+export class Trigger {
+  private readonly handlers: ((request: Request) => void)[] = [];
+
+  subscribe(handler: (request: Request) => void): void {
+    this.handlers.push(handler);
+  }
+
+  fire(request: Request): void {
+    for (const handler of this.handlers) handler(request);
+  }
 }
 
 export interface ControllerSpec {
@@ -31,6 +48,7 @@ export interface ControllerSpec {
   for: Resource;
   owns: Resource[];
   watches: Watch[];
+  triggers: Trigger[];
   reconcile: Reconciler;
   concurrency: number;
 }
@@ -43,6 +61,7 @@ class ControllerBuilder {
   private primary: Resource | undefined;
   private readonly owned: Resource[] = [];
   private readonly watched: Watch[] = [];
+  private readonly triggers: Trigger[] = [];
   private workers = 2;
 
   constructor(name: string) {
@@ -59,8 +78,14 @@ class ControllerBuilder {
     return this;
   }
 
-  watches(resource: Resource, map: Watch['map']): this {
-    this.watched.push({ resource, map });
+  /** Events on another kind cause the requests `map` returns; `view` can ask for metadata alone. */
+  watches(resource: Resource, map: Watch['map'], view?: View): this {
+    this.watched.push({ resource, map, view });
+    return this;
+  }
+
+  triggeredBy(trigger: Trigger): this {
+    this.triggers.push(trigger);
     return this;
   }
 
@@ -71,7 +96,7 @@ class ControllerBuilder {
 
   reconcile(reconcile: Reconciler): ControllerSpec {
     if (!this.primary) throw new Error(`controller ${this.name}: call for() before reconcile()`);
-    return { name: this.name, for: this.primary, owns: this.owned, watches: this.watched, concurrency: this.workers, reconcile };
+    return { name: this.name, for: this.primary, owns: this.owned, watches: this.watched, triggers: this.triggers, concurrency: this.workers, reconcile };
   }
 }
 
@@ -83,7 +108,7 @@ function requestOf(key: string): Request {
 }
 
 export interface ControllerDependencies {
-  informer: (resource: Resource) => Informer;
+  informer: (resource: Resource, view?: View) => Informer;
   logger: Logger;
   metrics: Metrics;
 }
@@ -102,10 +127,16 @@ export class Controller {
     this.queue = new WorkQueue(defaultControllerRateLimiter(), deps.metrics.queueObserver(spec.name));
     this.primary = deps.informer(spec.for);
     this.primary.onEvent((event) => this.queue.add(requestKey(this.identify(event.object))));
-    for (const owned of spec.owns) deps.informer(owned).onEvent((event) => this.enqueueOwner(event));
-    for (const watch of spec.watches) {
-      deps.informer(watch.resource).onEvent((event) => watch.map(event.object).forEach((request) => this.queue.add(requestKey(request))));
+    // A resync re-reconciles every primary object, which re-reads everything else: re-delivered
+    // owned and watched objects would only repeat that, at the cost of their mapping.
+    for (const owned of spec.owns) {
+      deps.informer(owned).onEvent((event) => event.type !== 'resync' && this.enqueueOwner(event));
     }
+    for (const watch of spec.watches) {
+      deps.informer(watch.resource, watch.view).onEvent((event) => event.type !== 'resync'
+        && watch.map(event.object, event).forEach((request) => this.queue.add(requestKey(request))));
+    }
+    for (const trigger of spec.triggers) trigger.subscribe((request) => this.queue.add(requestKey(request)));
   }
 
   /** Works the queue with the configured number of workers until it is shut down and drained. */

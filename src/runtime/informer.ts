@@ -9,7 +9,9 @@ import { ApiError, isGone, type KubeClient, type KubeObject, type Resource, type
 export type InformerEvent<T extends KubeObject> =
   | { type: 'add'; object: T }
   | { type: 'update'; object: T; old: T }
-  | { type: 'delete'; object: T };
+  | { type: 'delete'; object: T }
+  /** Periodic re-delivery of a cached object that did not change. */
+  | { type: 'resync'; object: T };
 
 export interface InformerObserver {
   relisted?(): void;
@@ -32,6 +34,8 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   watchTimeoutSeconds?: number;
   backoff?: { initialMs: number; maxMs: number };
   observer?: InformerObserver;
+  /** Only the objects' metadata: their kind's content never reaches the process (client-go's metadata informer). */
+  metadataOnly?: boolean;
   /** Applied to every object before it is cached: drop what no reader needs (client-go's SetTransform). */
   transform?: (object: T) => T;
 }
@@ -43,7 +47,7 @@ const keyOf = (object: KubeObject) =>
 
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly client: KubeClient;
-  private readonly options: Required<Omit<InformerOptions<T>, 'namespace' | 'labelSelector' | 'fieldSelector' | 'transform'>> & InformerOptions<T>;
+  private readonly options: Required<Omit<InformerOptions<T>, 'namespace' | 'labelSelector' | 'fieldSelector' | 'transform' | 'metadataOnly'>> & InformerOptions<T>;
   private readonly byUid = new Map<string, T>();
   private readonly uidByKey = new Map<string, string>();
   private readonly uidsByNamespace = new Map<string, Set<string>>();
@@ -153,7 +157,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     for (let token: string | undefined; ;) {
       let page;
       try {
-        page = await this.client.list<T>(this.options.resource, { ...this.selectors(), limit: this.options.pageSize, continue: token });
+        page = await this.client.list<T>(this.options.resource, { ...this.selectors(), limit: this.options.pageSize, continue: token }, this.options);
       } catch (error) {
         if (!isGone(error) || token === undefined) throw error;
         // The continue token expired mid-list: start the list over.
@@ -161,7 +165,8 @@ export class Informer<T extends KubeObject = KubeObject> {
         token = undefined;
         continue;
       }
-      items.push(...page.items);
+      // An empty PartialObjectMetadataList comes with `items: null`.
+      items.push(...(page.items ?? []));
       resourceVersion = page.metadata.resourceVersion;
       token = page.metadata.continue || undefined;
       if (token === undefined) break;
@@ -196,7 +201,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     try {
       await this.client.watch<T>(this.options.resource, {
         ...this.selectors(), resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds,
-      }, AbortSignal.any([abort.signal, this.stopping.signal]), (event) => this.apply(event));
+      }, AbortSignal.any([abort.signal, this.stopping.signal]), (event) => this.apply(event), this.options);
     } finally {
       clearInterval(watchdog);
     }
@@ -250,7 +255,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     while (!this.stopped) {
       await sleep(this.options.resyncMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       if (this.stopped || !this.synced) continue;
-      for (const object of this.byUid.values()) this.emit({ type: 'update', object, old: object });
+      for (const object of this.byUid.values()) this.emit({ type: 'resync', object });
     }
   }
 

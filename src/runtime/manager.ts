@@ -2,7 +2,7 @@
 // ready; workers only while this process leads. Stopping drains the queues (work in flight
 // finishes), stops the informers and releases the lease.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubeClient, KubeObject, Resource } from './client.ts';
+import type { KubeClient, KubeObject, Resource, View } from './client.ts';
 import { trimForCache } from './apply.ts';
 import { Controller, type ControllerSpec } from './controller.ts';
 import { Informer } from './informer.ts';
@@ -38,19 +38,19 @@ export class Manager {
 
   add(spec: ControllerSpec): void {
     this.controllers.push(new Controller(spec, {
-      informer: (resource) => this.informer(resource), logger: this.options.logger, metrics: this.options.metrics,
+      informer: (resource, view) => this.informer(resource, view), logger: this.options.logger, metrics: this.options.metrics,
     }));
   }
 
-  /** The shared informer of a kind. */
-  informer<T extends KubeObject = KubeObject>(resource: Resource): Informer<T> {
-    const key = resourceKey(resource);
+  /** The shared informer of a kind: of whole objects, or of their metadata alone. */
+  informer<T extends KubeObject = KubeObject>(resource: Resource, view: View = {}): Informer<T> {
+    const key = `${resourceKey(resource)}${view.metadataOnly ? ' (metadata)' : ''}`;
     let informer = this.informers.get(key);
     if (!informer) {
       const { logger, metrics, resyncMs } = this.options;
       const observer = metrics.informerObserver(key, () => created.silenceMs);
       const created: Informer = new Informer(this.options.client, {
-        resource, resyncMs, transform: trimForCache,
+        resource, resyncMs, transform: trimForCache, metadataOnly: view.metadataOnly,
         observer: {
           ...observer,
           failed: (error, delayMs) => {

@@ -15,6 +15,8 @@ import { Metrics } from './metrics.ts';
 
 export interface OperatorConfig {
   kubeconfig?: string;
+  /** The namespace the operator runs in (POD_NAMESPACE, set from the Downward API). */
+  namespace: string;
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;
@@ -37,6 +39,8 @@ export const OPERATOR_FLAGS = `Flags (each also read from the environment variab
   --concurrency N                workers per controller (default 2) [PALISADE_CONCURRENCY]
   --resync SECONDS               re-reconcile everything this often (default 600) [PALISADE_RESYNC_SECONDS]`;
 
+const DEFAULT_NAMESPACE = 'palisade-system';
+
 /** Reads the configuration; throws an Error naming the flag at fault. */
 export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig {
   const { values } = parseArgs({
@@ -44,7 +48,7 @@ export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.
     options: {
       'kubeconfig': { type: 'string' },
       'leader-elect': { type: 'string', default: env.PALISADE_LEADER_ELECT ?? 'true' },
-      'leader-election-namespace': { type: 'string', default: env.POD_NAMESPACE ?? 'palisade-system' },
+      'leader-election-namespace': { type: 'string', default: env.POD_NAMESPACE ?? DEFAULT_NAMESPACE },
       'leader-election-id': { type: 'string', default: 'palisade-operator' },
       'metrics-address': { type: 'string', default: env.PALISADE_METRICS_ADDRESS ?? '0.0.0.0:8080' },
       'health-address': { type: 'string', default: env.PALISADE_HEALTH_ADDRESS ?? '0.0.0.0:8081' },
@@ -64,6 +68,7 @@ export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.
   };
   return {
     kubeconfig: values.kubeconfig,
+    namespace: env.POD_NAMESPACE ?? DEFAULT_NAMESPACE,
     leaderElect: leaderElect === 'true',
     leaseNamespace: values['leader-election-namespace'],
     leaseName: values['leader-election-id'],
@@ -79,6 +84,7 @@ export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.
 /** What a controller factory gets to build its controllers with. */
 export interface OperatorContext {
   client: KubeClient;
+  namespace: string;
   manager: Manager;
   events: EventRecorder;
   logger: Logger;
@@ -96,7 +102,7 @@ export async function runOperator(config: OperatorConfig, factory: ControllerFac
     leaderElection: config.leaderElect ? { namespace: config.leaseNamespace, name: config.leaseName, identity: config.identity } : undefined,
   });
   const events = new EventRecorder(client, 'palisade.dev/operator', config.identity);
-  for (const spec of factory({ client, manager, events, logger })) manager.add({ ...spec, concurrency: config.concurrency });
+  for (const spec of factory({ client, namespace: config.namespace, manager, events, logger })) manager.add({ ...spec, concurrency: config.concurrency });
 
   const servers = config.metricsAddress === config.healthAddress
     ? [await serve(config.healthAddress, { ready: () => manager.ready, registry: metrics.registry })]

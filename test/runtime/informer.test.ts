@@ -12,7 +12,7 @@ const object = (name: string, uid = `uid-${name}`, resourceVersion = '1'): KubeO
  * Serves `items` two per page; the token of the first page expires once when `expireOnce` is set.
  * A watch stays open until stopped, or until `gone()` ends it with 410 Gone.
  */
-function fakeApi(items: () => KubeObject[], expireOnce = false) {
+function fakeApi(items: () => KubeObject[] | null, expireOnce = false) {
   const calls: (string | undefined)[] = [];
   let expired = !expireOnce;
   let endWatch: ((error: ApiError) => void) | undefined;
@@ -24,8 +24,8 @@ function fakeApi(items: () => KubeObject[], expireOnce = false) {
         return Promise.reject(new ApiError(410, 'Expired', 'The provided continue parameter is too old'));
       }
       const start = Number(query.continue ?? 0);
-      const page = items().slice(start, start + 2);
-      const next = start + 2 < items().length ? String(start + 2) : undefined;
+      const page = items()?.slice(start, start + 2) ?? null;
+      const next = start + 2 < (items()?.length ?? 0) ? String(start + 2) : undefined;
       return Promise.resolve({ metadata: { resourceVersion: '100', continue: next }, items: page });
     },
     watch: (_r: Resource, _q: unknown, signal: AbortSignal) => new Promise<void>((resolve, reject) => {
@@ -70,6 +70,14 @@ describe('Informer lists', function () {
     await informer.stop();
     expect(calls).to.deep.equal([undefined, '2', undefined, '2', '4']);
     expect(added).to.deep.equal(['add a', 'add b', 'add c', 'add d', 'add e']);
+  });
+
+  it('takes an empty list whose items are null (metadata-only lists send them so) as empty', async function () {
+    const { client } = fakeApi(() => null);
+    const informer = new Informer(client, { resource, metadataOnly: true });
+    await synced(informer);
+    await informer.stop();
+    expect(informer.list()).to.deep.equal([]);
   });
 
   it('emits exactly the difference on a relist: deletes, changed objects, and a re-create under a new UID', async function () {

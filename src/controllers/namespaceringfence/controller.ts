@@ -47,8 +47,8 @@ export function namespaceRingfenceController({ client, manager, events }: Operat
     await Promise.all(decided.apply.map(async (object) => {
       const cache = object.kind === 'NetworkPolicy' ? policies : bindings;
       const live = cache.get(object.metadata.name, namespace);
-      if (!needsApply(object as unknown as KubeObject, live)) return;
-      await apply(client, resourceOf[object.kind], object as unknown as KubeObject, { force: true });
+      if (!needsApply(object, live)) return;
+      await apply(client, resourceOf[object.kind], object, { force: true });
       if (specUnchanged && (live || ringfence.status?.[object.kind === 'NetworkPolicy' ? 'networkPolicies' : 'roleBindings']?.includes(object.metadata.name))) {
         await events.record(ringfence, 'Warning', 'DriftReverted', 'Apply',
           `${object.kind} ${object.metadata.name} was ${live ? 'changed' : 'deleted'} outside Palisade; put back`);
@@ -63,7 +63,7 @@ export function namespaceRingfenceController({ client, manager, events }: Operat
     if (decided.warning && (!specUnchanged || findCondition(ringfence.status?.conditions, 'Ready')?.reason !== decided.warning.reason)) {
       await events.record(ringfence, 'Warning', decided.warning.reason, 'Reconcile', decided.warning.note);
     }
-    const status = { apiVersion: API_VERSION, kind: 'NamespaceRingfence', metadata: { name, namespace }, status: decided.status } as unknown as KubeObject;
+    const status = { apiVersion: API_VERSION, kind: 'NamespaceRingfence', metadata: { name, namespace }, status: decided.status };
     if (needsApply(status, ringfence, { subresource: 'status' })) await apply(client, ringfences, status, { subresource: 'status', force: true });
   }
 

@@ -1,7 +1,7 @@
 // Server-side apply on the real API server, and needsApply judged against what it returns,
 // managedFields included.
 import { expect } from 'chai';
-import { apply, needsApply } from '../../../src/runtime/apply.ts';
+import { apply, needsApply, type ApplyConfiguration } from '../../../src/runtime/apply.ts';
 import type { KubeObject, Resource } from '../../../src/runtime/client.ts';
 import { useClient } from '../../support/client.ts';
 import { sharedCluster } from '../../support/cluster.ts';
@@ -14,9 +14,9 @@ describe('server-side apply', function () {
   const ns = useNamespace('apply');
   const api = useClient();
 
-  const service = (labels: Record<string, string>, ports: { port: number; name: string }[]): KubeObject => ({
+  const service = (labels: Record<string, string>, ports: { port: number; name: string }[]): ApplyConfiguration => ({
     apiVersion: 'v1', kind: 'Service',
-    metadata: { name: 'web', namespace: ns.name, labels } as KubeObject['metadata'],
+    metadata: { name: 'web', namespace: ns.name, labels } as ApplyConfiguration['metadata'],
     ...{ spec: { selector: { app: 'web' }, ports } },
   });
 

@@ -1,0 +1,73 @@
+// 500 namespaces selected by one PodSecurityBaseline, against a real control plane: the time from
+// apply to all labelled (enforce included: no pod violates), the API requests it took, writes on
+// a resync (must be 0), and the operator's peak RSS.
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeObject, Resource } from '../../src/runtime/client.ts';
+import { Informer } from '../../src/runtime/informer.ts';
+import { ControlPlane } from '../../test/cluster/control-plane.ts';
+import { clientFor } from '../../test/support/client.ts';
+import { installCrds } from '../../test/support/crds.ts';
+import { kubectlOk } from '../../test/support/kubectl.ts';
+import { metric, startOperator, stopOperator, writeRequests } from '../../test/support/operator.ts';
+
+const COUNT = Number(process.env.NAMESPACES ?? 500);
+const RESYNC_SECONDS = 60;
+const OPERATOR = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+const namespaces: Resource = { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false };
+const ENFORCE = 'pod-security.kubernetes.io/enforce';
+
+async function operatorNodeOptions(): Promise<string[]> {
+  const env = await readFile(new URL('../../config/manager/operator.env', import.meta.url), 'utf8');
+  return (/^NODE_OPTIONS=(.*)$/m.exec(env)?.[1] ?? '').split(' ').filter(Boolean);
+}
+
+const peakRssMiB = async (pid: number) =>
+  Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+
+const plane = await ControlPlane.start();
+try {
+  const { kubeconfig } = plane;
+  await installCrds(kubeconfig);
+  const items = Array.from({ length: COUNT }, (_, i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `tenant-${i}`, labels: { tenant: 'true' } } }));
+  for (let i = 0; i < items.length; i += 250) {
+    await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: items.slice(i, i + 250) }));
+  }
+  const client = await clientFor(kubeconfig);
+  const watched = new Informer<KubeObject>(client, { resource: namespaces, labelSelector: 'tenant=true' });
+  watched.start();
+  const labelled = () => watched.list().filter((ns) => ns.metadata.labels?.[ENFORCE] === 'restricted').length;
+
+  const operator = await startOperator(OPERATOR, kubeconfig, ['--leader-elect=false', `--resync=${RESYNC_SECONDS}`], ['operator'], await operatorNodeOptions());
+  try {
+    while (!watched.hasSynced) await sleep(50);
+    const requestsBefore = await metric(operator.port, 'palisade_api_requests_total');
+    const started = performance.now();
+    await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], JSON.stringify({
+      apiVersion: 'palisade.dev/v1alpha1', kind: 'PodSecurityBaseline', metadata: { name: 'tenants' },
+      spec: { namespaceSelector: { matchLabels: { tenant: 'true' } }, enforce: { level: 'restricted', version: 'latest' } },
+    }));
+    while (labelled() < COUNT) await sleep(100);
+    const secondsToAllLabelled = (performance.now() - started) / 1000;
+    await sleep(2000);
+    const requests = (await metric(operator.port, 'palisade_api_requests_total')) - requestsBefore;
+
+    const writesBefore = await writeRequests(operator.port);
+    const reconciles = () => metric(operator.port, 'controller_runtime_reconcile_total', { controller: 'podsecuritybaseline-namespaces' });
+    const reconcilesBefore = await reconciles();
+    while (await reconciles() < reconcilesBefore + COUNT) await sleep(1000);
+    console.log(JSON.stringify({
+      benchmark: 'podsecurity', namespaces: COUNT, secondsToAllLabelled: +secondsToAllLabelled.toFixed(1),
+      apiRequests: requests, apiRequestsPerNamespace: +(requests / COUNT).toFixed(2),
+      writesOnResync: (await writeRequests(operator.port)) - writesBefore,
+      reconcileErrors: await metric(operator.port, 'controller_runtime_reconcile_errors_total'),
+      operatorPeakRssMiB: await peakRssMiB(operator.child.pid!),
+    }));
+  } finally {
+    await stopOperator(operator);
+    await watched.stop();
+    await client.close();
+  }
+} finally {
+  await plane.stop();
+}
