@@ -33,6 +33,7 @@ bench: build control-plane ## Benchmarks (figures in bench/README.md)
 	node --expose-gc bench/runtime/informer-memory.ts
 	node bench/ringfence/run.ts
 	node bench/podsecurity/run.ts
+	node bench/keyrotation/run.ts
 
 check: typecheck lint crds-check
 

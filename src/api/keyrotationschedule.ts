@@ -66,6 +66,20 @@ const status = Type.Object({
     objectsRewritten: Type.Integer({ minimum: 0 }),
     durationSeconds: Type.Number({ minimum: 0 }),
   })),
+  lastKeyGeneration: Type.Optional(Type.Integer({ minimum: 0, description: 'The highest key generation ever created: key names are never reused.' })),
+  lastRotateNow: Type.Optional(Type.String({ description: 'The palisade.dev/rotate-now value the last manual run answered.' })),
+  rotation: Type.Optional(Type.Object({
+    key: Type.String({ description: 'The key being rotated in (its name; never its material).' }),
+    startedAt: Type.String({ format: 'date-time' }),
+    migration: Type.Optional(Type.Object({
+      pass: Type.Integer({ minimum: 1, description: 'Pass 1 rewrites; a later pass must rewrite nothing.' }),
+      resource: Type.Integer({ minimum: 0, description: 'Index into spec.resources of the resource being rewritten.' }),
+      continue: Type.Optional(Type.String({ description: 'Where the paged list resumes after a restart.' })),
+      rewritten: Type.Integer({ minimum: 0, description: 'Objects this pass rewrote so far.' }),
+      firstPassRewritten: Type.Optional(Type.Integer({ minimum: 0 })),
+      startedAt: Type.String({ format: 'date-time' }),
+    }, { description: 'The checkpoint of the re-encryption.' })),
+  }, { description: 'The rotation under way: the write-ahead record every pass resumes from.' })),
 });
 export type KeyRotationScheduleStatus = Static<typeof status>;
 

@@ -57,7 +57,7 @@ const status = Type.Object({
   enforcedNamespaces: Type.Optional(Type.Integer({ minimum: 0 })),
   pendingNamespaces: Type.Optional(Type.Integer({ minimum: 0, description: 'Matched namespaces where enforcement waits for violations to go.' })),
   violatingPods: Type.Optional(Type.Integer({ minimum: 0 })),
-  violations: Type.Optional(Type.Array(violation, { maxItems: 100, description: 'Pending namespaces with the pods that hold enforcement back (the first 100).' })),
+  violations: Type.Optional(Type.Array(violation, { maxItems: 100, description: 'Namespaces with pods that violate the enforce level: held back under AuditFirst, running on under Immediate until they go (the first 100).' })),
   overridden: Type.Optional(Type.Array(Type.Object({
     namespace: Type.String(),
     mode: stringEnum(PSA_MODES),

@@ -142,13 +142,22 @@ export class KubeClient {
     }
   }
 
+  /** A GET on another apiserver of the same cluster (its /metrics, say), with the same credentials. */
+  async getText(server: string, path: string): Promise<string> {
+    const response = await this.send('get', { group: '', version: '', kind: '', resource: path, namespaced: false }, 'GET', path, undefined,
+      { accept: 'text/plain', server }, AbortSignal.timeout(this.timeoutMs));
+    const text = await response.text();
+    if (!response.ok) throw apiError(response.status, text);
+    return text;
+  }
+
   close(): Promise<void> {
     return this.agent.close();
   }
 
   private async send(verb: string, resource: Resource, method: string, path: string, query: Query | undefined,
-    options: { body?: unknown; contentType?: string; accept?: string | undefined }, signal: AbortSignal) {
-    const url = new URL(this.credentials.server + path);
+    options: { body?: unknown; contentType?: string; accept?: string | undefined; server?: string }, signal: AbortSignal) {
+    const url = new URL((options.server ?? this.credentials.server) + path);
     for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     const headers: Record<string, string> = { ...(await this.credentials.headers()), accept: options.accept ?? 'application/json' };
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';

@@ -17,6 +17,8 @@ export interface OperatorConfig {
   kubeconfig?: string;
   /** The namespace the operator runs in (POD_NAMESPACE, set from the Downward API). */
   namespace: string;
+  /** The kube-apiservers to observe; empty: the endpoints of default/kubernetes. */
+  apiServerUrls: string[];
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;
@@ -37,7 +39,9 @@ export const OPERATOR_FLAGS = `Flags (each also read from the environment variab
   --health-address HOST:PORT     /healthz and /readyz (default 0.0.0.0:8081) [PALISADE_HEALTH_ADDRESS]
   --log-level LEVEL              error, warn, info or debug (default info) [PALISADE_LOG_LEVEL]
   --concurrency N                workers per controller (default 2) [PALISADE_CONCURRENCY]
-  --resync SECONDS               re-reconcile everything this often (default 600) [PALISADE_RESYNC_SECONDS]`;
+  --resync SECONDS               re-reconcile everything this often (default 600) [PALISADE_RESYNC_SECONDS]
+  --apiserver-urls URL,...       the kube-apiservers whose loaded encryption config to check (default: the
+                                 endpoints of default/kubernetes) [PALISADE_APISERVER_URLS]`;
 
 const DEFAULT_NAMESPACE = 'palisade-system';
 
@@ -55,6 +59,7 @@ export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.
       'log-level': { type: 'string', default: env.PALISADE_LOG_LEVEL ?? 'info' },
       'concurrency': { type: 'string', default: env.PALISADE_CONCURRENCY ?? '2' },
       'resync': { type: 'string', default: env.PALISADE_RESYNC_SECONDS ?? '600' },
+      'apiserver-urls': { type: 'string', default: env.PALISADE_APISERVER_URLS ?? '' },
     },
   });
   const leaderElect = values['leader-elect'];
@@ -69,6 +74,7 @@ export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.
   return {
     kubeconfig: values.kubeconfig,
     namespace: env.POD_NAMESPACE ?? DEFAULT_NAMESPACE,
+    apiServerUrls: values['apiserver-urls'].split(',').map((url) => url.trim()).filter(Boolean),
     leaderElect: leaderElect === 'true',
     leaseNamespace: values['leader-election-namespace'],
     leaseName: values['leader-election-id'],
@@ -85,6 +91,7 @@ export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.
 export interface OperatorContext {
   client: KubeClient;
   namespace: string;
+  apiServerUrls: string[];
   manager: Manager;
   events: EventRecorder;
   logger: Logger;
@@ -102,7 +109,7 @@ export async function runOperator(config: OperatorConfig, factory: ControllerFac
     leaderElection: config.leaderElect ? { namespace: config.leaseNamespace, name: config.leaseName, identity: config.identity } : undefined,
   });
   const events = new EventRecorder(client, 'palisade.dev/operator', config.identity);
-  for (const spec of factory({ client, namespace: config.namespace, manager, events, logger })) manager.add({ ...spec, concurrency: config.concurrency });
+  for (const spec of factory({ client, namespace: config.namespace, apiServerUrls: config.apiServerUrls, manager, events, logger })) manager.add({ ...spec, concurrency: config.concurrency });
 
   const servers = config.metricsAddress === config.healthAddress
     ? [await serve(config.healthAddress, { ready: () => manager.ready, registry: metrics.registry })]

@@ -7,12 +7,12 @@ import type { PodSecurityBaselineStatus } from '../../api/podsecuritybaseline.ts
 import { apply, FIELD_MANAGER, needsApply } from '../../runtime/apply.ts';
 import type { KubeObject, Resource } from '../../runtime/client.ts';
 import type { Condition } from '../../runtime/conditions.ts';
-import { controller, Trigger, type ControllerSpec, type Request } from '../../runtime/controller.ts';
+import { controller, Trigger, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
 import { namespaceApply, planNamespace, readState, type Drift } from './namespace-plan.ts';
 import { effectivePolicy, levelLabel, modeOfLabel, selects, versionLabel, type Baseline, type LevelVersion } from './policy.ts';
 import { baselineStatus } from './status.ts';
-import { parseViolations, type NamespaceViolations } from './violations.ts';
+import { parseViolations, worthReporting, type NamespaceViolations } from './violations.ts';
 
 export const baselines: Resource = { group: GROUP, version: VERSION, kind: 'PodSecurityBaseline', resource: 'podsecuritybaselines', namespaced: false };
 const namespaces: Resource = { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false };
@@ -20,6 +20,8 @@ const pods: Resource = { group: '', version: 'v1', kind: 'Pod', resource: 'pods'
 
 const specOrDeletionChanged = (old: KubeObject, now: KubeObject) =>
   old.metadata.generation !== now.metadata.generation || old.metadata.deletionTimestamp !== now.metadata.deletionTimestamp;
+
+const STATUS_INTERVAL_MS = 1_000;
 
 /** Held until every namespace the baseline labelled has its labels handed back or decided without it. */
 export const FINALIZER = 'palisade.dev/pod-security-labels';
@@ -30,11 +32,13 @@ type NamespaceObject = KubeObject & { metadata: { labels?: Record<string, string
 export function podSecurityBaselineControllers({ client, namespace: operatorNamespace, manager, events }: OperatorContext): ControllerSpec[] {
   const baselineCache = manager.informer<BaselineObject>(baselines);
   const namespaceCache = manager.informer<NamespaceObject>(namespaces);
+  const podCache = manager.informer(pods, { metadataOnly: true });
   // What the last dry run found and the last labelling failure, per namespace: facts the
   // baselines' status reports, re-derived by the next pass after a restart.
   const violations = new Map<string, NamespaceViolations>();
   const failures = new Map<string, string>();
   const statusChanged = new Trigger();
+  const statusWrittenAt = new Map<string, number>();
 
   const active = () => baselineCache.list().filter((b) => !b.metadata.deletionTimestamp);
   const selecting = (ns: NamespaceObject) => active().filter((b) => selects(b, ns, operatorNamespace));
@@ -77,16 +81,20 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
     try {
       const policy = effectivePolicy(selecting(ns));
       let plan = planNamespace(ns, policy);
+      let found: NamespaceViolations | undefined;
       if (plan.action === 'check') {
-        const found = await dryRunEnforce(name, plan.enforce);
-        remember(violations, ns, found);
+        found = await dryRunEnforce(name, plan.enforce);
         plan = planNamespace(ns, policy, found);
       }
+      // Reported: what the dry run found; once enforced (Immediate enforces over violators, which
+      // run on), the last finding for as long as a pod it names is still there.
+      const previous = violations.get(name);
+      const stillThere = previous?.pods.some((pod) => podCache.get(pod.name, name)) ? previous : undefined;
+      remember(violations, ns, plan.action === 'apply' ? worthReporting(found ?? stillThere) : undefined);
       if (plan.action === 'release') {
         await client.request('patch', namespaces, 'PATCH', client.path(namespaces, undefined, name), {
           query: { fieldManager: FIELD_MANAGER }, body: plan.patch, contentType: 'application/json-patch+json',
         });
-        remember(violations, ns, undefined);
       } else if (plan.action === 'apply') {
         const desired = namespaceApply(name, plan);
         // Force: the six labels are ours to set wherever a baseline selects the namespace; what
@@ -95,7 +103,6 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
           await apply(client, namespaces, desired, { force: true });
           await reportDrift(plan.drift, name, policy);
         }
-        if (plan.enforced) remember(violations, ns, undefined);
       }
       remember(failures, ns, undefined);
     } catch (error) {
@@ -104,9 +111,12 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
     }
   }
 
-  async function reconcileBaseline({ name }: Request): Promise<void> {
+  async function reconcileBaseline({ name }: Request): Promise<ReconcileOutcome> {
     const baseline = baselineCache.get(name);
-    if (!baseline) return;
+    if (!baseline) {
+      statusWrittenAt.delete(name);
+      return;
+    }
     const identity = { apiVersion: API_VERSION, kind: 'PodSecurityBaseline', metadata: { name } };
     if (baseline.metadata.deletionTimestamp) {
       if (!baseline.metadata.finalizers?.includes(FINALIZER)) return;
@@ -122,7 +132,12 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
       namespaces: namespaceCache.list(), baselines: active(), operatorNamespace, violations, failures,
     });
     const desired = { ...identity, status };
-    if (needsApply(desired, baseline, { subresource: 'status' })) await apply(client, baselines, desired, { subresource: 'status', force: true });
+    if (!needsApply(desired, baseline, { subresource: 'status' })) return;
+    // While hundreds of namespaces get labelled, counts change with each: write them at most once a second.
+    const wait = (statusWrittenAt.get(name) ?? -Infinity) + STATUS_INTERVAL_MS - performance.now();
+    if (wait > 0) return { requeueAfterMs: wait };
+    await apply(client, baselines, desired, { subresource: 'status', force: true });
+    statusWrittenAt.set(name, performance.now());
   }
 
   const namespaceController = controller('podsecuritybaseline-namespaces')

@@ -33,7 +33,7 @@ export function baselineStatus(baseline: Baseline & { metadata: { generation?: n
     }
     if (!sameLevelVersion(liveEnforce(ns.metadata.labels), policy.modes.enforce.value)) pending.push(ns.metadata.name);
   }
-  const violations = pending.flatMap((namespace) => {
+  const violations = matched.map((ns) => ns.metadata.name).flatMap((namespace) => {
     const found = observed.violations.get(namespace);
     return found && found.total > 0 ? [{ namespace, total: found.total, pods: found.pods }] : [];
   });

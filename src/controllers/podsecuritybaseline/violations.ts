@@ -34,3 +34,6 @@ export function parseViolations(warnings: string[]): NamespaceViolations {
 }
 
 export const noViolations = (violations: NamespaceViolations) => violations.complete && violations.total === 0;
+
+export const worthReporting = (violations: NamespaceViolations | undefined) =>
+  (violations && !noViolations(violations) ? violations : undefined);

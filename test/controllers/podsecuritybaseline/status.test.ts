@@ -18,13 +18,21 @@ describe('PodSecurityBaseline status', function () {
   it('counts matched, enforced and pending namespaces, with the violations that hold enforcement back', function () {
     const status = baselineStatus(strict, observed({
       namespaces: [namespace('a', ['restricted', 'latest']), namespace('b', ['baseline', 'latest']), namespace('c'), namespace('kube-system')],
-      violations: new Map([['b', parseViolations(['web (and 1 other pod): privileged'])], ['a', parseViolations(['stale: privileged'])]]),
+      violations: new Map([['b', parseViolations(['web (and 1 other pod): privileged'])]]),
     }));
     expect(status).to.deep.include({ observedGeneration: 3, matchedNamespaces: 3, enforcedNamespaces: 1, pendingNamespaces: 2, violatingPods: 2 });
     expect(status.violations).to.deep.equal([{ namespace: 'b', total: 2, pods: [{ name: 'web', checks: ['privileged'] }] }]);
     expect(condition(status, 'Ready')).to.include({ status: 'False', reason: 'EnforcementPending', observedGeneration: 3 });
     expect(condition(status, 'Progressing')).to.include({ status: 'True', reason: 'EnforcementPending' });
     expect(condition(status, 'Degraded')).to.include({ status: 'False' });
+  });
+
+  it('reports violators in an enforced namespace too (Immediate enforces over them)', function () {
+    const status = baselineStatus(strict, observed({
+      namespaces: [namespace('a', ['restricted', 'latest'])], violations: new Map([['a', parseViolations(['old: privileged'])]]),
+    }));
+    expect(status).to.deep.include({ enforcedNamespaces: 1, pendingNamespaces: 0, violatingPods: 1 });
+    expect(condition(status, 'Ready')).to.include({ status: 'True' });
   });
 
   it('reports where a stricter baseline wins, and counts a namespace enforced by it as enforced', function () {

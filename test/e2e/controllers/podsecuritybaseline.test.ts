@@ -137,6 +137,20 @@ describe('PodSecurityBaseline controller', function () {
     expect(rejected.stderr).to.include('violates PodSecurity "restricted:v1.37"');
   });
 
+  it('enforces at once under Immediate, and reports the pods that run on until they are gone', async function () {
+    const ns = await namespace('immediate');
+    await kubectlOk(kubeconfig, ['apply', '-n', ns, '-f', '-'], privilegedPod('legacy'));
+    const name = `immediate-${tenant}`;
+    await applyBaseline(name, { rollout: 'Immediate' });
+    await settled(name, (status) => {
+      expect(status).to.include({ matchedNamespaces: 1, enforcedNamespaces: 1, pendingNamespaces: 0, violatingPods: 1 });
+      expect(status.violations?.[0]?.pods.map((pod) => pod.name)).to.deep.equal(['legacy']);
+    });
+    expect(await psaLabels(ns)).to.include({ [`${PSA}enforce`]: 'restricted' });
+    await kubectlOk(kubeconfig, ['delete', 'pod', 'legacy', '-n', ns, '--wait=true']);
+    await settled(name, (status) => expect(status).to.include({ violatingPods: 0 }));
+  });
+
   it('lets the strictest of two overlapping baselines win, and both say so', async function () {
     const shared = await namespace('shared');
     await applyBaseline(`loose-${tenant}`, { enforce: { level: 'baseline', version: 'latest' }, rollout: 'Immediate' });

@@ -1,0 +1,26 @@
+// Which config each kube-apiserver has loaded, in its own words: the hash in
+// apiserver_encryption_config_controller_last_config_info on its /metrics.
+import type { KubeClient, Resource } from '../../runtime/client.ts';
+
+const endpoints: Resource = { group: '', version: 'v1', kind: 'Endpoints', resource: 'endpoints', namespaced: true };
+
+interface EndpointsObject {
+  subsets?: { addresses?: { ip: string }[]; ports?: { name?: string; port: number }[] }[];
+}
+
+/** The apiservers: as configured, else every address behind default/kubernetes. */
+export async function apiServerUrls(client: KubeClient, configured: string[]): Promise<string[]> {
+  if (configured.length) return configured;
+  const { subsets = [] } = await client.request<EndpointsObject>('get', endpoints, 'GET', client.path(endpoints, 'default', 'kubernetes'));
+  return subsets.flatMap(({ addresses = [], ports = [] }) => {
+    const port = ports.find((p) => p.name === 'https')?.port ?? ports[0]?.port ?? 443;
+    return addresses.map(({ ip }) => `https://${ip.includes(':') ? `[${ip}]` : ip}:${port}`);
+  });
+}
+
+const LAST_CONFIG = /^apiserver_encryption_config_controller_last_config_info\{[^}]*hash="(sha256:[0-9a-f]+)"[^}]*\} 1$/m;
+
+/** The config hash each apiserver reports loaded (undefined where it reports none). */
+export async function loadedConfigs(client: KubeClient, urls: string[]): Promise<(string | undefined)[]> {
+  return Promise.all(urls.map(async (url) => LAST_CONFIG.exec(await client.getText(url, '/metrics'))?.[1]));
+}

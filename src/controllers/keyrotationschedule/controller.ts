@@ -1,0 +1,226 @@
+// The KeyRotationSchedule controller: observes the key Secrets, the config file and what every
+// apiserver loaded, asks the plan for the one next step, takes it, and records it in status.
+// It requeues itself while a rotation runs: apiservers reload on their own clock, not on events.
+import { open, readFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { API_VERSION, GROUP, VERSION } from '../../api/crd.ts';
+import { FieldError } from '../../api/field-error.ts';
+import type { KeyRotationScheduleSpec, KeyRotationScheduleStatus } from '../../api/keyrotationschedule.ts';
+import { apply, needsApply } from '../../runtime/apply.ts';
+import type { KubeObject, Resource } from '../../runtime/client.ts';
+import { setCondition, type Condition } from '../../runtime/conditions.ts';
+import { controller, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
+import type { OperatorContext } from '../../runtime/operator.ts';
+import { apiServerUrls, loadedConfigs } from './apiservers.ts';
+import { configHash, entryName, parseConfig, renderConfig, type Entry } from './encryption-config.ts';
+import { createKey, deleteKey, GENERATION_LABEL, SCHEDULE_LABEL, secrets, type KeySecret } from './keys.ts';
+import { migratePage, resolveResource } from './migrate.ts';
+import { advanceMigration, nextStep, type Observed, type Phase, type Step } from './plan.ts';
+import { nextRotation } from './schedule.ts';
+
+export const schedules: Resource = { group: GROUP, version: VERSION, kind: 'KeyRotationSchedule', resource: 'keyrotationschedules', namespaced: false };
+const namespaces: Resource = { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false };
+export const ROTATE_NOW_ANNOTATION = 'palisade.dev/rotate-now';
+const WAIT_MS = 5_000;
+const MIGRATION_SLICE_MS = 5_000;
+
+type Schedule = KubeObject & { metadata: { generation?: number; creationTimestamp?: string }; spec: KeyRotationScheduleSpec; status?: KeyRotationScheduleStatus & { conditions?: Condition[] } };
+type Status = KeyRotationScheduleStatus & { conditions?: Condition[] };
+
+export function keyRotationScheduleController({ client, apiServerUrls: configuredUrls, manager, events }: OperatorContext): ControllerSpec {
+  const cache = manager.informer<Schedule>(schedules);
+  const namespaceCache = manager.informer(namespaces);
+
+  async function observe(schedule: Schedule, now: Date) {
+    const { spec } = schedule;
+    const path = spec.delivery?.path ?? '';
+    const text = spec.provider === 'kms' ? '' : await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return '';
+      throw error;
+    });
+    const entries = text ? parseConfig(text, spec.resources?.[0] ?? 'secrets') : [];
+    const list = await client.list<KeySecret>(secrets, { namespace: spec.keyStore.namespace, labelSelector: `${SCHEDULE_LABEL}=${schedule.metadata.name}` });
+    const keySecrets = list.items ?? [];
+    const loaded = spec.provider === 'kms' ? [] : await loadedConfigs(client, await apiServerUrls(client, configuredUrls));
+    const status = schedule.status ?? {};
+    const rotateNow = schedule.metadata.annotations?.[ROTATE_NOW_ANNOTATION];
+    const nextTime = status.nextRotationTime ? new Date(status.nextRotationTime) : undefined;
+    const encryptionOff = spec.provider !== 'kms' && !entries.some((entry) => entry.provider !== 'identity');
+    const observed: Observed = {
+      name: schedule.metadata.name, spec, status, now, entries,
+      keys: keySecrets.map((s) => ({ name: s.metadata.name, generation: Number(s.metadata.labels?.[GENERATION_LABEL] ?? 0) })),
+      allLoaded: loaded.length > 0 && loaded.every((hash) => hash === configHash(text)),
+      due: !spec.suspend && (encryptionOff || (rotateNow !== undefined && rotateNow !== status.lastRotateNow) || (!!nextTime && now >= nextTime)),
+    };
+    return { observed, keySecrets, path, loaded: loaded.length, text };
+  }
+
+  /** Writes the file atomically (temp, fsync, rename) and reads it back. */
+  async function writeConfig(path: string, text: string): Promise<void> {
+    const temp = join(dirname(path), `.${Date.now()}.palisade.tmp`);
+    const file = await open(temp, 'w', 0o600);
+    try {
+      await file.writeFile(text);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, path);
+    const directory = await open(dirname(path), 'r');
+    await directory.sync().finally(() => directory.close());
+    if (await readFile(path, 'utf8') !== text) throw new Error(`${path} did not read back as written`);
+  }
+
+  /** Fills in the material of keys the plan names: from the file, else from their Secrets. */
+  function withMaterial(entries: Entry[], current: Entry[], keySecrets: KeySecret[]): Entry[] {
+    return entries.map((entry) => {
+      if (entry.provider === 'identity' || entry.secret) return entry;
+      const secret = current.find((e) => entryName(e) === entry.name && e.provider !== 'identity') as { secret: string } | undefined
+        ?? { secret: keySecrets.find((s) => s.metadata.name === entry.name)?.data?.key ?? '' };
+      if (!secret.secret) throw new Error(`no material for key ${entry.name}`);
+      return { ...entry, secret: secret.secret };
+    });
+  }
+
+  async function migrate(schedule: Schedule, status: Status, write: (status: Status) => Promise<void>): Promise<Status> {
+    const resources = schedule.spec.resources ?? ['secrets'];
+    const deadline = performance.now() + MIGRATION_SLICE_MS;
+    let rotation = status.rotation!;
+    while (performance.now() < deadline) {
+      const checkpoint = rotation.migration;
+      const index = checkpoint?.resource ?? 0;
+      if (index >= resources.length) break;
+      const page = await migratePage(client, await resolveResource(client, resources[index]!), checkpoint?.continue);
+      rotation = { ...rotation, migration: advanceMigration(checkpoint, page, resources.length, new Date()) };
+      status = { ...status, rotation };
+      await write(status);
+    }
+    return status;
+  }
+
+  async function reconcile({ name }: Request): Promise<ReconcileOutcome> {
+    const schedule = cache.get(name);
+    if (!schedule || schedule.metadata.deletionTimestamp) return;
+    const now = new Date();
+    let status: Status = { ...schedule.status };
+    const write = async (next: Status) => {
+      const desired = { apiVersion: API_VERSION, kind: 'KeyRotationSchedule', metadata: { name }, status: { ...next, observedGeneration: schedule.metadata.generation } };
+      if (needsApply(desired, schedule, { subresource: 'status' })) await apply(client, schedules, desired, { subresource: 'status', force: true });
+    };
+    try {
+      const invalid = validate(schedule);
+      if (invalid) throw invalid;
+      const { observed, keySecrets, path } = await observe(schedule, now);
+      const step = nextStep(observed);
+      status = await take(step, schedule, status, observed, { keySecrets, path, write });
+      status = { ...status, ...summary(observed, schedule, status, step) };
+      await write(conditions(status, schedule, step));
+      return requeue(step, status, now);
+    } catch (error) {
+      const invalid = error instanceof FieldError;
+      const message = error instanceof Error ? error.message : String(error);
+      await write(conditions(status, schedule, undefined, { reason: invalid ? 'InvalidSpec' : 'StepFailed', message }));
+      await events.record(schedule, 'Warning', invalid ? 'InvalidSpec' : 'StepFailed', 'Rotate', message);
+      if (invalid) return;
+      throw error;
+    }
+  }
+
+  function validate(schedule: Schedule): FieldError | undefined {
+    const { spec } = schedule;
+    try {
+      nextRotation(spec, new Date());
+    } catch (error) {
+      return error as FieldError;
+    }
+    if (!namespaceCache.get(spec.keyStore.namespace)) return new FieldError('spec.keyStore.namespace', `namespace ${spec.keyStore.namespace} does not exist`);
+    if (spec.provider !== 'kms' && spec.delivery?.type !== 'File') {
+      return new FieldError('spec.delivery.type', 'HostPathJob delivery is not available in this version; use File where the operator runs beside the apiserver');
+    }
+    const rival = cache.list().find((other) => other.metadata.name !== schedule.metadata.name && !other.metadata.deletionTimestamp
+      && other.spec.delivery?.path === spec.delivery?.path && `${other.metadata.creationTimestamp}/${other.metadata.name}` < `${schedule.metadata.creationTimestamp}/${schedule.metadata.name}`);
+    return rival ? new FieldError('spec.delivery.path', `KeyRotationSchedule ${rival.metadata.name} already manages ${spec.delivery?.path}`) : undefined;
+  }
+
+  async function take(step: Step, schedule: Schedule, status: Status, observed: Observed,
+    io: { keySecrets: KeySecret[]; path: string; write: (status: Status) => Promise<void> }): Promise<Status> {
+    const rotateNow = schedule.metadata.annotations?.[ROTATE_NOW_ANNOTATION];
+    switch (step.do) {
+      case 'start':
+        await events.record(schedule, 'Normal', 'RotationStarted', 'Rotate', `rotating in key ${step.key}`);
+        return { ...status, rotation: { key: step.key, startedAt: observed.now.toISOString() }, lastKeyGeneration: step.generation, ...(rotateNow ? { lastRotateNow: rotateNow } : {}) };
+      case 'createKey':
+        await createKey(client, schedule.spec.keyStore.namespace, schedule.metadata.name, step.key, Number(step.key.slice(step.key.lastIndexOf('-') + 1)));
+        return status;
+      case 'writeConfig':
+        await writeConfig(io.path, renderConfig({ resources: schedule.spec.resources ?? ['secrets'], entries: withMaterial(step.entries, observed.entries, io.keySecrets) }));
+        await events.record(schedule, 'Normal', step.phase, 'Rotate', step.event);
+        return status;
+      case 'rollBack':
+        await writeConfig(io.path, renderConfig({ resources: schedule.spec.resources ?? ['secrets'], entries: withMaterial(step.entries, observed.entries, io.keySecrets) }));
+        await events.record(schedule, 'Warning', 'RolledBack', 'Rotate', `key ${status.rotation?.key} taken out again: ${step.reason}`);
+        return { ...status, rotation: undefined };
+      case 'migrate':
+        return migrate(schedule, status, io.write);
+      case 'deleteKeys':
+        for (const key of step.names) await deleteKey(client, schedule.spec.keyStore.namespace, key);
+        return status;
+      case 'finish': {
+        const migration = status.rotation?.migration;
+        await events.record(schedule, 'Normal', 'RotationCompleted', 'Rotate', `key ${status.rotation?.key} encrypts everything; old keys pruned`);
+        return {
+          ...status, rotation: undefined, lastRotationTime: observed.now.toISOString(),
+          lastMigration: { objectsRewritten: migration?.firstPassRewritten ?? 0, durationSeconds: migration ? Math.round((observed.now.getTime() - Date.parse(migration.startedAt)) / 1000) : 0 },
+        };
+      }
+      default:
+        return status;
+    }
+  }
+
+  return controller('keyrotationschedule').for(schedules).reconcile(reconcile);
+}
+
+function summary(observed: Observed, schedule: Schedule, status: Status, step: Step): Status {
+  const keys = observed.entries.filter((entry) => entry.provider !== 'identity').map(entryName);
+  const after = status.lastRotationTime ? new Date(status.lastRotationTime) : new Date(schedule.metadata.creationTimestamp ?? observed.now);
+  return {
+    phase: phaseOf(step, status),
+    ...(keys[0] ? { currentKey: keys[0], previousKeys: keys.slice(1) } : {}),
+    nextRotationTime: nextRotation(schedule.spec, after).toISOString(),
+  };
+}
+
+function phaseOf(step: Step, status: Status): Phase {
+  switch (step.do) {
+    case 'start': case 'createKey': return 'KeyCreated';
+    case 'writeConfig': case 'wait': case 'migrate': case 'fail': return step.phase;
+    case 'deleteKeys': return 'Verified';
+    case 'finish': return 'Pruned';
+    default: return status.rotation ? (status.phase ?? 'KeyCreated') : (status.lastRotationTime ? 'Pruned' : 'Idle');
+  }
+}
+
+function conditions(status: Status, schedule: Schedule, step: Step | undefined, failure?: { reason: string; message: string }): Status {
+  const generation = schedule.metadata.generation;
+  const problem = failure ?? (step?.do === 'fail' ? { reason: step.reason, message: step.message } : undefined);
+  const rotating = status.rotation
+    ? { status: 'True' as const, reason: status.phase ?? 'Rotating', message: `rotating in key ${status.rotation.key}${step?.do === 'wait' ? `; waiting for ${step.gate}` : ''}` }
+    : { status: 'False' as const, reason: 'Idle', message: status.nextRotationTime ? `next rotation at ${status.nextRotationTime}` : 'no rotation under way' };
+  const ready = problem
+    ? { status: 'False' as const, reason: problem.reason, message: problem.message }
+    : status.rotation
+      ? { status: 'False' as const, reason: 'Rotating', message: rotating.message }
+      : { status: 'True' as const, reason: 'KeysCurrent', message: status.currentKey ? `key ${status.currentKey} encrypts writes` : 'nothing to rotate' };
+  let result = setCondition(status.conditions, { type: 'Ready', ...ready }, generation);
+  result = setCondition(result, { type: 'Rotating', ...rotating }, generation);
+  result = setCondition(result, { type: 'Degraded', ...(problem ? { status: 'True' as const, ...problem } : { status: 'False' as const, reason: 'AsExpected', message: 'every step succeeded' }) }, generation);
+  return { ...status, conditions: result };
+}
+
+function requeue(step: Step, status: Status, now: Date): ReconcileOutcome {
+  if (step.do === 'wait' || step.do === 'fail') return { requeueAfterMs: WAIT_MS };
+  if (step.do !== 'idle') return { requeueAfterMs: 1 };
+  const next = status.nextRotationTime ? Date.parse(status.nextRotationTime) - now.getTime() : 3_600_000;
+  return { requeueAfterMs: Math.min(Math.max(next, 1_000), 3_600_000) };
+}

@@ -1,0 +1,111 @@
+// The rotation's state machine, re-derived on every pass from what is real: the key Secrets, the
+// config file read back, and which config each apiserver reports loaded. Status holds only the
+// write-ahead record (which key is being rotated in) and the migration checkpoint. One step per
+// pass; no gate is skipped, and before the new key encrypts anything a failure takes it back out.
+import type { KeyRotationScheduleSpec, KeyRotationScheduleStatus, PHASES } from '../../api/keyrotationschedule.ts';
+import { entryName, type Entry, type KeyProvider } from './encryption-config.ts';
+
+export type Phase = (typeof PHASES)[number];
+export type Rotation = NonNullable<KeyRotationScheduleStatus['rotation']>;
+export type Migration = NonNullable<Rotation['migration']>;
+
+/** A stage not observed by every apiserver after this long is given up: before promotion, rolled back. */
+export const GATE_TIMEOUT_MS = 10 * 60_000;
+
+export interface Observed {
+  name: string;
+  spec: KeyRotationScheduleSpec;
+  status: KeyRotationScheduleStatus;
+  now: Date;
+  /** The key Secrets of this schedule: name and generation. */
+  keys: { name: string; generation: number }[];
+  /** The file's entries for the first configured resource. */
+  entries: Entry[];
+  /** Every apiserver has loaded the file as it is now. */
+  allLoaded: boolean;
+  /** A rotation is due: the schedule, a manual run, or encryption not on yet. */
+  due: boolean;
+}
+
+export type Step =
+  | { do: 'idle' }
+  | { do: 'start'; key: string; generation: number }
+  | { do: 'createKey'; key: string }
+  | { do: 'writeConfig'; entries: Entry[]; phase: Phase; event: string }
+  | { do: 'wait'; phase: Phase; gate: string }
+  | { do: 'migrate'; phase: Phase }
+  | { do: 'deleteKeys'; names: string[] }
+  | { do: 'finish' }
+  | { do: 'rollBack'; entries: Entry[]; reason: string }
+  | { do: 'fail'; phase: Phase; reason: string; message: string };
+
+export const keyName = (schedule: string, generation: number) => `${schedule}-${generation}`;
+
+export function nextStep(observed: Observed): Step {
+  const { spec, status } = observed;
+  const rotation = status.rotation;
+  if (!rotation) {
+    if (!observed.due) return { do: 'idle' };
+    const highest = Math.max(status.lastKeyGeneration ?? 0, ...observed.keys.map((key) => key.generation));
+    return { do: 'start', key: keyName(observed.name, highest + 1), generation: highest + 1 };
+  }
+  if (spec.provider === 'kms') return migrationStep(rotation, observed) ?? { do: 'finish' };
+
+  const { entries } = observed;
+  const position = entries.findIndex((entry) => entryName(entry) === rotation.key);
+  const secretExists = observed.keys.some((key) => key.name === rotation.key);
+  if (!secretExists) {
+    if (position >= 0) return { do: 'fail', phase: 'KeyCreated', reason: 'KeySecretMissing', message: `the key Secret ${rotation.key} is gone while the config uses it; restore it from a backup` };
+    return { do: 'createKey', key: rotation.key };
+  }
+  const key: Entry = { provider: spec.provider as KeyProvider, name: rotation.key, secret: '' };
+  const timedOut = observed.now.getTime() - Date.parse(rotation.startedAt) > GATE_TIMEOUT_MS;
+  if (position < 0) {
+    // Second place: every apiserver can read with it before any writes with it.
+    const staged = entries.length === 0 ? [{ provider: 'identity' } as Entry, key] : [entries[0]!, key, ...entries.slice(1)];
+    return { do: 'writeConfig', entries: staged, phase: 'ReadStaged', event: `key ${rotation.key} staged for reading` };
+  }
+  if (position > 0) {
+    if (!observed.allLoaded) {
+      if (timedOut) return { do: 'rollBack', entries: entries.filter((entry) => entryName(entry) !== rotation.key), reason: `not every apiserver loaded the staged key within ${GATE_TIMEOUT_MS / 60_000} minutes` };
+      return { do: 'wait', phase: 'ReadStaged', gate: 'every apiserver to load the new key for reading' };
+    }
+    const promoted = [entries[position]!, ...entries.filter((_, i) => i !== position)];
+    return { do: 'writeConfig', entries: promoted, phase: 'WriteStaged', event: `key ${rotation.key} promoted to encrypt writes` };
+  }
+  const migrating = migrationStep(rotation, observed);
+  if (migrating) return observed.allLoaded ? migrating : { do: 'wait', phase: 'WriteStaged', gate: 'every apiserver to load the new key for writing' };
+
+  // Verified: keep the new key and the retained previous keys; identity and older keys go.
+  const retained: Entry[] = entries.filter((entry) => entry.provider !== 'identity').slice(0, 1 + (spec.retainPreviousKeys ?? 1));
+  if (retained.length !== entries.length) {
+    return { do: 'writeConfig', entries: retained, phase: 'Verified', event: `old keys removed from the config: ${entries.filter((e) => !retained.includes(e)).map(entryName).join(', ')}` };
+  }
+  if (!observed.allLoaded) return { do: 'wait', phase: 'Verified', gate: 'every apiserver to load the pruned config' };
+  const inConfig = new Set(entries.map(entryName));
+  const current = observed.keys.find((k) => k.name === rotation.key)!;
+  const unused = observed.keys.filter((k) => !inConfig.has(k.name) && k.generation < current.generation).map((k) => k.name);
+  return unused.length ? { do: 'deleteKeys', names: unused } : { do: 'finish' };
+}
+
+/** Rewrite every object until a pass rewrites none: that pass proves nothing is left under an old key. */
+function migrationStep(rotation: Rotation, observed: Observed): Step | undefined {
+  const done = migrationVerified(rotation.migration, observed.spec.resources?.length ?? 1);
+  if (done) return undefined;
+  return { do: 'migrate', phase: rotation.migration && rotation.migration.pass > 1 ? 'Verified' : 'Migrating' };
+}
+
+export function migrationVerified(migration: Migration | undefined, resourceCount: number): boolean {
+  return !!migration && migration.pass > 1 && migration.resource >= resourceCount && migration.rewritten === 0;
+}
+
+/** The checkpoint after a page: where to resume, and when a pass ends, the next pass or the end. */
+export function advanceMigration(migration: Migration | undefined, page: { rewritten: number; continue?: string }, resourceCount: number, now: Date): Migration {
+  const current = migration ?? { pass: 1, resource: 0, rewritten: 0, startedAt: now.toISOString() };
+  const rewritten = current.rewritten + page.rewritten;
+  if (page.continue) return { ...current, rewritten, continue: page.continue };
+  const resource = current.resource + 1;
+  const next = { ...current, rewritten, resource, continue: undefined };
+  if (resource < resourceCount || (current.pass > 1 && rewritten === 0)) return next;
+  return { pass: current.pass + 1, resource: 0, rewritten: 0, startedAt: current.startedAt, firstPassRewritten: current.firstPassRewritten ?? rewritten };
+}
