@@ -16,10 +16,10 @@ export interface OperatorProcess {
  * `palisade operator`) with `args`; resolves once it logged 'started'.
  */
 export async function startOperator(script: string, kubeconfig: string, args: string[] = [], command: string[] = [],
-  nodeOptions: string[] = []): Promise<OperatorProcess> {
+  nodeOptions: string[] = [], env: Record<string, string> = {}): Promise<OperatorProcess> {
   const flags = [`--kubeconfig=${kubeconfig}`, '--health-address=127.0.0.1:0', '--metrics-address=127.0.0.1:0', ...args];
   const child = spawn(process.execPath, [...nodeOptions, script, ...command, ...flags], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env },
   });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const logs: Record<string, unknown>[] = [];

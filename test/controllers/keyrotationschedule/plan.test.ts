@@ -82,6 +82,12 @@ describe('KeyRotationSchedule plan', function () {
     expect(nextStep(observed({ status: { rotation: rotation() }, entries: [key('krs-3'), key('krs-2')] }))).to.include({ do: 'fail', reason: 'KeySecretMissing' });
   });
 
+  it('with kms, only re-encrypts: the plugin owns the keys, so no key, config or reload gate', function () {
+    const kms = { ...spec, provider: 'kms' as const, delivery: undefined };
+    expect(nextStep(observed({ spec: kms, status: { rotation: rotation() }, keys: [], entries: [] }))).to.deep.equal({ do: 'migrate', phase: 'Migrating' });
+    expect(nextStep(observed({ spec: kms, status: { rotation: rotation({ migration: verified }) }, keys: [], entries: [] }))).to.deep.equal({ do: 'finish' });
+  });
+
   it('checkpoints a migration page by page, resource by resource, pass by pass', function () {
     let migration = advanceMigration(undefined, { rewritten: 5, continue: 'page-2' }, 2, now);
     expect(migration).to.include({ pass: 1, resource: 0, rewritten: 5, continue: 'page-2' });

@@ -2,11 +2,12 @@
 // reloads automatically. kube-apiserver polls the file once a minute, so a rotation (three
 // reload gates) takes minutes: these tests live in their own group.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { load } from 'js-yaml';
+import { configHash } from '../../../src/controllers/keyrotationschedule/encryption-config.ts';
 import { ControlPlane } from '../../cluster/control-plane.ts';
 import { installCrds } from '../../support/crds.ts';
 import { writeInitialEncryptionConfig } from '../../support/encryption.ts';
@@ -19,7 +20,7 @@ const SECRETS = 20;
 
 interface Schedule {
   metadata: { generation: number };
-  status?: { phase?: string; currentKey?: string; previousKeys?: string[]; lastRotationTime?: string; observedGeneration?: number;
+  status?: { phase?: string; rotation?: { key: string }; currentKey?: string; previousKeys?: string[]; lastRotationTime?: string; observedGeneration?: number;
     lastMigration?: { objectsRewritten: number }; conditions?: { type: string; status: string; reason: string; message: string }[] };
 }
 
@@ -36,6 +37,57 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
   const secretData = async () => (JSON.parse(await kubectlAdmin(['get', 'secrets', '-n', 'app', '-o', 'json'])) as { items: { metadata: { name: string }; data: Record<string, string> }[] })
     .items.map((item) => [item.metadata.name, item.data]);
 
+  let operatorKubeconfig: string;
+  const startOperatorFor = async (urls: string[]) => {
+    operator = await startOperator(cli, operatorKubeconfig, ['--leader-elect=false', `--apiserver-urls=${urls.join(',')}`], ['operator']);
+  };
+  const spec = (provider: string) => ({
+    schedule: '0 3 * * 0', provider, resources: ['secrets'], keyStore: { namespace: 'palisade-system' },
+    delivery: { type: 'File', path: configFile }, retainPreviousKeys: provider === 'aescbc' ? 0 : 1,
+  });
+
+  /**
+   * Runs a rotation to its end with a reader that checks every Secret all along (none may ever be
+   * unreadable); `watch` sees each status on the way. Resolves with the final status.
+   */
+  async function rotate(provider: string, run: string, watch: (status: NonNullable<Schedule['status']>) => Promise<void> = () => Promise.resolve()) {
+    const before = await secretData();
+    const last = (await schedule('secrets-at-rest').catch(() => undefined))?.status?.lastRotationTime;
+    let unreadable = 0;
+    let reads = 0;
+    const reading = { on: true };
+    const reader = (async () => {
+      while (reading.on) {
+        const result = await kubectl(plane.kubeconfig, ['get', 'secrets', '-n', 'app', '-o', 'json']);
+        reads++;
+        if (result.code !== 0) unreadable++;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    })();
+    await applySchedule('secrets-at-rest', spec(provider), { 'palisade.dev/rotate-now': run });
+    try {
+      await eventually(async () => {
+        const { status } = await schedule('secrets-at-rest');
+        await watch(status ?? {});
+        expect(status?.lastRotationTime !== last && status?.lastRotationTime, `phase ${status?.phase}`).to.be.a('string');
+      }, 480_000, 1_000);
+    } finally {
+      reading.on = false;
+      await reader;
+    }
+    const key = `secrets-at-rest-${run}`;
+    for (let i = 0; i < SECRETS; i++) {
+      const raw = await plane.readEtcd(`/registry/secrets/app/s${i}`);
+      expect(raw.subarray(0, 60).toString('latin1'), `s${i}`).to.match(new RegExp(`^k8s:enc:${provider}:v1:${key}:`));
+    }
+    expect(await secretData(), 'every Secret reads back as it was').to.deep.equal(before);
+    expect(unreadable, `${unreadable} of ${reads} reads failed`).to.equal(0);
+    const { status } = await schedule('secrets-at-rest');
+    expect(status).to.deep.include({ phase: 'Pruned', currentKey: key });
+    expect(status?.conditions?.find((c) => c.type === 'Ready')).to.include({ status: 'True' });
+    return status!;
+  }
+
   before(async function () {
     const dir = await mkdtemp(join(tmpdir(), 'palisade-enc-'));
     configFile = join(dir, 'encryption-config.yaml');
@@ -44,8 +96,11 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
     await installCrds(plane.kubeconfig);
     await kubectlAdmin(['create', 'namespace', 'app']);
     await kubectlAdmin(['create', 'namespace', 'palisade-system']);
+    // The operator runs with exactly the permissions of config/rbac, as its ServiceAccount would.
+    await kubectlAdmin(['apply', '--server-side', '-k', new URL('../../../config/rbac', import.meta.url).pathname]);
+    operatorKubeconfig = await plane.userKubeconfig('system:serviceaccount:palisade-system:palisade-operator', ['system:serviceaccounts', 'system:serviceaccounts:palisade-system']);
     for (let i = 0; i < SECRETS; i++) await kubectlAdmin(['create', 'secret', 'generic', `s${i}`, '-n', 'app', `--from-literal=value=${randomBytes(8).toString('hex')}`]);
-    operator = await startOperator(cli, plane.kubeconfig, ['--leader-elect=false', `--apiserver-urls=${plane.apiServers[0]!.url}`], ['operator']);
+    await startOperatorFor([plane.apiServers[0]!.url]);
   });
 
   after(async function () {
@@ -77,52 +132,64 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
     expect(await readFile(configFile, 'utf8')).to.equal(before);
   });
 
-  it('rotates: every Secret ends up under the new key in etcd, reads back the same, and the old key leaves the config', async function () {
-    const before = await secretData();
-    let unreadable = 0;
-    let reads = 0;
-    const reading = { on: true };
-    // A reader that checks every Secret all along: none may ever be unreadable.
-    const reader = (async () => {
-      while (reading.on) {
-        const result = await kubectl(plane.kubeconfig, ['get', 'secrets', '-n', 'app', '-o', 'json']);
-        reads++;
-        if (result.code !== 0) unreadable++;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    })();
-    await applySchedule('secrets-at-rest', {
-      schedule: '0 3 * * 0', provider: 'aescbc', resources: ['secrets'], keyStore: { namespace: 'palisade-system' },
-      delivery: { type: 'File', path: configFile }, retainPreviousKeys: 0,
-    }, { 'palisade.dev/rotate-now': '1' });
-    try {
-      await eventually(async () => {
-        const { status } = await schedule('secrets-at-rest');
-        expect(status?.lastRotationTime, `phase ${status?.phase}`).to.be.a('string');
-      }, 480_000, 2_000);
-    } finally {
-      reading.on = false;
-      await reader;
-    }
-    const { status } = await schedule('secrets-at-rest');
-    expect(status).to.deep.include({ phase: 'Pruned', currentKey: 'secrets-at-rest-1', previousKeys: [] });
-    expect(status?.lastMigration?.objectsRewritten).to.be.at.least(SECRETS);
-    expect(status?.conditions?.find((c) => c.type === 'Ready')).to.include({ status: 'True' });
+  it('rotates (aescbc): every Secret ends up under the new key in etcd, reads back the same, and the old key leaves the config', async function () {
+    const status = await rotate('aescbc', '1');
+    expect(status.previousKeys).to.deep.equal([]);
+    expect(status.lastMigration?.objectsRewritten).to.be.at.least(SECRETS);
     expect(JSON.stringify(status)).to.not.include(initialKey);
-
-    for (let i = 0; i < SECRETS; i++) {
-      const raw = await plane.readEtcd(`/registry/secrets/app/s${i}`);
-      expect(raw.subarray(0, 40).toString('latin1'), `s${i}`).to.match(/^k8s:enc:aescbc:v1:secrets-at-rest-1:/);
-    }
-    expect(await secretData()).to.deep.equal(before);
-    expect(unreadable, `${unreadable} of ${reads} reads failed`).to.equal(0);
     const config = load(await readFile(configFile, 'utf8')) as { resources: { providers: Record<string, { keys?: { name: string }[] }>[] }[] };
     expect(config.resources[0]!.providers).to.have.length(1);
     expect(config.resources[0]!.providers[0]!.aescbc!.keys!.map((key) => key.name)).to.deep.equal(['secrets-at-rest-1']);
     const keySecret = JSON.parse(await kubectlAdmin(['get', 'secret', 'secrets-at-rest-1', '-n', 'palisade-system', '-o', 'json'])) as { immutable: boolean; metadata: { finalizers: string[] } };
     expect(keySecret.immutable).to.equal(true);
     expect(keySecret.metadata.finalizers).to.include('palisade.dev/encryption-key');
-    const logs = JSON.stringify(operator.logs);
-    expect(logs).to.not.include(initialKey);
+    expect(JSON.stringify(operator.logs)).to.not.include(initialKey);
+  });
+
+  it('rotates (secretbox) to the end though SIGKILLed in every phase it is seen in, and restarted', async function () {
+    const killedIn = new Set<string>();
+    const status = await rotate('secretbox', '2', async ({ phase, rotation }) => {
+      if (!rotation || !phase || killedIn.has(phase)) return;
+      killedIn.add(phase);
+      await stopOperator(operator, 'SIGKILL');
+      await startOperatorFor([plane.apiServers[0]!.url]);
+    });
+    expect([...killedIn]).to.include.members(['ReadStaged', 'WriteStaged']);
+    expect(status.previousKeys).to.deep.equal(['secrets-at-rest-1']);
+  });
+
+  it('rotates (aesgcm) with two apiservers, and promotes the key only once the lagging one has loaded it', async function () {
+    // The second apiserver reads its own copy of the file, which gets the staged key 90 s late:
+    // longer than the first one takes to load it, so only the gate can hold the promotion.
+    const copy = join(dirname(configFile), 'lagging-copy.yaml');
+    await copyFile(configFile, copy);
+    const second = await plane.addApiServer({ address: '127.0.0.2', encryptionConfigFile: copy });
+    await stopOperator(operator, 'SIGKILL');
+    await startOperatorFor([plane.apiServers[0]!.url, second.url]);
+    let stagedAt: number | undefined;
+    let promotionSeenWith: string | undefined;
+    const delivering = { on: true };
+    const delivery = (async () => {
+      while (delivering.on) {
+        const [main, lagging] = [await readFile(configFile, 'utf8'), await readFile(copy, 'utf8')];
+        const names = (text: string) => (load(text) as { resources: { providers: Record<string, { keys?: { name: string }[] }>[] }[] })
+          .resources[0]!.providers.flatMap((provider) => Object.values(provider).flatMap((settings) => settings?.keys?.map((k) => k.name) ?? []));
+        if (names(main)[0] === 'secrets-at-rest-3' && promotionSeenWith === undefined) promotionSeenWith = lagging;
+        const staged = names(main).indexOf('secrets-at-rest-3') > 0;
+        if (staged) stagedAt ??= Date.now();
+        if (main !== lagging && (!staged || Date.now() - stagedAt! > 90_000)) await copyFile(configFile, copy);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    })();
+    try {
+      await rotate('aesgcm', '3');
+    } finally {
+      delivering.on = false;
+      await delivery;
+    }
+    expect(promotionSeenWith, 'when the key was promoted, the lagging apiserver had it for reading').to.include('secrets-at-rest-3');
+    const metrics = await kubectlOk(await plane.adminKubeconfigFor(second), ['get', '--raw', '/metrics']);
+    expect(metrics, 'the second apiserver runs the final config').to.include(`hash="${configHash(await readFile(configFile, 'utf8'))}"`);
+    await eventually(async () => expect((await kubectl(plane.kubeconfig, ['get', 'secret', 'secrets-at-rest-1', '-n', 'palisade-system'])).code).to.not.equal(0), 30_000);
   });
 });
