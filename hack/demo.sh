@@ -42,8 +42,10 @@ echo "ready: http://$health/readyz, metrics: http://$metrics/metrics"
 
 step kubectl apply --server-side -f examples/
 step kubectl wait --for=condition=Ready --timeout=60s namespaceringfence --all --all-namespaces
+step kubectl wait --for=condition=Ready --timeout=60s podsecuritybaseline --all
 step kubectl get palisade --all-namespaces
 step kubectl get networkpolicies,rolebindings --namespace payments -l app.kubernetes.io/managed-by=palisade
+step kubectl get namespaces -l palisade.dev/tenant=true -L pod-security.kubernetes.io/enforce,pod-security.kubernetes.io/enforce-version,pod-security.kubernetes.io/warn
 
 cat <<TXT
 

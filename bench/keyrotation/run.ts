@@ -1,7 +1,7 @@
 // A rotation of 2,000 Secrets against a real control plane with encryption at rest: how long
 // the whole rotation and its re-encryption take, and how many writes it made. kube-apiserver
 // reloads its config once a minute, so three reload gates set most of the total.
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,14 +11,12 @@ import { clientFor } from '../../test/support/client.ts';
 import { installCrds } from '../../test/support/crds.ts';
 import { writeInitialEncryptionConfig } from '../../test/support/encryption.ts';
 import { kubectlOk } from '../../test/support/kubectl.ts';
-import { metric, startOperator, stopOperator, writeRequests } from '../../test/support/operator.ts';
+import { metric, stopOperator, writeRequests } from '../../test/support/operator.ts';
+import { startShippedOperator } from '../operator.ts';
 
 const COUNT = Number(process.env.SECRETS ?? 2000);
-const OPERATOR = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const secrets: Resource = { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true };
 
-const env = await readFile(new URL('../../config/manager/operator.env', import.meta.url), 'utf8');
-const nodeOptions = (/^NODE_OPTIONS=(.*)$/m.exec(env)?.[1] ?? '').split(' ').filter(Boolean);
 const configFile = join(await mkdtemp(join(tmpdir(), 'palisade-enc-')), 'encryption-config.yaml');
 await writeInitialEncryptionConfig(configFile);
 const plane = await ControlPlane.start({ encryptionConfigFile: configFile });
@@ -38,7 +36,7 @@ try {
   }));
   await client.close();
 
-  const operator = await startOperator(OPERATOR, kubeconfig, ['--leader-elect=false', `--apiserver-urls=${plane.apiServers[0]!.url}`], ['operator'], nodeOptions);
+  const operator = await startShippedOperator(kubeconfig, ['--leader-elect=false', `--apiserver-urls=${plane.apiServers[0]!.url}`]);
   try {
     const started = performance.now();
     await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], JSON.stringify({

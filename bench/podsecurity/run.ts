@@ -1,7 +1,6 @@
 // 500 namespaces selected by one PodSecurityBaseline, against a real control plane: the time from
 // apply to all labelled (enforce included: no pod violates), the API requests it took, writes on
 // a resync (must be 0), and the operator's peak RSS.
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject, Resource } from '../../src/runtime/client.ts';
 import { Informer } from '../../src/runtime/informer.ts';
@@ -9,21 +8,13 @@ import { ControlPlane } from '../../test/cluster/control-plane.ts';
 import { clientFor } from '../../test/support/client.ts';
 import { installCrds } from '../../test/support/crds.ts';
 import { kubectlOk } from '../../test/support/kubectl.ts';
-import { metric, startOperator, stopOperator, writeRequests } from '../../test/support/operator.ts';
+import { metric, stopOperator, writeRequests } from '../../test/support/operator.ts';
+import { peakRssMiB, startShippedOperator } from '../operator.ts';
 
 const COUNT = Number(process.env.NAMESPACES ?? 500);
 const RESYNC_SECONDS = 60;
-const OPERATOR = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const namespaces: Resource = { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false };
 const ENFORCE = 'pod-security.kubernetes.io/enforce';
-
-async function operatorNodeOptions(): Promise<string[]> {
-  const env = await readFile(new URL('../../config/manager/operator.env', import.meta.url), 'utf8');
-  return (/^NODE_OPTIONS=(.*)$/m.exec(env)?.[1] ?? '').split(' ').filter(Boolean);
-}
-
-const peakRssMiB = async (pid: number) =>
-  Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 
 const plane = await ControlPlane.start();
 try {
@@ -38,7 +29,7 @@ try {
   watched.start();
   const labelled = () => watched.list().filter((ns) => ns.metadata.labels?.[ENFORCE] === 'restricted').length;
 
-  const operator = await startOperator(OPERATOR, kubeconfig, ['--leader-elect=false', `--resync=${RESYNC_SECONDS}`], ['operator'], await operatorNodeOptions());
+  const operator = await startShippedOperator(kubeconfig, ['--leader-elect=false', `--resync=${RESYNC_SECONDS}`]);
   try {
     while (!watched.hasSynced) await sleep(50);
     const requestsBefore = await metric(operator.port, 'palisade_api_requests_total');

@@ -14,21 +14,13 @@ import { ControlPlane } from '../../test/cluster/control-plane.ts';
 import { clientFor } from '../../test/support/client.ts';
 import { installCrds } from '../../test/support/crds.ts';
 import { kubectlOk } from '../../test/support/kubectl.ts';
-import { metric, startOperator, stopOperator, writeRequests } from '../../test/support/operator.ts';
+import { metric, stopOperator, writeRequests } from '../../test/support/operator.ts';
+import { operatorNodeOptions, peakRssMiB, startShippedOperator } from '../operator.ts';
 
 const COUNT = Number(process.env.RINGFENCES ?? 1000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const IN_FLIGHT = 64;
 const RESYNC_SECONDS = 60;
-// The operator as shipped: compiled (make build), with the Deployment's Node flags unless
-// OPERATOR_NODE_OPTIONS names others to compare.
-const OPERATOR = new URL('../../dist/cli/main.js', import.meta.url).pathname;
-const NODE_OPTIONS = (process.env.OPERATOR_NODE_OPTIONS ?? await deploymentNodeOptions()).split(' ').filter(Boolean);
-
-async function deploymentNodeOptions(): Promise<string> {
-  const env = await readFile(new URL('../../config/manager/operator.env', import.meta.url), 'utf8');
-  return /^NODE_OPTIONS=(.*)$/m.exec(env)?.[1] ?? '';
-}
 const spec: NamespaceRingfenceSpec = {
   ingress: { from: [{ namespaces: ['ingress-nginx'], ports: [{ port: 8443 }] }] },
   egress: { to: [{ namespaces: ['db'], ports: [{ port: 5432 }] }, { ipBlock: { cidr: '0.0.0.0/0' }, ports: [{ port: 443 }] }] },
@@ -65,11 +57,6 @@ function readyCounter(informer: Informer<Fence>): () => number {
     && fence.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
 }
 
-async function peakRssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-}
-
 /** User plus system CPU seconds a process has used. */
 async function cpuSeconds(pid: number): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
@@ -96,8 +83,7 @@ try {
   await applyAll(client, objects);
   const floorSeconds = (performance.now() - floorStarted) / 1000;
 
-  const operator = await startOperator(OPERATOR, kubeconfig, ['--leader-elect=false', `--concurrency=${CONCURRENCY}`, `--resync=${RESYNC_SECONDS}`],
-    ['operator'], NODE_OPTIONS);
+  const operator = await startShippedOperator(kubeconfig, ['--leader-elect=false', `--concurrency=${CONCURRENCY}`, `--resync=${RESYNC_SECONDS}`]);
   try {
     const fences = namespaceObjects('bench').map((ns) => ({
       apiVersion: 'palisade.dev/v1alpha1', kind: 'NamespaceRingfence', metadata: { name: 'fence', namespace: ns.metadata.name }, spec,
@@ -119,12 +105,12 @@ try {
     const resyncWrites = (await writeRequests(operator.port)) - writesBefore;
 
     console.log(JSON.stringify({
-      benchmark: 'ringfence', ringfences: COUNT, concurrency: CONCURRENCY, nodeOptions: NODE_OPTIONS.join(' '),
+      benchmark: 'ringfence', ringfences: COUNT, concurrency: CONCURRENCY, nodeOptions: (await operatorNodeOptions()).join(' '),
       secondsToAllReady: +readySeconds.toFixed(1), floorSeconds: +floorSeconds.toFixed(1), ratioToFloor: +(readySeconds / floorSeconds).toFixed(2),
       apiRequestsPerRingfence: +(requests / COUNT).toFixed(1), writesOnResync: resyncWrites,
       reconcileErrors: await metric(operator.port, 'controller_runtime_reconcile_errors_total'),
       operatorCpuSecondsUntilReady: operatorCpuSeconds, apiServerCpuSeconds: +(await cpuSeconds(plane.pids['kube-apiserver-0']!)).toFixed(1),
-      operatorPeakRssMiB: Math.round(await peakRssMiB(operator.child.pid!)),
+      operatorPeakRssMiB: await peakRssMiB(operator.child.pid!),
     }));
   } finally {
     await stopOperator(operator);

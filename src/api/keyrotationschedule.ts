@@ -66,6 +66,7 @@ const status = Type.Object({
     objectsRewritten: Type.Integer({ minimum: 0 }),
     durationSeconds: Type.Number({ minimum: 0 }),
   })),
+  lastRollbackTime: Type.Optional(Type.String({ format: 'date-time', description: 'When a rotation was last taken back; the next one waits for the schedule or a manual run.' })),
   lastKeyGeneration: Type.Optional(Type.Integer({ minimum: 0, description: 'The highest key generation ever created: key names are never reused.' })),
   lastRotateNow: Type.Optional(Type.String({ description: 'The palisade.dev/rotate-now value the last manual run answered.' })),
   rotation: Type.Optional(Type.Object({

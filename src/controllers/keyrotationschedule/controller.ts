@@ -45,7 +45,8 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
     const status = schedule.status ?? {};
     const rotateNow = schedule.metadata.annotations?.[ROTATE_NOW_ANNOTATION];
     const nextTime = status.nextRotationTime ? new Date(status.nextRotationTime) : undefined;
-    const encryptionOff = spec.provider !== 'kms' && !entries.some((entry) => entry.provider !== 'identity');
+    // Turning encryption on is due at once, unless it was just tried and taken back.
+    const encryptionOff = spec.provider !== 'kms' && !status.lastRollbackTime && !entries.some((entry) => entry.provider !== 'identity');
     const observed: Observed = {
       name: schedule.metadata.name, spec, status, now, entries,
       keys: keySecrets.map((s) => ({ name: s.metadata.name, generation: Number(s.metadata.labels?.[GENERATION_LABEL] ?? 0) })),
@@ -159,7 +160,7 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
       case 'rollBack':
         await writeConfig(io.path, renderConfig({ resources: schedule.spec.resources ?? ['secrets'], entries: withMaterial(step.entries, observed.entries, io.keySecrets) }));
         await events.record(schedule, 'Warning', 'RolledBack', 'Rotate', `key ${status.rotation?.key} taken out again: ${step.reason}`);
-        return { ...status, rotation: undefined };
+        return { ...status, rotation: undefined, lastRollbackTime: observed.now.toISOString() };
       case 'migrate':
         return migrate(schedule, status, io.write);
       case 'deleteKeys':
@@ -183,7 +184,8 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
 
 function summary(observed: Observed, schedule: Schedule, status: Status, step: Step): Status {
   const keys = observed.entries.filter((entry) => entry.provider !== 'identity').map(entryName);
-  const after = status.lastRotationTime ? new Date(status.lastRotationTime) : new Date(schedule.metadata.creationTimestamp ?? observed.now);
+  const after = new Date(Math.max(...[status.lastRotationTime, status.lastRollbackTime, schedule.metadata.creationTimestamp]
+    .map((time) => (time ? Date.parse(time) : 0)), 0) || observed.now.getTime());
   return {
     phase: phaseOf(step, status),
     ...(keys[0] ? { currentKey: keys[0], previousKeys: keys.slice(1) } : {}),

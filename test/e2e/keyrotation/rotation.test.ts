@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { load } from 'js-yaml';
 import { configHash } from '../../../src/controllers/keyrotationschedule/encryption-config.ts';
 import { ControlPlane } from '../../cluster/control-plane.ts';
+import { clientFor } from '../../support/client.ts';
 import { installCrds } from '../../support/crds.ts';
 import { writeInitialEncryptionConfig } from '../../support/encryption.ts';
 import { eventually } from '../../support/eventually.ts';
@@ -188,7 +189,8 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
       await delivery;
     }
     expect(promotionSeenWith, 'when the key was promoted, the lagging apiserver had it for reading').to.include('secrets-at-rest-3');
-    const metrics = await kubectlOk(await plane.adminKubeconfigFor(second), ['get', '--raw', '/metrics']);
+    const client = await clientFor(plane.kubeconfig);
+    const metrics = await client.getText(second.url, '/metrics').finally(() => client.close());
     expect(metrics, 'the second apiserver runs the final config').to.include(`hash="${configHash(await readFile(configFile, 'utf8'))}"`);
     await eventually(async () => expect((await kubectl(plane.kubeconfig, ['get', 'secret', 'secrets-at-rest-1', '-n', 'palisade-system'])).code).to.not.equal(0), 30_000);
   });
