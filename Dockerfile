@@ -1,0 +1,29 @@
+# The operator image. This machine has no container engine: the file is kept correct by reading
+# (see README). Build: docker build -t ghcr.io/palisade-dev/palisade:0.1.0 .
+
+# Build: compile src/ to dist/ with the project's own toolchain.
+FROM node:24-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# The `node` dev dependency would fetch a second Node 24; the image has one already.
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src/ src/
+RUN npx tsc -p tsconfig.build.json
+
+# Production dependencies only.
+FROM node:24-bookworm-slim AS dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
+
+FROM node:24-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=dependencies /app/node_modules node_modules/
+COPY --from=build /src/dist dist/
+COPY package.json ./
+# Non-root, numeric so that runAsNonRoot can verify it.
+USER 65532:65532
+ENTRYPOINT ["node", "dist/cli/main.js"]
+CMD ["operator"]
