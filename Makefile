@@ -13,12 +13,12 @@ E2E_TESTS := 'test/e2e/**/*.test.ts'
 # The operator as shipped: JavaScript compiled from src/ (no type stripping at run time).
 DIST := dist/cli/main.js
 
-.PHONY: build bench test test-unit test-e2e check typecheck lint crds crds-check control-plane cluster-up cluster-down demo demo-down clean
+.PHONY: prerequisites build bench test test-unit test-e2e check typecheck lint crds crds-check control-plane cluster-up cluster-down demo demo-down clean
 
 test: check control-plane ## Every check and test, unit and end-to-end against a real control plane
 	$(MOCHA) $(ALL_TESTS)
 
-test-unit: node_modules/.installed ## Tests that need no cluster
+test-unit: node_modules/.installed prerequisites ## Tests that need no cluster
 	$(MOCHA) $(ALL_TESTS) --ignore $(E2E_TESTS)
 
 test-e2e: node_modules/.installed control-plane ## Tests against the real control plane
@@ -53,8 +53,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-control-plane: ## Build (once, then cached) etcd, kube-apiserver, kube-controller-manager and kubectl
+prerequisites: ## openssl, setpriv and lua5.1 from Debian's packages where missing
 	bash hack/prerequisites.sh
+
+control-plane: prerequisites ## Build (once, then cached) etcd, kube-apiserver, kube-controller-manager and kubectl
 	bash hack/control-plane/build.sh >/dev/null
 
 cluster-up: node_modules/.installed control-plane ## Start a local control plane in the background

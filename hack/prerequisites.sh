@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Makes sure the machine has the few tools the local control plane needs beyond Go: openssl
-# (certificates) and setpriv (no orphaned processes). Installs them from Debian's packages
+# Makes sure the machine has the few tools the tests need beyond Go: openssl (certificates),
+# setpriv (no orphaned processes) and lua5.1 (ArgoCD's health checks run under Lua 5.1). Installs them from Debian's packages
 # when it can (root with apt-get), and otherwise says what is missing.
 set -euo pipefail
-declare -A package=([openssl]=openssl [setpriv]=util-linux)
+declare -A package=([openssl]=openssl [setpriv]=util-linux [lua5.1]=lua5.1)
 missing=()
 for tool in "${!package[@]}"; do command -v "$tool" >/dev/null || missing+=("${package[$tool]}"); done
 command -v go >/dev/null || { echo "prerequisites: Go is needed to build the control plane (https://go.dev/dl)" >&2; exit 1; }

@@ -47,7 +47,11 @@ export function customResourceDefinition(def: KindDefinition) {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${def.plural}.${GROUP}`, labels: { 'app.kubernetes.io/part-of': 'palisade' } },
+    metadata: {
+      name: `${def.plural}.${GROUP}`, labels: { 'app.kubernetes.io/part-of': 'palisade' },
+      // ArgoCD syncs the CRDs in an earlier wave than the resources of their kinds.
+      annotations: { 'argocd.argoproj.io/sync-wave': '-10' },
+    },
     spec: {
       group: GROUP,
       scope: def.scope,

@@ -23,6 +23,22 @@ describe('NamespaceRingfence render', function () {
     expect(roleBindings).to.deep.equal([]);
   });
 
+  it('never carries ArgoCD tracking labels or annotations of the ringfence onto what it generates', function () {
+    const tracked = {
+      metadata: {
+        name: 'fence', namespace: 'team', uid: 'uid-1',
+        labels: { 'app.kubernetes.io/instance': 'payments', 'argocd.argoproj.io/instance': 'payments' },
+        annotations: { 'argocd.argoproj.io/tracking-id': 'payments:palisade.dev/NamespaceRingfence:team/fence', 'argocd.argoproj.io/sync-wave': '1' },
+      },
+      spec: { access: { viewers: [{ kind: 'Group', name: 'auditors' }] } },
+    } as Ringfence;
+    const { networkPolicies, roleBindings } = render(tracked);
+    for (const object of [...networkPolicies, ...roleBindings]) {
+      expect(Object.keys(object.metadata.labels).sort(), object.metadata.name).to.deep.equal(['app.kubernetes.io/managed-by', 'palisade.dev/ringfence']);
+      expect(object.metadata, object.metadata.name).to.not.have.property('annotations');
+    }
+  });
+
   it('labels every object with its manager and ringfence, owned by the ringfence when its UID is known', function () {
     const { networkPolicies } = render(ringfence({}, 'uid-1'));
     expect(networkPolicies[0]?.metadata).to.deep.equal({
