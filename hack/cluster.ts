@@ -9,8 +9,12 @@ import { isAlive, stopPid } from '../test/cluster/process.ts';
 const dir = new URL('../.palisade/cluster/', import.meta.url).pathname;
 const stateFile = join(dir, 'state.json');
 
+// The operator's identity: `make demo` runs it with exactly the permissions of config/rbac.
+const OPERATOR_USER = 'system:serviceaccount:palisade-system:palisade-operator';
+
 interface State {
   kubeconfig: string;
+  operatorKubeconfig: string;
   binDir: string;
   pids: Record<string, number>;
 }
@@ -18,7 +22,7 @@ interface State {
 async function running(): Promise<State | undefined> {
   if (!existsSync(stateFile)) return undefined;
   const state = JSON.parse(await readFile(stateFile, 'utf8')) as State;
-  return Object.values(state.pids).every(isAlive) ? state : undefined;
+  return state.operatorKubeconfig && Object.values(state.pids).every(isAlive) ? state : undefined;
 }
 
 async function up(): Promise<State> {
@@ -28,7 +32,8 @@ async function up(): Promise<State> {
   await mkdir(dir, { recursive: true });
   const plane = await ControlPlane.start({ dir, detached: true });
   const pids = Object.fromEntries(Object.entries(plane.pids).filter((entry): entry is [string, number] => entry[1] !== undefined));
-  const state: State = { kubeconfig: plane.kubeconfig, binDir: plane.binDir, pids };
+  const operatorKubeconfig = await plane.userKubeconfig(OPERATOR_USER, ['system:serviceaccounts', 'system:serviceaccounts:palisade-system']);
+  const state: State = { kubeconfig: plane.kubeconfig, operatorKubeconfig, binDir: plane.binDir, pids };
   await writeFile(stateFile, JSON.stringify(state, null, 2));
   return state;
 }
@@ -56,7 +61,7 @@ if (command === 'up') {
     process.exit(1);
   }
   const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
-  console.log(`KUBECONFIG=${quote(state.kubeconfig)}\nPATH=${quote(`${state.binDir}:${process.env.PATH ?? ''}`)}`);
+  console.log(`KUBECONFIG=${quote(state.kubeconfig)}\nOPERATOR_KUBECONFIG=${quote(state.operatorKubeconfig)}\nPATH=${quote(`${state.binDir}:${process.env.PATH ?? ''}`)}`);
 } else {
   console.error('usage: node hack/cluster.ts up|down|env');
   process.exit(2);

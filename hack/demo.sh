@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The demo on a running local control plane (make cluster-up): installs the CRDs, starts the
+# The demo on a running local control plane (make cluster-up): installs config/default, starts the
 # operator in the background, applies the examples and shows them the way an operator of the
 # cluster would see them. `hack/demo.sh down` stops the operator.
 set -euo pipefail
@@ -24,14 +24,15 @@ fi
 eval "$(node hack/cluster.ts env | sed 's/^/export /')"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; "$@"; }
 
-step kubectl apply --server-side -k config/crd
+# Everything a cluster gets (CRDs, RBAC, admission policy, Deployment); the Deployment's pods
+# cannot run here (no nodes), so the operator runs below as a local process, as its ServiceAccount.
+step kubectl apply --server-side -k config/default
 step kubectl wait --for=condition=Established --timeout=60s crd -l app.kubernetes.io/part-of=palisade
-step kubectl create namespace palisade-system --dry-run=client -o json | step kubectl apply --server-side -f -
 
 mkdir -p "$state"
 stop_operator
 printf '\n\033[1m$ palisade operator (in the background, logs in %s/operator.log)\033[0m\n' "$state"
-nohup node src/cli/main.ts operator --kubeconfig="$KUBECONFIG" --leader-election-namespace=palisade-system \
+POD_NAMESPACE=palisade-system nohup node src/cli/main.ts operator --kubeconfig="$OPERATOR_KUBECONFIG" \
   --health-address=$health --metrics-address=$metrics >"$state/operator.log" 2>&1 &
 echo $! >"$state/operator.pid"
 for _ in $(seq 1 100); do
