@@ -79,6 +79,7 @@ const status = Type.Object({
       rewritten: Type.Integer({ minimum: 0, description: 'Objects this pass rewrote so far.' }),
       firstPassRewritten: Type.Optional(Type.Integer({ minimum: 0 })),
       startedAt: Type.String({ format: 'date-time' }),
+      verifiedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When a pass first rewrote nothing.' })),
     }, { description: 'The checkpoint of the re-encryption.' })),
   }, { description: 'The rotation under way: the write-ahead record every pass resumes from.' })),
 });

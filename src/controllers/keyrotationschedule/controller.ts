@@ -171,7 +171,10 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
         await events.record(schedule, 'Normal', 'RotationCompleted', 'Rotate', `key ${status.rotation?.key} encrypts everything; old keys pruned`);
         return {
           ...status, rotation: undefined, lastRotationTime: observed.now.toISOString(),
-          lastMigration: { objectsRewritten: migration?.firstPassRewritten ?? 0, durationSeconds: migration ? Math.round((observed.now.getTime() - Date.parse(migration.startedAt)) / 1000) : 0 },
+          lastMigration: {
+            objectsRewritten: migration?.firstPassRewritten ?? 0,
+            durationSeconds: migration ? Math.round((Date.parse(migration.verifiedAt ?? observed.now.toISOString()) - Date.parse(migration.startedAt)) / 1000) : 0,
+          },
         };
       }
       default:

@@ -106,6 +106,7 @@ export function advanceMigration(migration: Migration | undefined, page: { rewri
   if (page.continue) return { ...current, rewritten, continue: page.continue };
   const resource = current.resource + 1;
   const next = { ...current, rewritten, resource, continue: undefined };
-  if (resource < resourceCount || (current.pass > 1 && rewritten === 0)) return next;
+  if (resource < resourceCount) return next;
+  if (current.pass > 1 && rewritten === 0) return { ...next, verifiedAt: now.toISOString() };
   return { pass: current.pass + 1, resource: 0, rewritten: 0, startedAt: current.startedAt, firstPassRewritten: current.firstPassRewritten ?? rewritten };
 }

@@ -97,6 +97,6 @@ describe('KeyRotationSchedule plan', function () {
     migration = advanceMigration(migration, { rewritten: 1 }, 2, now);
     expect(migration).to.include({ pass: 2, resource: 0, rewritten: 0, firstPassRewritten: 9 });
     migration = advanceMigration(advanceMigration(migration, { rewritten: 0 }, 2, now), { rewritten: 0 }, 2, now);
-    expect(migration).to.include({ pass: 2, resource: 2, rewritten: 0 });
+    expect(migration).to.include({ pass: 2, resource: 2, rewritten: 0, verifiedAt: now.toISOString() });
   });
 });
