@@ -28,6 +28,8 @@ export interface KindDefinition {
   printerColumns: PrinterColumn[];
   /** CEL rules on the whole object, for rules that involve metadata. */
   objectRules?: CelRule[];
+  /** The condition types status reports, and what True means: for the reference. */
+  conditions: { type: string; meaning: string }[];
 }
 
 export const readyColumn: PrinterColumn = {

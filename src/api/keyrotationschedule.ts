@@ -93,6 +93,11 @@ export const keyRotationSchedule: KindDefinition = {
   description: 'Rotates the kube-apiserver encryption-at-rest keys on a schedule: stage, promote, re-encrypt, prune.',
   spec,
   status,
+  conditions: [
+    { type: 'Ready', meaning: 'No rotation is under way and the current key encrypts writes (False: rotating, or InvalidSpec naming the field).' },
+    { type: 'Rotating', meaning: 'A rotation is under way; the reason is its phase, the message the gate it waits for.' },
+    { type: 'Degraded', meaning: 'A step failed (it is retried with backoff) or the spec is invalid.' },
+  ],
   printerColumns: [
     { name: 'Provider', type: 'string', jsonPath: '.spec.provider' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },

@@ -116,6 +116,12 @@ export const namespaceRingfence: KindDefinition = {
   description: 'Fences one namespace in: default-deny NetworkPolicies with the allowed peers, and RoleBindings for who may work there.',
   spec,
   status,
+  conditions: [
+    { type: 'Ready', meaning: 'Every generated NetworkPolicy and RoleBinding is applied as the spec says (False: Conflict, InvalidSpec, or an apply failed).' },
+    { type: 'NetworkPoliciesReady', meaning: 'The NetworkPolicies are applied.' },
+    { type: 'AccessReady', meaning: 'The RoleBindings are applied.' },
+    { type: 'AccessDrift', meaning: 'Other RoleBindings in the namespace grant access to subjects the ringfence does not list (named in the message; never deleted).' },
+  ],
   printerColumns: [
     { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
     readyColumn,

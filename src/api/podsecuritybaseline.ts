@@ -74,6 +74,11 @@ export const podSecurityBaseline: KindDefinition = {
   description: 'Sets and keeps the Pod Security Admission labels on selected namespaces, enforcing only where nothing running would break.',
   spec,
   status,
+  conditions: [
+    { type: 'Ready', meaning: 'Every matched namespace has its labels, enforce included.' },
+    { type: 'Progressing', meaning: 'Enforcement waits somewhere for violating pods to go (AuditFirst).' },
+    { type: 'Degraded', meaning: 'A matched namespace could not be labelled (the message names it and the error).' },
+  ],
   printerColumns: [
     { name: 'Enforce', type: 'string', jsonPath: '.spec.enforce.level' },
     { name: 'Matched', type: 'integer', jsonPath: '.status.matchedNamespaces' },
