@@ -72,6 +72,7 @@ const status = Type.Object({
   rotation: Type.Optional(Type.Object({
     key: Type.String({ description: 'The key being rotated in (its name; never its material).' }),
     startedAt: Type.String({ format: 'date-time' }),
+    stagedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the key was staged for reading: the stage gate times out from here.' })),
     migration: Type.Optional(Type.Object({
       pass: Type.Integer({ minimum: 1, description: 'Pass 1 rewrites; a later pass must rewrite nothing.' }),
       resource: Type.Integer({ minimum: 0, description: 'Index into spec.resources of the resource being rewritten.' }),

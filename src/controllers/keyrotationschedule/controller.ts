@@ -12,10 +12,10 @@ import { setCondition, type Condition } from '../../runtime/conditions.ts';
 import { controller, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
 import { apiServerUrls, loadedConfigs } from './apiservers.ts';
-import { configHash, entryName, parseConfig, renderConfig, type Entry } from './encryption-config.ts';
+import { configHash, entryName, parseConfig, renderConfig, type EncryptionConfig, type Entry } from './encryption-config.ts';
 import { createKey, deleteKey, GENERATION_LABEL, SCHEDULE_LABEL, secrets, type KeySecret } from './keys.ts';
 import { migratePage, resolveResource } from './migrate.ts';
-import { advanceMigration, nextStep, type Observed, type Phase, type Step } from './plan.ts';
+import { advanceMigration, migrationVerified, nextStep, type Observed, type Phase, type Step } from './plan.ts';
 import { nextRotation } from './schedule.ts';
 
 export const schedules: Resource = { group: GROUP, version: VERSION, kind: 'KeyRotationSchedule', resource: 'keyrotationschedules', namespaced: false };
@@ -38,7 +38,11 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
       if (error.code === 'ENOENT') return '';
       throw error;
     });
-    const entries = text ? parseConfig(text, spec.resources?.[0] ?? 'secrets') : [];
+    const resources = spec.resources ?? ['secrets'];
+    const config = text ? parseConfig(text, resources) : { resources, entries: [], others: [] };
+    const { entries } = config;
+    // A resource the file does not encrypt yet: its objects are plaintext until a rotation migrates them.
+    const newResources = spec.provider !== 'kms' && resources.some((resource) => !text || !parseConfig(text, [resource]).entries.length);
     const list = await client.list<KeySecret>(secrets, { namespace: spec.keyStore.namespace, labelSelector: `${SCHEDULE_LABEL}=${schedule.metadata.name}` });
     const keySecrets = list.items ?? [];
     const loaded = spec.provider === 'kms' ? [] : await loadedConfigs(client, await apiServerUrls(client, configuredUrls));
@@ -51,14 +55,16 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
       name: schedule.metadata.name, spec, status, now, entries,
       keys: keySecrets.map((s) => ({ name: s.metadata.name, generation: Number(s.metadata.labels?.[GENERATION_LABEL] ?? 0) })),
       allLoaded: loaded.length > 0 && loaded.every((hash) => hash === configHash(text)),
-      due: !spec.suspend && (encryptionOff || (rotateNow !== undefined && rotateNow !== status.lastRotateNow) || (!!nextTime && now >= nextTime)),
+      newResources,
+      due: !spec.suspend && (encryptionOff || newResources || (rotateNow !== undefined && rotateNow !== status.lastRotateNow) || (!!nextTime && now >= nextTime)),
     };
-    return { observed, keySecrets, path, loaded: loaded.length, text };
+    return { observed, config, keySecrets, path };
   }
 
   /** Writes the file atomically (temp, fsync, rename) and reads it back. */
   async function writeConfig(path: string, text: string): Promise<void> {
-    const temp = join(dirname(path), `.${Date.now()}.palisade.tmp`);
+    // One fixed name: a crash before the rename leaves at most one stray copy, overwritten next time.
+    const temp = join(dirname(path), '.palisade-encryption-config.tmp');
     const file = await open(temp, 'w', 0o600);
     try {
       await file.writeFile(text);
@@ -83,14 +89,16 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
     });
   }
 
-  async function migrate(schedule: Schedule, status: Status, write: (status: Status) => Promise<void>): Promise<Status> {
+  async function migrate(schedule: Schedule, status: Status, write: (status: Status) => Promise<boolean>): Promise<Status> {
     const resources = schedule.spec.resources ?? ['secrets'];
     const deadline = performance.now() + MIGRATION_SLICE_MS;
     let rotation = status.rotation!;
     while (performance.now() < deadline) {
-      const checkpoint = rotation.migration;
+      let checkpoint = rotation.migration;
+      if (migrationVerified(checkpoint, resources.length)) break;
+      // The list shrank under a checkpoint: start this pass over (rewriting twice is harmless).
+      if (checkpoint && checkpoint.resource >= resources.length) checkpoint = { ...checkpoint, resource: 0, continue: undefined };
       const index = checkpoint?.resource ?? 0;
-      if (index >= resources.length) break;
       const page = await migratePage(client, await resolveResource(client, resources[index]!), checkpoint?.continue);
       rotation = { ...rotation, migration: advanceMigration(checkpoint, page, resources.length, new Date()) };
       status = { ...status, rotation };
@@ -106,17 +114,21 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
     let status: Status = { ...schedule.status };
     const write = async (next: Status) => {
       const desired = { apiVersion: API_VERSION, kind: 'KeyRotationSchedule', metadata: { name }, status: { ...next, observedGeneration: schedule.metadata.generation } };
-      if (needsApply(desired, schedule, { subresource: 'status' })) await apply(client, schedules, desired, { subresource: 'status', force: true });
+      if (!needsApply(desired, schedule, { subresource: 'status' })) return false;
+      await apply(client, schedules, desired, { subresource: 'status', force: true });
+      return true;
     };
     try {
       const invalid = validate(schedule);
       if (invalid) throw invalid;
-      const { observed, keySecrets, path } = await observe(schedule, now);
+      const { observed, config, keySecrets, path } = await observe(schedule, now);
       const step = nextStep(observed);
-      status = await take(step, schedule, status, observed, { keySecrets, path, write });
+      status = await take(step, schedule, status, observed, { config, keySecrets, path, write });
       status = { ...status, ...summary(observed, schedule, status, step) };
-      await write(conditions(status, schedule, step));
-      return requeue(step, status, now);
+      const wrote = await write(conditions(status, schedule, step));
+      // After a status write the next pass waits for the watch to bring it back: a pass on a
+      // cache older than our own write could undo what this one recorded.
+      return wrote && !['idle', 'wait', 'fail'].includes(step.do) ? undefined : requeue(step, status, now);
     } catch (error) {
       const invalid = error instanceof FieldError;
       const message = error instanceof Error ? error.message : String(error);
@@ -135,6 +147,8 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
       return error as FieldError;
     }
     if (!namespaceCache.get(spec.keyStore.namespace)) return new FieldError('spec.keyStore.namespace', `namespace ${spec.keyStore.namespace} does not exist`);
+    const wildcard = spec.resources?.find((resource) => resource.startsWith('*.'));
+    if (wildcard) return new FieldError('spec.resources', `${wildcard}: name each resource; a wildcard cannot be re-encrypted object by object`);
     if (spec.provider !== 'kms' && spec.delivery?.type !== 'File') {
       return new FieldError('spec.delivery.type', 'HostPathJob delivery is not available in this version; use File where the operator runs beside the apiserver');
     }
@@ -144,7 +158,8 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
   }
 
   async function take(step: Step, schedule: Schedule, status: Status, observed: Observed,
-    io: { keySecrets: KeySecret[]; path: string; write: (status: Status) => Promise<void> }): Promise<Status> {
+    io: { config: EncryptionConfig; keySecrets: KeySecret[]; path: string; write: (status: Status) => Promise<boolean> }): Promise<Status> {
+    const configWith = (entries: Entry[]) => renderConfig({ ...io.config, entries: withMaterial(entries, observed.entries, io.keySecrets) });
     const rotateNow = schedule.metadata.annotations?.[ROTATE_NOW_ANNOTATION];
     switch (step.do) {
       case 'start':
@@ -154,11 +169,12 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
         await createKey(client, schedule.spec.keyStore.namespace, schedule.metadata.name, step.key, Number(step.key.slice(step.key.lastIndexOf('-') + 1)));
         return status;
       case 'writeConfig':
-        await writeConfig(io.path, renderConfig({ resources: schedule.spec.resources ?? ['secrets'], entries: withMaterial(step.entries, observed.entries, io.keySecrets) }));
+        await writeConfig(io.path, configWith(step.entries));
         await events.record(schedule, 'Normal', step.phase, 'Rotate', step.event);
-        return status;
+        // The stage gate's clock starts when the key is staged, not when the rotation began.
+        return step.phase === 'ReadStaged' ? { ...status, rotation: { ...status.rotation!, stagedAt: observed.now.toISOString() } } : status;
       case 'rollBack':
-        await writeConfig(io.path, renderConfig({ resources: schedule.spec.resources ?? ['secrets'], entries: withMaterial(step.entries, observed.entries, io.keySecrets) }));
+        await writeConfig(io.path, configWith(step.entries));
         await events.record(schedule, 'Warning', 'RolledBack', 'Rotate', `key ${status.rotation?.key} taken out again: ${step.reason}`);
         return { ...status, rotation: undefined, lastRollbackTime: observed.now.toISOString() };
       case 'migrate':

@@ -23,6 +23,8 @@ export interface Observed {
   entries: Entry[];
   /** Every apiserver has loaded the file as it is now. */
   allLoaded: boolean;
+  /** spec.resources names a resource the file does not encrypt yet: identity must stay to read it. */
+  newResources: boolean;
   /** A rotation is due: the schedule, a manual run, or encryption not on yet. */
   due: boolean;
 }
@@ -40,6 +42,7 @@ export type Step =
   | { do: 'fail'; phase: Phase; reason: string; message: string };
 
 export const keyName = (schedule: string, generation: number) => `${schedule}-${generation}`;
+const IDENTITY: Entry = { provider: 'identity' };
 
 export function nextStep(observed: Observed): Step {
   const { spec, status } = observed;
@@ -59,10 +62,12 @@ export function nextStep(observed: Observed): Step {
     return { do: 'createKey', key: rotation.key };
   }
   const key: Entry = { provider: spec.provider as KeyProvider, name: rotation.key, secret: '' };
-  const timedOut = observed.now.getTime() - Date.parse(rotation.startedAt) > GATE_TIMEOUT_MS;
+  const timedOut = observed.now.getTime() - Date.parse(rotation.stagedAt ?? rotation.startedAt) > GATE_TIMEOUT_MS;
   if (position < 0) {
-    // Second place: every apiserver can read with it before any writes with it.
-    const staged = entries.length === 0 ? [{ provider: 'identity' } as Entry, key] : [entries[0]!, key, ...entries.slice(1)];
+    // Second place: every apiserver can read with it before any writes with it. Data of a
+    // resource not encrypted yet is plaintext: identity stays, last, until it is migrated.
+    const current = observed.newResources && !entries.some((entry) => entry.provider === 'identity') ? [...entries, IDENTITY] : entries;
+    const staged = current.length === 0 ? [IDENTITY, key] : [current[0]!, key, ...current.slice(1)];
     return { do: 'writeConfig', entries: staged, phase: 'ReadStaged', event: `key ${rotation.key} staged for reading` };
   }
   if (position > 0) {

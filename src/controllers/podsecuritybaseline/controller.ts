@@ -22,6 +22,7 @@ const specOrDeletionChanged = (old: KubeObject, now: KubeObject) =>
   old.metadata.generation !== now.metadata.generation || old.metadata.deletionTimestamp !== now.metadata.deletionTimestamp;
 
 const STATUS_INTERVAL_MS = 1_000;
+const INCOMPLETE_RECHECK_MS = 30_000;
 
 /** Held until every namespace the baseline labelled has its labels handed back or decided without it. */
 export const FINALIZER = 'palisade.dev/pod-security-labels';
@@ -148,8 +149,14 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
       .filter((ns) => readState(ns) || selects(baseline as BaselineObject, ns, operatorNamespace))
       .map((ns) => ({ name: ns.metadata.name }))))
     // Where enforcement waits for violating pods, a pod leaving (or changing) may be what it waits for.
-    .watches(pods, (pod) => (violations.has(pod.metadata.namespace ?? '') ? [{ name: pod.metadata.namespace! }] : []), { metadataOnly: true })
-    .reconcile(({ name }) => syncNamespace(name));
+    // A pod going (or coming) is what can change the verdict; its status updates are not.
+    .watches(pods, (pod, event) => (event.type !== 'update' && violations.has(pod.metadata.namespace ?? '') ? [{ name: pod.metadata.namespace! }] : []),
+      { metadataOnly: true })
+    .reconcile(async ({ name }) => {
+      await syncNamespace(name);
+      // A check the server could not finish (too many pods, no time) proves nothing: try again later.
+      return violations.get(name)?.complete === false ? { requeueAfterMs: INCOMPLETE_RECHECK_MS } : undefined;
+    });
 
   const baselineController = controller('podsecuritybaseline')
     .for(baselines)

@@ -11,9 +11,12 @@ import { noViolations, type NamespaceViolations } from './violations.ts';
 
 export const STATE_ANNOTATION = 'palisade.dev/pod-security';
 
-/** Kept on a managed namespace: the six labels' values before Palisade, and the values it last set. */
+/**
+ * Kept on a managed namespace: the six labels' values before Palisade, and the values it last
+ * set. `previous` is undefined when the annotation was damaged: what was there is unknown.
+ */
 export interface LabelState {
-  previous: Record<string, string>;
+  previous: Record<string, string> | undefined;
   applied: Record<string, string>;
 }
 
@@ -38,11 +41,12 @@ export function readState(namespace: ManagedNamespace): LabelState | undefined {
   const raw = namespace.metadata.annotations?.[STATE_ANNOTATION];
   if (raw === undefined) return undefined;
   try {
-    const { previous = {}, applied = {} } = JSON.parse(raw) as Partial<LabelState>;
-    return { previous, applied };
+    const { previous, applied = {} } = JSON.parse(raw) as Partial<LabelState>;
+    return { previous: previous ?? undefined, applied };
   } catch {
-    // Mangled by hand: what was there before is lost; hand back nothing rather than guess.
-    return { previous: {}, applied: {} };
+    // Mangled by hand: what was there before is lost. On release the labels then stay as they
+    // are: removing them could loosen the namespace to the cluster's default.
+    return { previous: undefined, applied: {} };
   }
 }
 
@@ -68,20 +72,24 @@ export function planNamespace(namespace: ManagedNamespace, policy: EffectivePoli
   for (const mode of PSA_MODES) {
     if (mode !== 'enforce' || enforced) Object.assign(labels, modeLabels(mode, policy.modes[mode].value));
   }
-  // Enforcement waits: what is in force stays in force (dropping it would loosen the namespace).
-  if (!enforced) Object.assign(labels, psaLabels({ [levelLabel('enforce')]: live[levelLabel('enforce')]!, [versionLabel('enforce')]: live[versionLabel('enforce')]! }));
+  // Enforcement waits: what Palisade put in force stays (a hand edit that loosened it is drift,
+  // put back); where it never enforced, what was there stays.
+  if (!enforced) {
+    const source = state?.applied[levelLabel('enforce')] ? state.applied : live;
+    Object.assign(labels, psaLabels({ [levelLabel('enforce')]: source[levelLabel('enforce')]!, [versionLabel('enforce')]: source[versionLabel('enforce')]! }));
+  }
 
   const drift = Object.entries(state?.applied ?? {})
     .filter(([label, value]) => live[label] !== value)
     .map(([label, applied]) => ({ label, applied, found: live[label] }));
-  return { action: 'apply', labels, state: { previous: state?.previous ?? psaLabels(live), applied: sorted(labels) }, enforced, drift };
+  return { action: 'apply', labels, state: { previous: state ? state.previous : psaLabels(live), applied: sorted(labels) }, enforced, drift };
 }
 
 /** The namespace to apply for an 'apply' plan: the six labels and the state, nothing else. */
 export function namespaceApply(name: string, plan: Extract<NamespacePlan, { action: 'apply' }>) {
   return {
     apiVersion: 'v1', kind: 'Namespace',
-    metadata: { name, labels: plan.labels, annotations: { [STATE_ANNOTATION]: JSON.stringify({ previous: sorted(plan.state.previous), applied: plan.state.applied }) } },
+    metadata: { name, labels: plan.labels, annotations: { [STATE_ANNOTATION]: JSON.stringify({ previous: plan.state.previous && sorted(plan.state.previous), applied: plan.state.applied }) } },
   };
 }
 
@@ -89,7 +97,7 @@ export function namespaceApply(name: string, plan: Extract<NamespacePlan, { acti
 function releasePatch(namespace: ManagedNamespace, state: LabelState): Operation[] {
   const { labels = {}, annotations = {}, resourceVersion } = namespace.metadata;
   const before = { labels: psaLabels(labels), annotations: { [STATE_ANNOTATION]: annotations[STATE_ANNOTATION] } };
-  const after = { labels: psaLabels(state.previous), annotations: {} };
+  const after = { labels: state.previous ? psaLabels(state.previous) : before.labels, annotations: {} };
   const changes = createPatch(before, after).map((op) => ({ ...op, path: `/metadata${op.path}` }));
   return [{ op: 'test', path: '/metadata/resourceVersion', value: resourceVersion }, ...changes];
 }

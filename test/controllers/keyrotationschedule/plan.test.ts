@@ -13,7 +13,7 @@ const identity: Entry = { provider: 'identity' };
 const rotation = (extra: Partial<Rotation> = {}): Rotation => ({ key: 'krs-3', startedAt: now.toISOString(), ...extra });
 const observed = (overrides: Partial<Observed>): Observed => ({
   name: 'krs', spec, status: {}, now, keys: [{ name: 'krs-1', generation: 1 }, { name: 'krs-2', generation: 2 }],
-  entries: [key('krs-2'), key('krs-1')], allLoaded: true, due: false, ...overrides,
+  entries: [key('krs-2'), key('krs-1')], allLoaded: true, newResources: false, due: false, ...overrides,
 });
 const names = (entries: Entry[]) => entries.map((e) => (e.provider === 'identity' ? 'identity' : e.name));
 const verified = { pass: 2, resource: 2, rewritten: 0, firstPassRewritten: 7, startedAt: now.toISOString() };
@@ -46,6 +46,19 @@ describe('KeyRotationSchedule plan', function () {
     expect(names((staged as { entries: Entry[] }).entries)).to.deep.equal(['identity', 'krs-3']);
     const promoted = nextStep(observed({ status, keys, entries: [identity, key('krs-3')] }));
     expect(names((promoted as { entries: Entry[] }).entries)).to.deep.equal(['krs-3', 'identity']);
+  });
+
+  it('keeps identity, last, while a newly configured resource may still be plaintext', function () {
+    const staged = nextStep(observed({ status: { rotation: rotation() }, keys: [...observed({}).keys, { name: 'krs-3', generation: 3 }], newResources: true }));
+    expect(names((staged as { entries: Entry[] }).entries)).to.deep.equal(['krs-2', 'krs-3', 'krs-1', 'identity']);
+  });
+
+  it('times the stage gate from the staging, not from the start of the rotation', function () {
+    const keys = [...observed({}).keys, { name: 'krs-3', generation: 3 }];
+    const longAgo = new Date(now.getTime() - GATE_TIMEOUT_MS - 1).toISOString();
+    const entries = [key('krs-2'), key('krs-3'), key('krs-1')];
+    expect(nextStep(observed({ status: { rotation: rotation({ startedAt: longAgo, stagedAt: now.toISOString() }) }, keys, entries, allLoaded: false }))).to.include({ do: 'wait' });
+    expect(nextStep(observed({ status: { rotation: rotation({ startedAt: longAgo, stagedAt: longAgo }) }, keys, entries, allLoaded: false }))).to.include({ do: 'rollBack' });
   });
 
   it('after promotion: waits for every apiserver, then migrates until a pass rewrites nothing', function () {

@@ -54,6 +54,25 @@ describe('PodSecurityBaseline namespace plan', function () {
     expect(planNamespace(namespace(all('restricted', 'v1.37'), { [STATE_ANNOTATION]: state }), restricted)).to.deep.include({ drift: [] });
   });
 
+  it('while enforcement waits, puts back an enforce level it set that someone loosened by hand', function () {
+    const state = JSON.stringify({ previous: {}, applied: all('baseline', 'v1.37') });
+    const loosened = namespace({ ...all('baseline', 'v1.37'), [`${PSA}enforce`]: 'privileged' }, { [STATE_ANNOTATION]: state });
+    const plan = planNamespace(loosened, restricted, violating);
+    expect(plan).to.deep.include({ action: 'apply', enforced: false, drift: [{ label: `${PSA}enforce`, applied: 'baseline', found: 'privileged' }] });
+    if (plan.action !== 'apply') throw new Error('unreachable');
+    expect(plan.labels).to.include({ [`${PSA}enforce`]: 'baseline', [`${PSA}enforce-version`]: 'v1.37' });
+  });
+
+  it('leaves the labels as they are on release when its record of what was there is damaged', function () {
+    const damaged = namespace(all('restricted', 'v1.37'), { [STATE_ANNOTATION]: '{not json' });
+    const plan = planNamespace(damaged, undefined);
+    if (plan.action !== 'release') throw new Error(`expected release, got ${plan.action}`);
+    const released = structuredClone(damaged);
+    applyPatch(released, plan.patch);
+    expect(released.metadata.labels).to.deep.equal(damaged.metadata.labels);
+    expect(released.metadata.annotations).to.deep.equal({});
+  });
+
   it('hands back exactly what was there before, other labels untouched, only if the namespace did not move on', function () {
     const previous = { [`${PSA}enforce`]: 'baseline', [`${PSA}warn`]: 'restricted' };
     const managed = namespace({ ...all('restricted', 'v1.37'), [`${PSA}enforce`]: 'restricted', other: 'kept' },
