@@ -71,6 +71,11 @@ export class Manager {
     return this.leading;
   }
 
+  /** This process may act: it leads, or runs without leader election. */
+  get inCharge(): boolean {
+    return !this.elector || this.leading;
+  }
+
   /** Ready once every informer has synced and none has been silent past the watchdog. */
   get ready(): boolean {
     const watchdogMs = this.options.watchdogMs ?? 120_000;

@@ -72,6 +72,8 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
     } finally {
       await file.close();
     }
+    // A leader that lost its lease mid-pass must not overwrite what the new leader wrote.
+    if (!manager.inCharge) throw new Error('no longer leading: the config file is left to the new leader');
     await rename(temp, path);
     const directory = await open(dirname(path), 'r');
     await directory.sync().finally(() => directory.close());
