@@ -8,8 +8,8 @@ import { ControlPlane } from '../../test/cluster/control-plane.ts';
 import { clientFor } from '../../test/support/client.ts';
 import { installCrds } from '../../test/support/crds.ts';
 import { kubectlOk } from '../../test/support/kubectl.ts';
-import { metric, stopOperator, writeRequests } from '../../test/support/operator.ts';
-import { peakRssMiB, startShippedOperator } from '../operator.ts';
+import { metric, stopOperator } from '../../test/support/operator.ts';
+import { peakRssMiB, startShippedOperator, writesOnResync } from '../operator.ts';
 
 const COUNT = Number(process.env.NAMESPACES ?? 500);
 const RESYNC_SECONDS = 60;
@@ -43,14 +43,11 @@ try {
     await sleep(2000);
     const requests = (await metric(operator.port, 'palisade_api_requests_total')) - requestsBefore;
 
-    const writesBefore = await writeRequests(operator.port);
-    const reconciles = () => metric(operator.port, 'controller_runtime_reconcile_total', { controller: 'podsecuritybaseline-namespaces' });
-    const reconcilesBefore = await reconciles();
-    while (await reconciles() < reconcilesBefore + COUNT) await sleep(1000);
+    const resyncWrites = await writesOnResync(operator, 'podsecuritybaseline-namespaces', COUNT);
     console.log(JSON.stringify({
       benchmark: 'podsecurity', namespaces: COUNT, secondsToAllLabelled: +secondsToAllLabelled.toFixed(1),
       apiRequests: requests, apiRequestsPerNamespace: +(requests / COUNT).toFixed(2),
-      writesOnResync: (await writeRequests(operator.port)) - writesBefore,
+      writesOnResync: resyncWrites,
       reconcileErrors: await metric(operator.port, 'controller_runtime_reconcile_errors_total'),
       operatorPeakRssMiB: await peakRssMiB(operator.child.pid!),
     }));

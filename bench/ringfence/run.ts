@@ -14,8 +14,8 @@ import { ControlPlane } from '../../test/cluster/control-plane.ts';
 import { clientFor } from '../../test/support/client.ts';
 import { installCrds } from '../../test/support/crds.ts';
 import { kubectlOk } from '../../test/support/kubectl.ts';
-import { metric, stopOperator, writeRequests } from '../../test/support/operator.ts';
-import { operatorNodeOptions, peakRssMiB, startShippedOperator } from '../operator.ts';
+import { metric, stopOperator } from '../../test/support/operator.ts';
+import { operatorNodeOptions, peakRssMiB, startShippedOperator, writesOnResync } from '../operator.ts';
 
 const COUNT = Number(process.env.RINGFENCES ?? 1000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
@@ -98,11 +98,7 @@ try {
     await sleep(2000);
     const requests = (await metric(operator.port, 'palisade_api_requests_total')) - requestsBefore;
 
-    const writesBefore = await writeRequests(operator.port);
-    const reconciles = () => metric(operator.port, 'controller_runtime_reconcile_total', { controller: 'namespaceringfence' });
-    const reconcilesBefore = await reconciles();
-    while (await reconciles() < reconcilesBefore + COUNT) await sleep(1000);
-    const resyncWrites = (await writeRequests(operator.port)) - writesBefore;
+    const resyncWrites = await writesOnResync(operator, 'namespaceringfence', COUNT);
 
     console.log(JSON.stringify({
       benchmark: 'ringfence', ringfences: COUNT, concurrency: CONCURRENCY, nodeOptions: (await operatorNodeOptions()).join(' '),
