@@ -15,7 +15,7 @@ import { apiServerUrls, loadedConfigs } from './apiservers.ts';
 import { configHash, entryName, parseConfig, renderConfig, type EncryptionConfig, type Entry } from './encryption-config.ts';
 import { createKey, deleteKey, GENERATION_LABEL, SCHEDULE_LABEL, secrets, type KeySecret } from './keys.ts';
 import { migratePage, resolveResource } from './migrate.ts';
-import { advanceMigration, migrationVerified, nextStep, type Observed, type Phase, type Step } from './plan.ts';
+import { advanceMigration, migrationVerified, nextStep, rotationDue, type Observed, type Phase, type Step } from './plan.ts';
 import { nextRotation } from './schedule.ts';
 
 export const schedules: Resource = { group: GROUP, version: VERSION, kind: 'KeyRotationSchedule', resource: 'keyrotationschedules', namespaced: false };
@@ -47,16 +47,12 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
     const keySecrets = list.items ?? [];
     const loaded = spec.provider === 'kms' ? [] : await loadedConfigs(client, await apiServerUrls(client, configuredUrls));
     const status = schedule.status ?? {};
-    const rotateNow = schedule.metadata.annotations?.[ROTATE_NOW_ANNOTATION];
-    const nextTime = status.nextRotationTime ? new Date(status.nextRotationTime) : undefined;
-    // Turning encryption on is due at once, unless it was just tried and taken back.
-    const encryptionOff = spec.provider !== 'kms' && !status.lastRollbackTime && !entries.some((entry) => entry.provider !== 'identity');
     const observed: Observed = {
       name: schedule.metadata.name, spec, status, now, entries,
       keys: keySecrets.map((s) => ({ name: s.metadata.name, generation: Number(s.metadata.labels?.[GENERATION_LABEL] ?? 0) })),
       allLoaded: loaded.length > 0 && loaded.every((hash) => hash === configHash(text)),
       newResources,
-      due: !spec.suspend && (encryptionOff || newResources || (rotateNow !== undefined && rotateNow !== status.lastRotateNow) || (!!nextTime && now >= nextTime)),
+      due: rotationDue(spec, status, { entries, newResources, rotateNow: schedule.metadata.annotations?.[ROTATE_NOW_ANNOTATION], now }),
     };
     return { observed, config, keySecrets, path };
   }

@@ -44,6 +44,20 @@ export type Step =
 export const keyName = (schedule: string, generation: number) => `${schedule}-${generation}`;
 const IDENTITY: Entry = { provider: 'identity' };
 
+/**
+ * Whether to start a rotation: on a manual run, on the schedule, or at once where encryption is not
+ * on (for a resource) yet, unless the last attempt was taken back: then not in a loop.
+ */
+export function rotationDue(spec: KeyRotationScheduleSpec, status: KeyRotationScheduleStatus,
+  observed: { entries: Entry[]; newResources: boolean; rotateNow: string | undefined; now: Date }): boolean {
+  if (spec.suspend) return false;
+  const encryptionOff = spec.provider !== 'kms' && !observed.entries.some((entry) => entry.provider !== 'identity');
+  const lastAttemptRolledBack = !!status.lastRollbackTime && status.lastRollbackTime > (status.lastRotationTime ?? '');
+  const manual = observed.rotateNow !== undefined && observed.rotateNow !== status.lastRotateNow;
+  const scheduled = !!status.nextRotationTime && observed.now >= new Date(status.nextRotationTime);
+  return ((encryptionOff || observed.newResources) && !lastAttemptRolledBack) || manual || scheduled;
+}
+
 export function nextStep(observed: Observed): Step {
   const { spec, status } = observed;
   const rotation = status.rotation;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { KeyRotationScheduleSpec } from '../../../src/api/keyrotationschedule.ts';
 import type { Entry } from '../../../src/controllers/keyrotationschedule/encryption-config.ts';
-import { advanceMigration, GATE_TIMEOUT_MS, nextStep, type Observed, type Rotation } from '../../../src/controllers/keyrotationschedule/plan.ts';
+import { advanceMigration, GATE_TIMEOUT_MS, nextStep, rotationDue, type Observed, type Rotation } from '../../../src/controllers/keyrotationschedule/plan.ts';
 
 const spec: KeyRotationScheduleSpec = {
   schedule: '@weekly', provider: 'aescbc', resources: ['secrets', 'configmaps'], keyStore: { namespace: 'palisade-system' },
@@ -99,6 +99,21 @@ describe('KeyRotationSchedule plan', function () {
     const kms = { ...spec, provider: 'kms' as const, delivery: undefined };
     expect(nextStep(observed({ spec: kms, status: { rotation: rotation() }, keys: [], entries: [] }))).to.deep.equal({ do: 'migrate', phase: 'Migrating' });
     expect(nextStep(observed({ spec: kms, status: { rotation: rotation({ migration: verified }) }, keys: [], entries: [] }))).to.deep.equal({ do: 'finish' });
+  });
+
+  it('is due on a manual run, on the schedule, and at once where encryption is off, but not again right after a rollback', function () {
+    const on = { entries: [key('krs-1')], newResources: false, rotateNow: undefined, now };
+    expect(rotationDue(spec, {}, on)).to.equal(false);
+    expect(rotationDue(spec, { lastRotateNow: '1' }, { ...on, rotateNow: '2' })).to.equal(true);
+    expect(rotationDue(spec, { lastRotateNow: '2' }, { ...on, rotateNow: '2' })).to.equal(false);
+    expect(rotationDue(spec, { nextRotationTime: '2026-11-22T11:00:00Z' }, on)).to.equal(true);
+    expect(rotationDue(spec, { nextRotationTime: '2026-11-22T13:00:00Z' }, on)).to.equal(false);
+    const off = { ...on, entries: [identity] };
+    expect(rotationDue(spec, {}, off)).to.equal(true);
+    expect(rotationDue(spec, {}, { ...on, newResources: true })).to.equal(true);
+    expect(rotationDue(spec, { lastRollbackTime: '2026-11-22T11:00:00Z' }, off)).to.equal(false);
+    expect(rotationDue(spec, { lastRollbackTime: '2026-11-20T11:00:00Z', lastRotationTime: '2026-11-21T11:00:00Z' }, off)).to.equal(true);
+    expect(rotationDue({ ...spec, suspend: true }, {}, off)).to.equal(false);
   });
 
   it('checkpoints a migration page by page, resource by resource, pass by pass', function () {
