@@ -1,5 +1,8 @@
 // The palisade command.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { writeFileAtomically } from '../runtime/files.ts';
 import { operatorConfig, OPERATOR_FLAGS, runOperator } from '../runtime/operator.ts';
 import { controllers } from '../controllers/index.ts';
 import { UsageError } from './usage.ts';
@@ -10,6 +13,9 @@ Commands:
   operator            run the Palisade operator
   render -f FILE|DIR  print the objects the NamespaceRingfences in FILE or DIR (repeatable) would produce;
                       offline, with the operator's own render code
+  write-encryption-config --from FILE --to PATH
+                      replace PATH with FILE's content atomically (temp file, fsync, rename) and print
+                      its sha256, as kube-apiserver reports it: what KeyRotationSchedule's Jobs run
 
 Operator ${OPERATOR_FLAGS}`;
 
@@ -22,10 +28,20 @@ async function renderCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function writeEncryptionConfigCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { from: { type: 'string' }, to: { type: 'string' } }, strict: true });
+  if (!values.from || !values.to) throw new UsageError('write-encryption-config needs --from FILE and --to PATH');
+  const text = await readFile(values.from, 'utf8');
+  await writeFileAtomically(values.to, text);
+  console.log(`wrote ${values.to} sha256:${createHash('sha256').update(text).digest('hex')}`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'operator') return runOperator(operatorConfig(rest), controllers);
   if (command === 'render') return renderCommand(rest);
+  if (command === 'write-encryption-config') return writeEncryptionConfigCommand(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
     return command === undefined ? 2 : 0;

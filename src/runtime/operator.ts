@@ -19,6 +19,8 @@ export interface OperatorConfig {
   namespace: string;
   /** The kube-apiservers to observe; empty: the endpoints of default/kubernetes. */
   apiServerUrls: string[];
+  /** The operator's own image, for the Jobs it runs (PALISADE_IMAGE, set by the Deployment). */
+  image: string;
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;
@@ -41,7 +43,8 @@ export const OPERATOR_FLAGS = `Flags (each also read from the environment variab
   --concurrency N                workers per controller (default 2) [PALISADE_CONCURRENCY]
   --resync SECONDS               re-reconcile everything this often (default 600) [PALISADE_RESYNC_SECONDS]
   --apiserver-urls URL,...       the kube-apiservers whose loaded encryption config to check (default: the
-                                 endpoints of default/kubernetes) [PALISADE_APISERVER_URLS]`;
+                                 endpoints of default/kubernetes) [PALISADE_APISERVER_URLS]
+  --image IMAGE                  the operator's own image, which its Jobs run [PALISADE_IMAGE]`;
 
 const DEFAULT_NAMESPACE = 'palisade-system';
 
@@ -60,6 +63,7 @@ export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.
       'concurrency': { type: 'string', default: env.PALISADE_CONCURRENCY ?? '2' },
       'resync': { type: 'string', default: env.PALISADE_RESYNC_SECONDS ?? '600' },
       'apiserver-urls': { type: 'string', default: env.PALISADE_APISERVER_URLS ?? '' },
+      'image': { type: 'string', default: env.PALISADE_IMAGE ?? '' },
     },
   });
   const leaderElect = values['leader-elect'];
@@ -75,6 +79,7 @@ export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.
     kubeconfig: values.kubeconfig,
     namespace: env.POD_NAMESPACE ?? DEFAULT_NAMESPACE,
     apiServerUrls: values['apiserver-urls'].split(',').map((url) => url.trim()).filter(Boolean),
+    image: values.image,
     leaderElect: leaderElect === 'true',
     leaseNamespace: values['leader-election-namespace'],
     leaseName: values['leader-election-id'],
@@ -92,6 +97,7 @@ export interface OperatorContext {
   client: KubeClient;
   namespace: string;
   apiServerUrls: string[];
+  image: string;
   manager: Manager;
   events: EventRecorder;
   logger: Logger;
@@ -109,7 +115,7 @@ export async function runOperator(config: OperatorConfig, factory: ControllerFac
     leaderElection: config.leaderElect ? { namespace: config.leaseNamespace, name: config.leaseName, identity: config.identity } : undefined,
   });
   const events = new EventRecorder(client, 'palisade.dev/operator', config.identity);
-  for (const spec of factory({ client, namespace: config.namespace, apiServerUrls: config.apiServerUrls, manager, events, logger })) manager.add({ ...spec, concurrency: config.concurrency });
+  for (const spec of factory({ client, namespace: config.namespace, apiServerUrls: config.apiServerUrls, image: config.image, manager, events, logger })) manager.add({ ...spec, concurrency: config.concurrency });
 
   const servers = config.metricsAddress === config.healthAddress
     ? [await serve(config.healthAddress, { ready: () => manager.ready, registry: metrics.registry })]

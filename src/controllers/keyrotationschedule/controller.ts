@@ -1,8 +1,6 @@
 // The KeyRotationSchedule controller: observes the key Secrets, the config file and what every
 // apiserver loaded, asks the plan for the one next step, takes it, and records it in status.
 // It requeues itself while a rotation runs: apiservers reload on their own clock, not on events.
-import { open, readFile, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { API_VERSION, GROUP, VERSION } from '../../api/crd.ts';
 import { FieldError } from '../../api/field-error.ts';
 import type { KeyRotationScheduleSpec, KeyRotationScheduleStatus } from '../../api/keyrotationschedule.ts';
@@ -13,6 +11,7 @@ import { controller, type ControllerSpec, type ReconcileOutcome, type Request } 
 import type { OperatorContext } from '../../runtime/operator.ts';
 import { apiServerUrls, loadedConfigs } from './apiservers.ts';
 import { configHash, entryName, parseConfig, renderConfig, type EncryptionConfig, type Entry } from './encryption-config.ts';
+import { CONFIG_KEY, configRecordName, fileDelivery, hostPathJobDelivery, type Delivery } from './delivery.ts';
 import { createKey, deleteKey, GENERATION_LABEL, SCHEDULE_LABEL, secrets, type KeySecret } from './keys.ts';
 import { migratePage, resolveResource } from './migrate.ts';
 import { advanceMigration, migrationVerified, nextStep, rotationDue, type Observed, type Phase, type Step } from './plan.ts';
@@ -27,17 +26,22 @@ const MIGRATION_SLICE_MS = 5_000;
 type Schedule = KubeObject & { metadata: { generation?: number; creationTimestamp?: string }; spec: KeyRotationScheduleSpec; status?: KeyRotationScheduleStatus & { conditions?: Condition[] } };
 type Status = KeyRotationScheduleStatus & { conditions?: Condition[] };
 
-export function keyRotationScheduleController({ client, apiServerUrls: configuredUrls, manager, events }: OperatorContext): ControllerSpec {
+export function keyRotationScheduleController({ client, apiServerUrls: configuredUrls, image, manager, events }: OperatorContext): ControllerSpec {
   const cache = manager.informer<Schedule>(schedules);
   const namespaceCache = manager.informer(namespaces);
 
+  const deliveryOf = (schedule: Schedule): Delivery => {
+    const { spec, metadata } = schedule;
+    const path = spec.delivery?.path ?? '/etc/kubernetes/enc/encryption-config.yaml';
+    return spec.delivery?.type === 'HostPathJob'
+      ? hostPathJobDelivery(client, { schedule: metadata.name, namespace: spec.keyStore.namespace, path, image })
+      : fileDelivery(path, () => manager.inCharge);
+  };
+
   async function observe(schedule: Schedule, now: Date) {
     const { spec } = schedule;
-    const path = spec.delivery?.path ?? '';
-    const text = spec.provider === 'kms' ? '' : await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return '';
-      throw error;
-    });
+    const delivery = deliveryOf(schedule);
+    const text = spec.provider === 'kms' ? '' : await delivery.read();
     const resources = spec.resources ?? ['secrets'];
     const config = text ? parseConfig(text, resources) : { resources, entries: [], others: [] };
     const { entries } = config;
@@ -46,6 +50,11 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
     const list = await client.list<KeySecret>(secrets, { namespace: spec.keyStore.namespace, labelSelector: `${SCHEDULE_LABEL}=${schedule.metadata.name}` });
     const keySecrets = list.items ?? [];
     const loaded = spec.provider === 'kms' ? [] : await loadedConfigs(client, await apiServerUrls(client, configuredUrls));
+    if (!text && spec.delivery?.type === 'HostPathJob' && loaded.some((hash) => hash !== undefined)) {
+      // Palisade cannot read the nodes' file: without its content it would write a config that
+      // drops the keys in use.
+      throw new Error(`the apiservers run an encryption config Palisade has no copy of: put the file's content into Secret ${spec.keyStore.namespace}/${configRecordName(schedule.metadata.name)}, key ${CONFIG_KEY}`);
+    }
     const status = schedule.status ?? {};
     const observed: Observed = {
       name: schedule.metadata.name, spec, status, now, entries,
@@ -54,26 +63,7 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
       newResources,
       due: rotationDue(spec, status, { entries, newResources, rotateNow: schedule.metadata.annotations?.[ROTATE_NOW_ANNOTATION], now }),
     };
-    return { observed, config, keySecrets, path };
-  }
-
-  /** Writes the file atomically (temp, fsync, rename) and reads it back. */
-  async function writeConfig(path: string, text: string): Promise<void> {
-    // One fixed name: a crash before the rename leaves at most one stray copy, overwritten next time.
-    const temp = join(dirname(path), '.palisade-encryption-config.tmp');
-    const file = await open(temp, 'w', 0o600);
-    try {
-      await file.writeFile(text);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    // A leader that lost its lease mid-pass must not overwrite what the new leader wrote.
-    if (!manager.inCharge) throw new Error('no longer leading: the config file is left to the new leader');
-    await rename(temp, path);
-    const directory = await open(dirname(path), 'r');
-    await directory.sync().finally(() => directory.close());
-    if (await readFile(path, 'utf8') !== text) throw new Error(`${path} did not read back as written`);
+    return { observed, config, keySecrets, delivery };
   }
 
   /** Fills in the material of keys the plan names: from the file, else from their Secrets. */
@@ -119,9 +109,9 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
     try {
       const invalid = validate(schedule);
       if (invalid) throw invalid;
-      const { observed, config, keySecrets, path } = await observe(schedule, now);
+      const { observed, config, keySecrets, delivery } = await observe(schedule, now);
       const step = nextStep(observed);
-      status = await take(step, schedule, status, observed, { config, keySecrets, path, write });
+      status = await take(step, schedule, status, observed, { config, keySecrets, delivery, write });
       status = { ...status, ...summary(observed, schedule, status, step) };
       const wrote = await write(conditions(status, schedule, step));
       // After a status write the next pass waits for the watch to bring it back: a pass on a
@@ -147,8 +137,12 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
     if (!namespaceCache.get(spec.keyStore.namespace)) return new FieldError('spec.keyStore.namespace', `namespace ${spec.keyStore.namespace} does not exist`);
     const wildcard = spec.resources?.find((resource) => resource.startsWith('*.'));
     if (wildcard) return new FieldError('spec.resources', `${wildcard}: name each resource; a wildcard cannot be re-encrypted object by object`);
-    if (spec.provider !== 'kms' && spec.delivery?.type !== 'File') {
-      return new FieldError('spec.delivery.type', 'HostPathJob delivery is not available in this version; use File where the operator runs beside the apiserver');
+    if (spec.provider !== 'kms' && spec.delivery?.type === 'HostPathJob') {
+      if (!image) return new FieldError('spec.delivery.type', 'HostPathJob runs the operator\'s own image: start the operator with --image (PALISADE_IMAGE)');
+      const level = namespaceCache.get(spec.keyStore.namespace)?.metadata.labels?.['pod-security.kubernetes.io/enforce'];
+      if (level === 'baseline' || level === 'restricted') {
+        return new FieldError('spec.keyStore.namespace', `the Jobs of HostPathJob mount a hostPath, which Pod Security "${level}" of namespace ${spec.keyStore.namespace} refuses`);
+      }
     }
     const rival = cache.list().find((other) => other.metadata.name !== schedule.metadata.name && !other.metadata.deletionTimestamp
       && other.spec.delivery?.path === spec.delivery?.path && `${other.metadata.creationTimestamp}/${other.metadata.name}` < `${schedule.metadata.creationTimestamp}/${schedule.metadata.name}`);
@@ -156,7 +150,7 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
   }
 
   async function take(step: Step, schedule: Schedule, status: Status, observed: Observed,
-    io: { config: EncryptionConfig; keySecrets: KeySecret[]; path: string; write: (status: Status) => Promise<boolean> }): Promise<Status> {
+    io: { config: EncryptionConfig; keySecrets: KeySecret[]; delivery: Delivery; write: (status: Status) => Promise<boolean> }): Promise<Status> {
     const configWith = (entries: Entry[]) => renderConfig({ ...io.config, entries: withMaterial(entries, observed.entries, io.keySecrets) });
     const rotateNow = schedule.metadata.annotations?.[ROTATE_NOW_ANNOTATION];
     switch (step.do) {
@@ -167,12 +161,12 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
         await createKey(client, schedule.spec.keyStore.namespace, schedule.metadata.name, step.key, Number(step.key.slice(step.key.lastIndexOf('-') + 1)));
         return status;
       case 'writeConfig':
-        await writeConfig(io.path, configWith(step.entries));
+        await io.delivery.write(configWith(step.entries));
         await events.record(schedule, 'Normal', step.phase, 'Rotate', step.event);
         // The stage gate's clock starts when the key is staged, not when the rotation began.
         return step.phase === 'ReadStaged' ? { ...status, rotation: { ...status.rotation!, stagedAt: observed.now.toISOString() } } : status;
       case 'rollBack':
-        await writeConfig(io.path, configWith(step.entries));
+        await io.delivery.write(configWith(step.entries));
         await events.record(schedule, 'Warning', 'RolledBack', 'Rotate', `key ${status.rotation?.key} taken out again: ${step.reason}`);
         return { ...status, rotation: undefined, lastRollbackTime: observed.now.toISOString() };
       case 'migrate':

@@ -22,7 +22,9 @@ describe('the operator with the permissions of config/rbac', function () {
     const cluster = await sharedCluster();
     admin = cluster.kubeconfig;
     await installCrds(admin);
-    await kubectlOk(admin, ['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'palisade-system' } }));
+    for (const name of ['palisade-system', 'palisade-keys']) {
+      await kubectlOk(admin, ['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+    }
     await kubectlOk(admin, ['apply', '--server-side', '-k', config('rbac')]);
     // A client certificate in the ServiceAccount's name: RBAC sees the same user and groups.
     const kubeconfig = await cluster.userKubeconfig(SERVICE_ACCOUNT, ['system:serviceaccounts', 'system:serviceaccounts:palisade-system']);

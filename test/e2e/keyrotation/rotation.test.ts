@@ -2,9 +2,11 @@
 // reloads automatically. kube-apiserver polls the file once a minute, so a rotation (three
 // reload gates) takes minutes: these tests live in their own group.
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { load } from 'js-yaml';
 import { configHash } from '../../../src/controllers/keyrotationschedule/encryption-config.ts';
@@ -18,6 +20,11 @@ import { startOperator, stopOperator, type OperatorProcess } from '../../support
 
 const cli = new URL('../../../src/cli/main.ts', import.meta.url).pathname;
 const SECRETS = 20;
+
+interface JobObject {
+  metadata: { name: string };
+  spec: { template: { spec: { nodeName: string; containers: { image: string; args: string[] }[]; volumes: { secret?: { secretName: string }; hostPath?: unknown }[] } } };
+}
 
 interface Schedule {
   metadata: { generation: number };
@@ -39,8 +46,8 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
     .items.map((item) => [item.metadata.name, item.data]);
 
   let operatorKubeconfig: string;
-  const startOperatorFor = async (urls: string[]) => {
-    operator = await startOperator(cli, operatorKubeconfig, ['--leader-elect=false', `--apiserver-urls=${urls.join(',')}`], ['operator']);
+  const startOperatorFor = async (urls: string[], ...flags: string[]) => {
+    operator = await startOperator(cli, operatorKubeconfig, ['--leader-elect=false', `--apiserver-urls=${urls.join(',')}`, ...flags], ['operator']);
   };
   const spec = (provider: string) => ({
     schedule: '0 3 * * 0', provider, resources: ['secrets'], keyStore: { namespace: 'palisade-system' },
@@ -51,7 +58,8 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
    * Runs a rotation to its end with a reader that checks every Secret all along (none may ever be
    * unreadable); `watch` sees each status on the way. Resolves with the final status.
    */
-  async function rotate(provider: string, run: string, watch: (status: NonNullable<Schedule['status']>) => Promise<void> = () => Promise.resolve()) {
+  async function rotate(provider: string, run: string, watch: (status: NonNullable<Schedule['status']>) => Promise<void> = () => Promise.resolve(),
+    overrides: Record<string, unknown> = {}) {
     const before = await secretData();
     const last = (await schedule('secrets-at-rest').catch(() => undefined))?.status?.lastRotationTime;
     let unreadable = 0;
@@ -65,7 +73,7 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     })();
-    await applySchedule('secrets-at-rest', spec(provider), { 'palisade.dev/rotate-now': run });
+    await applySchedule('secrets-at-rest', { ...spec(provider), ...overrides }, { 'palisade.dev/rotate-now': run });
     try {
       await eventually(async () => {
         const { status } = await schedule('secrets-at-rest');
@@ -97,6 +105,7 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
     await installCrds(plane.kubeconfig);
     await kubectlAdmin(['create', 'namespace', 'app']);
     await kubectlAdmin(['create', 'namespace', 'palisade-system']);
+    await kubectlAdmin(['create', 'namespace', 'palisade-keys']);
     // The operator runs with exactly the permissions of config/rbac, as its ServiceAccount would.
     await kubectlAdmin(['apply', '--server-side', '-k', new URL('../../../config/rbac', import.meta.url).pathname]);
     operatorKubeconfig = await plane.userKubeconfig('system:serviceaccount:palisade-system:palisade-operator', ['system:serviceaccounts', 'system:serviceaccounts:palisade-system']);
@@ -193,5 +202,53 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
     const metrics = await client.getText(second.url, '/metrics').finally(() => client.close());
     expect(metrics, 'the second apiserver runs the final config').to.include(`hash="${configHash(await readFile(configFile, 'utf8'))}"`);
     await eventually(async () => expect((await kubectl(plane.kubeconfig, ['get', 'secret', 'secrets-at-rest-1', '-n', 'palisade-system'])).code).to.not.equal(0), 30_000);
+  });
+  it('delivers with HostPathJob: a Job per control-plane node writes the recorded config with palisade write-encryption-config', async function () {
+    // Two control-plane nodes, each with its own file (the two apiservers'); this test plays their
+    // kubelets: it runs each Job's command, the real CLI, with the Secret the Job mounts.
+    const copy = join(dirname(configFile), 'lagging-copy.yaml');
+    const fileOf: Record<string, string> = { 'cp-a': configFile, 'cp-b': copy };
+    for (const node of Object.keys(fileOf)) {
+      await kubectlAdmin(['apply', '--server-side', '-f', '-'], JSON.stringify({
+        apiVersion: 'v1', kind: 'Node', metadata: { name: node, labels: { 'node-role.kubernetes.io/control-plane': '' } },
+      }));
+    }
+    // Adoption: the record of the config the nodes run, as the README asks an administrator to seed it.
+    await kubectlAdmin(['create', 'secret', 'generic', 'secrets-at-rest-encryption-config', '-n', 'palisade-keys', `--from-file=encryption-config.yaml=${configFile}`]);
+    await stopOperator(operator, 'SIGKILL');
+    await startOperatorFor(plane.apiServers.map((server) => server.url), '--image=palisade:test');
+    const ran = new Set<string>();
+    const kubelets = { on: true };
+    const kubelet = (async () => {
+      while (kubelets.on) {
+        const jobs = JSON.parse(await kubectlAdmin(['get', 'jobs', '-n', 'palisade-keys', '-o', 'json'])) as { items: JobObject[] };
+        for (const job of jobs.items.filter((j) => !ran.has(j.metadata.name))) {
+          ran.add(job.metadata.name);
+          const pod = job.spec.template.spec;
+          const record = JSON.parse(await kubectlAdmin(['get', 'secret', pod.volumes[0]!.secret!.secretName, '-n', 'palisade-keys', '-o', 'json'])) as { data: Record<string, string> };
+          const mounted = join(dirname(configFile), `mounted-${job.metadata.name}.yaml`);
+          await writeFile(mounted, Buffer.from(record.data['encryption-config.yaml']!, 'base64'));
+          const args = pod.containers[0]!.args.map((arg) => arg.replace('/palisade/encryption-config.yaml', mounted).replace(/^\/host\/.*/, fileOf[pod.nodeName]!));
+          await promisify(execFile)(process.execPath, [cli, ...args]);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    })();
+    try {
+      await rotate('aescbc', '4', undefined, { keyStore: { namespace: 'palisade-keys' }, delivery: { type: 'HostPathJob', path: configFile } });
+    } finally {
+      kubelets.on = false;
+      await kubelet;
+    }
+    const jobs = (JSON.parse(await kubectlAdmin(['get', 'jobs', '-n', 'palisade-keys', '-o', 'json'])) as { items: JobObject[] }).items;
+    expect(new Set(jobs.map((job) => job.spec.template.spec.nodeName))).to.deep.equal(new Set(['cp-a', 'cp-b']));
+    for (const job of jobs) {
+      const pod = job.spec.template.spec;
+      expect(pod.containers[0]!.image).to.equal('palisade:test');
+      expect(pod.containers[0]!.args.slice(0, 1)).to.deep.equal(['write-encryption-config']);
+      expect(pod.volumes[1]!.hostPath).to.deep.equal({ path: dirname(configFile), type: 'DirectoryOrCreate' });
+    }
+    expect(await readFile(copy, 'utf8'), 'both nodes run the same config').to.equal(await readFile(configFile, 'utf8'));
+    await kubectlAdmin(['get', 'secret', 'secrets-at-rest-4', '-n', 'palisade-keys']);
   });
 });
