@@ -47,7 +47,8 @@ export function keyRotationScheduleController({ client, apiServerUrls: configure
     const { entries } = config;
     // A resource the file does not encrypt yet: its objects are plaintext until a rotation migrates them.
     const newResources = spec.provider !== 'kms' && resources.some((resource) => !text || !parseConfig(text, [resource]).entries.length);
-    const list = await client.list<KeySecret>(secrets, { namespace: spec.keyStore.namespace, labelSelector: `${SCHEDULE_LABEL}=${schedule.metadata.name}` });
+    // The key Secrets: those with a generation (the config record carries the schedule label too).
+    const list = await client.list<KeySecret>(secrets, { namespace: spec.keyStore.namespace, labelSelector: `${SCHEDULE_LABEL}=${schedule.metadata.name},${GENERATION_LABEL}` });
     const keySecrets = list.items ?? [];
     const loaded = spec.provider === 'kms' ? [] : await loadedConfigs(client, await apiServerUrls(client, configuredUrls));
     if (!text && spec.delivery?.type === 'HostPathJob' && loaded.some((hash) => hash !== undefined)) {
