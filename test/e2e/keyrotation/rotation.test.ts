@@ -250,5 +250,7 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
     }
     expect(await readFile(copy, 'utf8'), 'both nodes run the same config').to.equal(await readFile(configFile, 'utf8'));
     await kubectlAdmin(['get', 'secret', 'secrets-at-rest-4', '-n', 'palisade-keys']);
+    const record = JSON.parse(await kubectlAdmin(['get', 'secret', 'secrets-at-rest-encryption-config', '-n', 'palisade-keys', '-o', 'json'])) as { data: Record<string, string> };
+    expect(Buffer.from(record.data['encryption-config.yaml']!, 'base64').toString('utf8'), 'the record is what the nodes run').to.equal(await readFile(configFile, 'utf8'));
   });
 });
