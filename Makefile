@@ -9,6 +9,8 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 MOCHA := mocha
 ALL_TESTS := 'test/**/*.test.ts'
 E2E_TESTS := 'test/e2e/**/*.test.ts'
+# Last, after every test that ran the operator: were all its permissions needed?
+AFTER_E2E := test/e2e/least-privilege.after-all.ts
 
 # The operator as shipped: JavaScript compiled from src/ (no type stripping at run time).
 DIST := dist/cli/main.js
@@ -16,13 +18,13 @@ DIST := dist/cli/main.js
 .PHONY: prerequisites build bench test test-unit test-e2e check typecheck lint crds crds-check control-plane cluster-up cluster-down demo demo-down clean
 
 test: check control-plane ## Every check and test, unit and end-to-end against a real control plane
-	$(MOCHA) $(ALL_TESTS)
+	$(MOCHA) $(ALL_TESTS) $(AFTER_E2E)
 
 test-unit: node_modules/.installed prerequisites ## Tests that need no cluster
 	$(MOCHA) $(ALL_TESTS) --ignore $(E2E_TESTS)
 
 test-e2e: node_modules/.installed control-plane ## Tests against the real control plane
-	$(MOCHA) $(E2E_TESTS)
+	$(MOCHA) $(E2E_TESTS) $(AFTER_E2E)
 
 build: node_modules/.installed ## Compile src/ to dist/, what the container image runs
 	rm -rf dist
@@ -32,6 +34,7 @@ bench: build control-plane ## Benchmarks (figures in bench/README.md)
 	node bench/runtime/queue.ts
 	node --expose-gc bench/runtime/informer-memory.ts
 	node bench/ringfence/run.ts
+	node bench/ringfence/status-write.ts
 	node bench/podsecurity/run.ts
 	node bench/keyrotation/run.ts
 

@@ -1,5 +1,6 @@
-// The operator as the benchmarks run it: as shipped, compiled (make build) and with the
-// Deployment's Node flags (config/manager/operator.env), unless OPERATOR_NODE_OPTIONS names others.
+// The operator as the benchmarks run it (as shipped, compiled by make build, with the Deployment's
+// Node flags from config/manager/operator.env unless OPERATOR_NODE_OPTIONS names others), and what
+// they measure it and the control plane with.
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { metric, startOperator, writeRequests, type OperatorProcess } from '../test/support/operator.ts';
@@ -13,6 +14,20 @@ export async function operatorNodeOptions(): Promise<string[]> {
 
 export async function startShippedOperator(kubeconfig: string, args: string[]): Promise<OperatorProcess> {
   return startOperator(SCRIPT, kubeconfig, args, ['operator'], await operatorNodeOptions());
+}
+
+/** User plus system CPU seconds a process has used. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Runs `each` over `items` with `inFlight` of them under way at a time. */
+export async function inParallel<T>(items: T[], inFlight: number, each: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < items.length) await each(items[next++]!);
+  }));
 }
 
 /** The highest resident memory a process has had, in MiB. */

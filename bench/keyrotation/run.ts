@@ -12,7 +12,7 @@ import { installCrds } from '../../test/support/crds.ts';
 import { writeInitialEncryptionConfig } from '../../test/support/encryption.ts';
 import { kubectlOk } from '../../test/support/kubectl.ts';
 import { metric, stopOperator, writeRequests } from '../../test/support/operator.ts';
-import { startShippedOperator } from '../operator.ts';
+import { inParallel, startShippedOperator } from '../operator.ts';
 
 const COUNT = Number(process.env.SECRETS ?? 2000);
 const secrets: Resource = { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true };
@@ -26,13 +26,8 @@ try {
   await kubectlOk(kubeconfig, ['create', 'namespace', 'app']);
   await kubectlOk(kubeconfig, ['create', 'namespace', 'palisade-system']);
   const client = await clientFor(kubeconfig);
-  const queue = Array.from({ length: COUNT }, (_, i) => i);
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    for (let i = queue.pop(); i !== undefined; i = queue.pop()) {
-      await client.request('create', secrets, 'POST', client.path(secrets, 'app'), {
-        body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `s${i}` }, stringData: { value: `secret-${i}` } },
-      });
-    }
+  await inParallel(Array.from({ length: COUNT }, (_, i) => i), 32, (i) => client.request('create', secrets, 'POST', client.path(secrets, 'app'), {
+    body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `s${i}` }, stringData: { value: `secret-${i}` } },
   }));
   await client.close();
 

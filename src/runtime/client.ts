@@ -1,9 +1,8 @@
 // A small JSON client for the Kubernetes API on one connection pool. client-node builds a new
 // undici Agent for every request, so sockets pile up across watch reconnects; here every request
 // shares one Agent. Every request but a watch has a timeout, and every answer is reported for metrics.
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
-import { Agent, fetch } from 'undici';
+import { createInterface, type Interface } from 'node:readline';
+import { Agent, type Dispatcher } from 'undici';
 import type { Credentials } from './credentials.ts';
 
 /** A kind's REST endpoint: what client-go calls a GroupVersionResource, and its scope. */
@@ -111,9 +110,9 @@ export class KubeClient {
   async exchange<T>(verb: string, resource: Resource, method: string, path: string,
     options: RequestOptions = {}): Promise<{ body: T; warnings: string[] }> {
     const response = await this.send(verb, resource, method, path, options.query, options, AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs));
-    const text = await response.text();
-    if (!response.ok) throw apiError(response.status, text);
-    return { body: JSON.parse(text) as T, warnings: warningTexts(response.headers.get('warning')) };
+    const text = await response.body.text();
+    if (!succeeded(response)) throw apiError(response.statusCode, text);
+    return { body: JSON.parse(text) as T, warnings: warningTexts(response.headers.warning) };
   }
 
   /**
@@ -123,22 +122,25 @@ export class KubeClient {
   async watch<T extends KubeObject>(resource: Resource, query: Query & { namespace?: string }, signal: AbortSignal,
     onEvent: (event: WatchEvent<T>) => void, view: View = {}): Promise<void> {
     const { namespace, ...rest } = query;
-    let body: Readable | undefined;
+    let body: Dispatcher.ResponseData['body'] | undefined;
+    let lines: Interface | undefined;
     try {
       const response = await this.send('watch', resource, 'GET', this.path(resource, namespace), { ...rest, watch: true },
         { accept: view.metadataOnly ? METADATA_OBJECT : undefined }, signal);
-      if (!response.ok) throw apiError(response.status, await response.text());
-      if (!response.body) return;
-      body = Readable.fromWeb(response.body);
-      const lines = createInterface({ input: body, crlfDelay: Infinity });
+      body = response.body;
+      if (!succeeded(response)) throw apiError(response.statusCode, await body.text());
+      lines = createInterface({ input: body, crlfDelay: Infinity });
       for await (const line of lines) {
         if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
       }
     } catch (error) {
       if (!signal.aborted) throw error;
     } finally {
-      // However the watch ends (a handler's throw included), cancel the stream to free its connection.
-      body?.destroy();
+      // However the watch ends (a handler's throw included), cancel the stream to free its
+      // connection. undici reports the cancel as an error: nobody needs to hear it, and the
+      // closed line reader no longer passes it on.
+      lines?.close();
+      body?.on('error', () => undefined).destroy();
     }
   }
 
@@ -146,8 +148,8 @@ export class KubeClient {
   async getText(server: string, path: string): Promise<string> {
     const response = await this.send('get', { group: '', version: '', kind: '', resource: path, namespaced: false }, 'GET', path, undefined,
       { accept: 'text/plain', server }, AbortSignal.timeout(this.timeoutMs));
-    const text = await response.text();
-    if (!response.ok) throw apiError(response.status, text);
+    const text = await response.body.text();
+    if (!succeeded(response)) throw apiError(response.statusCode, text);
     return text;
   }
 
@@ -156,17 +158,19 @@ export class KubeClient {
   }
 
   private async send(verb: string, resource: Resource, method: string, path: string, query: Query | undefined,
-    options: { body?: unknown; contentType?: string; accept?: string | undefined; server?: string }, signal: AbortSignal) {
+    options: { body?: unknown; contentType?: string; accept?: string | undefined; server?: string }, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
     const url = new URL((options.server ?? this.credentials.server) + path);
     for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     const headers: Record<string, string> = { ...(await this.credentials.headers()), accept: options.accept ?? 'application/json' };
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     try {
-      const response = await fetch(url, {
-        method, headers, signal, dispatcher: this.agent,
+      // undici's request, not fetch: no WHATWG streams or Headers objects (half the operator's CPU
+      // in the ringfence benchmark).
+      const response = await this.agent.request({
+        origin: url.origin, path: url.pathname + url.search, method, headers, signal,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
       });
-      this.observe(verb, resource.resource, response.status);
+      this.observe(verb, resource.resource, response.statusCode);
       return response;
     } catch (error) {
       this.observe(verb, resource.resource, 0);
@@ -184,9 +188,11 @@ function apiError(code: number, body: string): ApiError {
   }
 }
 
-/** The texts of `Warning: 299 - "text"` headers (RFC 7234), which fetch joins with commas. */
-export function warningTexts(header: string | null): string[] {
-  return [...(header ?? '').matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)].map((match) => match[1]!.replace(/\\(.)/g, '$1'));
+const succeeded = (response: Dispatcher.ResponseData) => response.statusCode >= 200 && response.statusCode < 300;
+
+/** The texts of `Warning: 299 - "text"` headers (RFC 7234), one header or several. */
+export function warningTexts(header: string | string[] | undefined): string[] {
+  return [header ?? ''].flat().flatMap((value) => [...value.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)].map((match) => match[1]!.replace(/\\(.)/g, '$1')));
 }
 
 /** 410 Gone: the resourceVersion or continue token is too old; the list must start over. */

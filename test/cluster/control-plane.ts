@@ -24,6 +24,21 @@ export interface ControlPlaneOptions {
   detached?: boolean;
   /** Passed to the first apiserver as --encryption-provider-config, reloaded automatically. */
   encryptionConfigFile?: string;
+  /** Users whose requests every apiserver writes to an audit log (see auditEvents). */
+  auditedUsers?: string[];
+}
+
+/** What an apiserver's audit log says about one request (the fields the tests read). */
+export interface AuditEvent {
+  auditID: string;
+  stage: string;
+  verb: string;
+  requestURI: string;
+  user: { username: string };
+  objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string; name?: string };
+  responseStatus?: { code?: number };
+  annotations?: Record<string, string>;
+  responseObject?: { roleRef?: { kind: string; name: string } };
 }
 
 export interface ApiServerOptions {
@@ -149,11 +164,45 @@ export class ControlPlane {
       // control plane may use: default/kubernetes gets no endpoints here.
       '--endpoint-reconciler-type=none',
       ...encryption,
+      ...await this.auditFlags(name),
     ]);
     const server: ApiServer = { address: options.address, url: `https://${options.address}:${this.port}`, process };
     this.apiServers.push(server);
     await this.startApiServer(server);
     return server;
+  }
+
+  private async auditFlags(apiServer: string): Promise<string[]> {
+    const users = this.options.auditedUsers;
+    if (!users?.length) return [];
+    const policy = join(this.dir, 'audit-policy.yaml');
+    await writeFile(policy, dump({
+      apiVersion: 'audit.k8s.io/v1',
+      kind: 'Policy',
+      omitStages: ['RequestReceived'],
+      rules: [
+        // The RoleBinding written tells which ClusterRole was bound (the bind check leaves no request).
+        { level: 'RequestResponse', users, resources: [{ group: 'rbac.authorization.k8s.io', resources: ['rolebindings'] }], verbs: ['create', 'patch', 'update'] },
+        { level: 'Metadata', users },
+        { level: 'None' },
+      ],
+    }));
+    // One file, never rotated (the default rotates at 100 MB): auditEvents reads it whole.
+    return [`--audit-policy-file=${policy}`, `--audit-log-path=${join(this.dir, 'logs', `${apiServer}-audit.log`)}`, '--audit-log-format=json',
+      '--audit-log-maxsize=100000'];
+  }
+
+  /** Every audited request so far, once each (a watch is logged when it starts and when it ends). */
+  async auditEvents(): Promise<AuditEvent[]> {
+    const events = new Map<string, AuditEvent>();
+    for (const { process } of this.apiServers) {
+      const log = await readFile(join(this.dir, 'logs', `${process.spec.name}-audit.log`), 'utf8').catch(() => '');
+      for (const line of log.split('\n').filter(Boolean)) {
+        const event = JSON.parse(line) as AuditEvent;
+        if (!events.has(event.auditID) || event.stage === 'ResponseComplete') events.set(event.auditID, event);
+      }
+    }
+    return [...events.values()];
   }
 
   /** Starts a stopped apiserver again, with the same flags, and waits until it is ready. */

@@ -4,14 +4,18 @@ import type { KubeClient, Resource } from '../../runtime/client.ts';
 
 const endpoints: Resource = { group: '', version: 'v1', kind: 'Endpoints', resource: 'endpoints', namespaced: true };
 
-interface EndpointsObject {
+export interface EndpointsObject {
   subsets?: { addresses?: { ip: string }[]; ports?: { name?: string; port: number }[] }[];
 }
 
 /** The apiservers: as configured, else every address behind default/kubernetes. */
 export async function apiServerUrls(client: KubeClient, configured: string[]): Promise<string[]> {
   if (configured.length) return configured;
-  const { subsets = [] } = await client.request<EndpointsObject>('get', endpoints, 'GET', client.path(endpoints, 'default', 'kubernetes'));
+  return endpointUrls(await client.request<EndpointsObject>('get', endpoints, 'GET', client.path(endpoints, 'default', 'kubernetes')));
+}
+
+/** The URL of every address behind an Endpoints object, on its `https` port. */
+export function endpointUrls({ subsets = [] }: EndpointsObject): string[] {
   return subsets.flatMap(({ addresses = [], ports = [] }) => {
     const port = ports.find((p) => p.name === 'https')?.port ?? ports[0]?.port ?? 443;
     return addresses.map(({ ip }) => `https://${ip.includes(':') ? `[${ip}]` : ip}:${port}`);

@@ -8,9 +8,9 @@ import { sharedCluster } from '../../support/cluster.ts';
 import { installCrds } from '../../support/crds.ts';
 import { eventually } from '../../support/eventually.ts';
 import { kubectlOk } from '../../support/kubectl.ts';
-import { startOperator, stopOperator, type OperatorProcess } from '../../support/operator.ts';
+import { startPalisadeOperator } from '../../support/least-privilege.ts';
+import { stopOperator, type OperatorProcess } from '../../support/operator.ts';
 
-const cli = new URL('../../../src/cli/main.ts', import.meta.url).pathname;
 const example = (file: string) => new URL(`../../../examples/${file}`, import.meta.url).pathname;
 const PSA = 'pod-security.kubernetes.io/';
 
@@ -29,7 +29,7 @@ describe('the examples, through the operator', function () {
     this.timeout(600_000);
     kubeconfig = (await sharedCluster()).kubeconfig;
     await installCrds(kubeconfig);
-    operator = await startOperator(cli, kubeconfig, ['--leader-elect=false'], ['operator']);
+    operator = await startPalisadeOperator(await sharedCluster(), ['--leader-elect=true']);
   });
 
   after(async function () {

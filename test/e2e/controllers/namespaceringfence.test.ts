@@ -7,9 +7,9 @@ import { installCrds } from '../../support/crds.ts';
 import { eventually } from '../../support/eventually.ts';
 import { kubectl, kubectlOk } from '../../support/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
-import { startOperator, stopOperator, writeRequests, type OperatorProcess } from '../../support/operator.ts';
+import { startPalisadeOperator } from '../../support/least-privilege.ts';
+import { stopOperator, writeRequests, type OperatorProcess } from '../../support/operator.ts';
 
-const cli = new URL('../../../src/cli/main.ts', import.meta.url).pathname;
 
 interface Status {
   observedGeneration?: number;
@@ -30,7 +30,7 @@ describe('NamespaceRingfence controller', function () {
     this.timeout(600_000);
     kubeconfig = (await sharedCluster()).kubeconfig;
     await installCrds(kubeconfig);
-    operator = await startOperator(cli, kubeconfig, ['--leader-elect=false', '--resync=3'], ['operator']);
+    operator = await startPalisadeOperator(await sharedCluster(), ['--leader-elect=false', '--resync=3']);
   });
 
   after(async function () {
@@ -93,16 +93,43 @@ describe('NamespaceRingfence controller', function () {
     expect(events).to.include('DriftReverted:RoleBinding palisade-viewers was deleted outside Palisade; put back');
   });
 
+  it('counts a repeated drift in the first Event\'s series rather than recording it again', async function () {
+    this.timeout(180_000);
+    await applyFence(spec);
+    await ready();
+    const editPort = (port: number) => kubectlOk(kubeconfig, ['patch', 'networkpolicy', 'palisade-egress', '-n', ns.name, '--type=json',
+      '-p', `[{"op":"replace","path":"/spec/egress/0/ports/0/port","value":${port}}]`]);
+    const driftEvents = async () => (await getJson<{ items: { reason: string; series?: { count: number } }[] }>('events.events.k8s.io')).items
+      .filter((event) => event.reason === 'DriftReverted');
+    await editPort(80);
+    await eventually(async () => expect(await driftEvents()).to.have.length(1), 30_000);
+    const first = Date.now();
+    await editPort(81);
+    await eventually(async () => expect((await getJson<{ spec: { egress: { ports: { port: number }[] }[] } }>('networkpolicy', 'palisade-egress')).spec.egress[0]?.ports[0]?.port).to.equal(443), 30_000);
+    // The series is written at most once a minute: the third edit, a minute on, carries the count.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, first + 61_000 - Date.now())));
+    await editPort(82);
+    await eventually(async () => {
+      const events = await driftEvents();
+      expect(events).to.have.length(1);
+      expect(events[0]?.series?.count).to.equal(3);
+    }, 30_000);
+  });
+
   it('updates in place when the spec changes, and removes what is no longer wanted', async function () {
     await applyFence(spec);
     await ready();
     const uid = (await getJson<{ metadata: { uid: string } }>('networkpolicy', 'palisade-egress')).metadata.uid;
-    await applyFence({ ...spec, egress: { to: [{ ipBlock: { cidr: '0.0.0.0/0' }, ports: [{ port: 8443 }] }] }, access: { editors: [{ kind: 'Group', name: 'devs' }] } });
+    const before = await names('networkpolicies');
+    await applyFence({ ...spec, egress: { dns: { enabled: false }, to: [{ ipBlock: { cidr: '0.0.0.0/0' }, ports: [{ port: 8443 }] }] }, access: { editors: [{ kind: 'Group', name: 'devs' }] } });
     await ready();
     const egress = await getJson<{ metadata: { uid: string }; spec: { egress: { ports: { port: number }[] }[] } }>('networkpolicy', 'palisade-egress');
     expect(egress.metadata.uid).to.equal(uid);
     expect(egress.spec.egress[0]?.ports[0]?.port).to.equal(8443);
-    await eventually(async () => expect(await names('rolebindings')).to.deep.equal(['palisade-editors']));
+    await eventually(async () => {
+      expect(await names('rolebindings')).to.deep.equal(['palisade-editors']);
+      expect(await names('networkpolicies')).to.deep.equal(before.filter((name) => name !== 'palisade-dns'));
+    });
   });
 
   it('removes everything it generated when deleted', async function () {

@@ -8,9 +8,9 @@ import { sharedCluster } from '../../support/cluster.ts';
 import { installCrds } from '../../support/crds.ts';
 import { eventually } from '../../support/eventually.ts';
 import { kubectl, kubectlOk } from '../../support/kubectl.ts';
-import { startOperator, stopOperator, writeRequests, type OperatorProcess } from '../../support/operator.ts';
+import { startPalisadeOperator } from '../../support/least-privilege.ts';
+import { stopOperator, writeRequests, type OperatorProcess } from '../../support/operator.ts';
 
-const cli = new URL('../../../src/cli/main.ts', import.meta.url).pathname;
 const PSA = 'pod-security.kubernetes.io/';
 
 interface Baseline {
@@ -40,7 +40,7 @@ describe('PodSecurityBaseline controller', function () {
     this.timeout(600_000);
     kubeconfig = (await sharedCluster()).kubeconfig;
     await installCrds(kubeconfig);
-    operator = await startOperator(cli, kubeconfig, ['--leader-elect=false', '--resync=3'], ['operator']);
+    operator = await startPalisadeOperator(await sharedCluster(), ['--leader-elect=false', '--resync=3']);
   });
 
   beforeEach(function () {
