@@ -51,7 +51,6 @@ function readyCounter(informer: Informer<Fence>): () => number {
     && fence.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
 }
 
-
 const plane = await ControlPlane.start();
 try {
   const kubeconfig = plane.kubeconfig;

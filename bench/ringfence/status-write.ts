@@ -1,5 +1,5 @@
-// What one status write costs kube-apiserver, by method: server-side apply (what the controller
-// does) against a JSON merge patch, on 1,000 ringfences each, measured as the apiserver's CPU.
+// What a status write like the controller's costs kube-apiserver, by method: server-side apply
+// (the controller's) against a JSON merge patch, on 1,000 ringfences each, as the apiserver's CPU.
 import { ringfences } from '../../src/controllers/namespaceringfence/controller.ts';
 import { apply } from '../../src/runtime/apply.ts';
 import type { KubeClient } from '../../src/runtime/client.ts';

@@ -192,12 +192,19 @@ export class ControlPlane {
       '--audit-log-maxsize=100000'];
   }
 
-  /** Every audited request so far, once each (a watch is logged when it starts and when it ends). */
+  /**
+   * Every audited request so far, once each (a watch is logged when it starts and when it ends).
+   * An apiserver that saw no audited request has no log yet; the line it may be writing is skipped.
+   */
   async auditEvents(): Promise<AuditEvent[]> {
     const events = new Map<string, AuditEvent>();
     for (const { process } of this.apiServers) {
-      const log = await readFile(join(this.dir, 'logs', `${process.spec.name}-audit.log`), 'utf8').catch(() => '');
-      for (const line of log.split('\n').filter(Boolean)) {
+      const file = join(this.dir, 'logs', `${process.spec.name}-audit.log`);
+      const log = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return '';
+        throw error;
+      });
+      for (const line of log.split('\n').slice(0, -1)) {
         const event = JSON.parse(line) as AuditEvent;
         if (!events.has(event.auditID) || event.stage === 'ResponseComplete') events.set(event.auditID, event);
       }

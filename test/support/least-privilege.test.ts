@@ -1,7 +1,7 @@
 // The audit-log reading behind the least-privilege check: which request needs which grant.
 import { expect } from 'chai';
 import type { AuditEvent } from '../cluster/control-plane.ts';
-import { forbiddenRequests, needs, operatorGrants, unneededGrants, type Grant } from './least-privilege.ts';
+import { forbiddenRequests, needs, operatorGrants, redundantGrants, unneededGrants, type Grant } from './least-privilege.ts';
 
 const allowed = (verb: string, objectRef: AuditEvent['objectRef'], extra: Partial<AuditEvent> = {}): AuditEvent => ({
   auditID: 'a', stage: 'ResponseComplete', verb, requestURI: '/apis/x', user: { username: 'u' }, objectRef,
@@ -17,6 +17,14 @@ describe('least privilege from the audit log', function () {
     expect(grants).to.deep.include({ apiGroup: '', resource: '', verb: 'get', nonResourceURL: '/metrics' });
     // The user-facing aggregated roles in config/rbac are not the operator's.
     expect(grants.filter((grant) => grant.verb === 'create' && grant.resource === 'namespaceringfences')).to.deep.equal([]);
+  });
+
+  it('finds in config/rbac no grant another one already gives', function () {
+    expect(redundantGrants(operatorGrants())).to.deep.equal([]);
+    const secrets: Grant = { apiGroup: '', resource: 'secrets', verb: 'get' };
+    expect(redundantGrants([secrets, { ...secrets, namespace: 'palisade-system' }, { ...secrets, verb: 'list', namespace: 'palisade-keys' }]))
+      .to.deep.equal(['get core/secrets in palisade-system']);
+    expect(redundantGrants([secrets, { ...secrets }])).to.deep.equal(['get core/secrets']);
   });
 
   it('counts a server-side apply as create only when it created the object', function () {
@@ -47,7 +55,11 @@ describe('least privilege from the audit log', function () {
     expect(needs(metrics, { apiGroup: '', resource: '', verb: 'get', nonResourceURL: '/metrics' })).to.equal(true);
     const refused = allowed('get', lease, { annotations: { 'authorization.k8s.io/decision': 'forbid' }, requestURI: '/apis/coordination.k8s.io/v1/namespaces/palisade-system/leases/palisade' });
     expect(needs(refused, { namespace: 'palisade-system', apiGroup: 'coordination.k8s.io', resource: 'leases', verb: 'get' })).to.equal(false);
-    expect(forbiddenRequests([refused, metrics])).to.deep.equal(['get /apis/coordination.k8s.io/v1/namespaces/palisade-system/leases/palisade']);
+    const escalation = allowed('patch', rolebindings, { responseStatus: { code: 403 }, requestURI: '/apis/rbac.authorization.k8s.io/v1/namespaces/payments/rolebindings/ringfence-admins' });
+    expect(forbiddenRequests([refused, metrics, escalation])).to.deep.equal([
+      'get /apis/coordination.k8s.io/v1/namespaces/palisade-system/leases/palisade',
+      'patch /apis/rbac.authorization.k8s.io/v1/namespaces/payments/rolebindings/ringfence-admins',
+    ]);
   });
 
   it('names the grants no request needed', function () {

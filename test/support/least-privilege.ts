@@ -3,9 +3,11 @@
 // apiservers' audit logs of that user show which rules were needed (an unneeded one fails the
 // check that runs after all tests: test/e2e/least-privilege.after-all.ts).
 import { readFileSync } from 'node:fs';
-import { loadAll } from 'js-yaml';
+import { expect } from 'chai';
+import { load, loadAll } from 'js-yaml';
 import type { AuditEvent, ControlPlane } from '../cluster/control-plane.ts';
-import { kubectlOk } from './kubectl.ts';
+import { eventually } from './eventually.ts';
+import { kubectl, kubectlOk } from './kubectl.ts';
 import { startOperator, type OperatorProcess } from './operator.ts';
 
 export const OPERATOR_USER = 'system:serviceaccount:palisade-system:palisade-operator';
@@ -34,7 +36,13 @@ export function operatorKubeconfig(plane: ControlPlane): Promise<string> {
         await kubectlOk(plane.kubeconfig, ['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
       }
       await kubectlOk(plane.kubeconfig, ['apply', '--server-side', '-k', RBAC_DIR]);
-      return plane.userKubeconfig(OPERATOR_USER, OPERATOR_GROUPS);
+      const kubeconfig = await plane.userKubeconfig(OPERATOR_USER, OPERATOR_GROUPS);
+      // RBAC takes effect when the authorizer's cache has the new bindings: until then the
+      // operator's first requests would be refused (and the final check would say so).
+      for (const question of [['bind', 'clusterroles/admin'], ['update', 'leases', '-n', 'palisade-system'], ['create', 'jobs', '-n', 'palisade-keys']]) {
+        await eventually(async () => expect((await kubectl(kubeconfig, ['auth', 'can-i', ...question])).stdout.trim(), question.join(' ')).to.equal('yes'));
+      }
+      return kubeconfig;
     })();
     kubeconfigs.set(plane, kubeconfig);
   }
@@ -72,10 +80,13 @@ interface RbacObject {
   subjects?: { kind: string; name: string; namespace?: string }[];
 }
 
-/** Every grant the operator's bindings in config/rbac give it, one per verb, resource and name. */
-export function operatorGrants(files: string[] = [`${RBAC_DIR}/operator.yaml`]): Grant[] {
-  const objects = files.flatMap((file) => loadAll(readFileSync(file, 'utf8')) as RbacObject[]);
-  const isOperator = (binding: RbacObject) => binding.subjects?.some((s) => s.kind === 'ServiceAccount' && `system:serviceaccount:${s.namespace}:${s.name}` === OPERATOR_USER);
+/** Every grant config/rbac's bindings give the operator, one per verb, resource, name and namespace. */
+export function operatorGrants(): Grant[] {
+  const { resources } = load(readFileSync(`${RBAC_DIR}/kustomization.yaml`, 'utf8')) as { resources: string[] };
+  const objects = resources.flatMap((file) => loadAll(readFileSync(`${RBAC_DIR}/${file}`, 'utf8')) as RbacObject[]);
+  const isOperator = (binding: RbacObject) => binding.subjects?.some((s) =>
+    (s.kind === 'ServiceAccount' && `system:serviceaccount:${s.namespace}:${s.name}` === OPERATOR_USER)
+    || (s.kind === 'User' && s.name === OPERATOR_USER) || (s.kind === 'Group' && OPERATOR_GROUPS.includes(s.name)));
   return objects.filter((o) => o.kind.endsWith('Binding') && isOperator(o)).flatMap((binding) => {
     const role = objects.find((o) => o.kind === binding.roleRef!.kind && o.metadata.name === binding.roleRef!.name
       && o.metadata.namespace === (binding.roleRef!.kind === 'Role' ? binding.metadata.namespace : undefined));
@@ -115,7 +126,8 @@ function createdByApply(event: AuditEvent, grant: Grant): boolean {
 function bound(event: AuditEvent, grant: Grant): boolean {
   const { roleRef } = event.responseObject ?? {};
   return grant.apiGroup === 'rbac.authorization.k8s.io' && grant.resource === 'clusterroles'
-    && event.objectRef?.resource === 'rolebindings' && (event.responseStatus?.code ?? 500) < 300
+    && event.objectRef?.apiGroup === 'rbac.authorization.k8s.io' && event.objectRef.resource === 'rolebindings'
+    && ['create', 'patch', 'update'].includes(event.verb) && (event.responseStatus?.code ?? 500) < 300
     && roleRef?.kind === 'ClusterRole' && (grant.resourceName === undefined || roleRef.name === grant.resourceName);
 }
 
@@ -124,10 +136,22 @@ export function unneededGrants(grants: Grant[], events: readonly AuditEvent[]): 
   return grants.filter((grant) => !events.some((event) => needs(event, grant))).map(describe);
 }
 
-/** The requests RBAC refused, in words. */
+/**
+ * The requests refused as forbidden, in words: by RBAC, and also after it (the escalation check
+ * on a RoleBinding, admission such as Pod Security), which answer 403 to an authorized request.
+ */
 export function forbiddenRequests(events: readonly AuditEvent[]): string[] {
-  return events.filter((event) => event.annotations?.['authorization.k8s.io/decision'] === 'forbid')
+  return events.filter((event) => event.annotations?.['authorization.k8s.io/decision'] === 'forbid' || event.responseStatus?.code === 403)
     .map((event) => `${event.verb} ${event.requestURI}`);
+}
+
+/** Grants another grant already gives (same verb on the same resource, there or everywhere, by name or any). */
+export function redundantGrants(grants: Grant[]): string[] {
+  const covers = (wide: Grant, narrow: Grant) => wide !== narrow && wide.verb === narrow.verb && wide.apiGroup === narrow.apiGroup
+    && wide.resource === narrow.resource && wide.nonResourceURL === narrow.nonResourceURL
+    && (wide.namespace === undefined || wide.namespace === narrow.namespace)
+    && (wide.resourceName === undefined || wide.resourceName === narrow.resourceName);
+  return grants.filter((grant) => grants.some((other) => covers(other, grant) && (!covers(grant, other) || grants.indexOf(other) < grants.indexOf(grant)))).map(describe);
 }
 
 function describe(grant: Grant): string {

@@ -10,7 +10,6 @@ import { useNamespace } from '../../support/namespace.ts';
 import { startPalisadeOperator } from '../../support/least-privilege.ts';
 import { stopOperator, writeRequests, type OperatorProcess } from '../../support/operator.ts';
 
-
 interface Status {
   observedGeneration?: number;
   conditions?: { type: string; status: string; reason: string; message: string }[];

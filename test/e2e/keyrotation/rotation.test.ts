@@ -111,8 +111,11 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
 
   after(async function () {
     if (operator) await stopOperator(operator, 'SIGKILL');
-    if (plane) await keepOperatorRequests(plane);
-    await plane?.stop();
+    try {
+      if (plane) await keepOperatorRequests(plane);
+    } finally {
+      await plane?.stop();
+    }
   });
 
   it('refuses bad input with a condition and writes nothing: no key Secret, config untouched', async function () {
