@@ -3,7 +3,6 @@
 // each permission was needed.)
 import { expect } from 'chai';
 import { sharedCluster } from '../../support/cluster.ts';
-import { eventually } from '../../support/eventually.ts';
 import { kubectl } from '../../support/kubectl.ts';
 import { operatorKubeconfig } from '../../support/least-privilege.ts';
 
@@ -11,7 +10,8 @@ describe('the operator with the permissions of config/rbac', function () {
   it('may bind admin, edit and view and no other ClusterRole, and reads no Secret outside its namespaces', async function () {
     const kubeconfig = await operatorKubeconfig(await sharedCluster());
     const canI = async (...args: string[]) => (await kubectl(kubeconfig, ['auth', 'can-i', ...args])).stdout.trim();
-    for (const role of ['admin', 'edit', 'view']) await eventually(async () => expect(await canI('bind', `clusterroles/${role}`), role).to.equal('yes'));
+    // operatorKubeconfig returns once RBAC has taken config/rbac in.
+    for (const role of ['admin', 'edit', 'view']) expect(await canI('bind', `clusterroles/${role}`), role).to.equal('yes');
     expect(await canI('bind', 'clusterroles/cluster-admin')).to.equal('no');
     expect(await canI('escalate', 'clusterroles')).to.equal('no');
     expect(await canI('get', 'secrets', '-n', 'default')).to.equal('no');
