@@ -34,7 +34,10 @@ try {
     await inParallel(names(prefix), IN_FLIGHT, (name) => write(client, name));
     return { seconds: +((performance.now() - started) / 1000).toFixed(1), apiServerCpuSeconds: +(await cpuSeconds(plane.pids['kube-apiserver-0']!) - before).toFixed(1) };
   };
-  const applyStatus = (c: KubeClient, name: string) => apply(c, ringfences, { ...fence(name), status } as never, { subresource: 'status', force: true });
+  const applyStatus = (c: KubeClient, name: string) => {
+    const desired = { ...fence(name), status };
+    return apply(c, ringfences, desired, { subresource: 'status', force: true });
+  };
   // Apply, merge patch, apply again: the order shows what warming up is worth.
   const results = {
     apply: await measure('apply', applyStatus),
