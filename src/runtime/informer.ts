@@ -41,6 +41,8 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
 }
 
 const MIN_HEALTHY_WATCH_MS = 1_000;
+/** How long a deleted object's UID is remembered, so that a late write answer cannot bring it back. */
+const TOMBSTONE_MS = 60_000;
 
 const keyOf = (object: KubeObject) =>
   object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name;
@@ -52,6 +54,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly uidByKey = new Map<string, string>();
   private readonly uidsByNamespace = new Map<string, Set<string>>();
   private readonly handlers: ((event: InformerEvent<T>) => void)[] = [];
+  /** UIDs deleted lately, oldest first, with when. */
+  private readonly tombstones = new Map<string, number>();
   private readonly stopping = new AbortController();
   private resourceVersion: string | undefined;
   private watchAbort: AbortController | undefined;
@@ -96,6 +100,21 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** The cached objects of one namespace, from an index: reconciles call this per object, so it must not scan. */
   listNamespace(namespace: string): T[] {
     return [...(this.uidsByNamespace.get(namespace) ?? [])].map((uid) => this.byUid.get(uid)!);
+  }
+
+  /**
+   * Caches `written`, the server's answer to a write this process just made, ahead of its watch
+   * event: a reconcile in between would otherwise decide on the old object and write again. Only
+   * when nothing newer can have reached the cache: it still holds `basis`, the object the write was
+   * decided on (undefined for a create), and the object was not deleted meanwhile. Handlers are not
+   * told (the writer knows), and the watch event, at the same resourceVersion, is then no change.
+   */
+  assume(written: T, basis: T | undefined): void {
+    const { labelSelector, fieldSelector, metadataOnly, namespace } = this.options;
+    // The cache holds only what the selectors let through, and only metadata when metadataOnly.
+    if (labelSelector || fieldSelector || metadataOnly || (namespace && written.metadata.namespace !== namespace)) return;
+    if (this.get(written.metadata.name, written.metadata.namespace) !== basis || this.tombstones.has(written.metadata.uid)) return;
+    this.store(written);
   }
 
   start(): void {
@@ -221,19 +240,25 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private upsert(received: T): void {
+    const stored = this.store(received);
+    if (stored) this.emit(stored.old ? { type: 'update', object: stored.object, old: stored.old } : { type: 'add', object: stored.object });
+  }
+
+  /** Caches `received` unless the cache holds it at that resourceVersion already; says what it replaced. */
+  private store(received: T): { object: T; old: T | undefined } | undefined {
     const object = this.options.transform ? this.options.transform(received) : received;
     const key = keyOf(object);
     const previousUid = this.uidByKey.get(key);
     const previous = previousUid === undefined ? undefined : this.byUid.get(previousUid);
     if (previous && previousUid !== object.metadata.uid) this.remove(previous);
     const old = this.byUid.get(object.metadata.uid);
-    if (old && old.metadata.resourceVersion === object.metadata.resourceVersion) return;
+    if (old && old.metadata.resourceVersion === object.metadata.resourceVersion) return undefined;
     this.byUid.set(object.metadata.uid, object);
     this.uidByKey.set(key, object.metadata.uid);
     const namespace = object.metadata.namespace ?? '';
     if (!this.uidsByNamespace.has(namespace)) this.uidsByNamespace.set(namespace, new Set());
     this.uidsByNamespace.get(namespace)!.add(object.metadata.uid);
-    this.emit(old ? { type: 'update', object, old } : { type: 'add', object });
+    return { object, old };
   }
 
   private remove(object: T): void {
@@ -244,7 +269,17 @@ export class Informer<T extends KubeObject = KubeObject> {
     const namespace = this.uidsByNamespace.get(cached.metadata.namespace ?? '');
     namespace?.delete(object.metadata.uid);
     if (namespace?.size === 0) this.uidsByNamespace.delete(cached.metadata.namespace ?? '');
+    this.entomb(object.metadata.uid);
     this.emit({ type: 'delete', object: cached });
+  }
+
+  private entomb(uid: string): void {
+    const now = performance.now();
+    for (const [old, at] of this.tombstones) {
+      if (now - at < TOMBSTONE_MS) break;
+      this.tombstones.delete(old);
+    }
+    this.tombstones.set(uid, now);
   }
 
   private emit(event: InformerEvent<T>): void {

@@ -1,7 +1,8 @@
 // The informer's list logic on a small fake API (the real one cannot be made to expire a
-// continue token on demand): pages, a restart when the token expires mid-list, and the diff.
+// continue token on demand, nor hold a watch event back): pages, a restart when the token expires
+// mid-list, the diff, and a write's answer cached ahead of its watch event.
 import { expect } from 'chai';
-import { ApiError, type KubeClient, type KubeObject, type ObjectList, type Resource } from '../../src/runtime/client.ts';
+import { ApiError, type KubeClient, type KubeObject, type ObjectList, type Resource, type WatchEvent } from '../../src/runtime/client.ts';
 import { Informer } from '../../src/runtime/informer.ts';
 
 const resource: Resource = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true };
@@ -10,12 +11,13 @@ const object = (name: string, uid = `uid-${name}`, resourceVersion = '1'): KubeO
 
 /**
  * Serves `items` two per page; the token of the first page expires once when `expireOnce` is set.
- * A watch stays open until stopped, or until `gone()` ends it with 410 Gone.
+ * A watch stays open until stopped, or until `gone()` ends it with 410 Gone; `send` delivers an event on it.
  */
 function fakeApi(items: () => KubeObject[] | null, expireOnce = false) {
   const calls: (string | undefined)[] = [];
   let expired = !expireOnce;
   let endWatch: ((error: ApiError) => void) | undefined;
+  let deliver: ((event: WatchEvent) => void) | undefined;
   const api = {
     list(_resource: Resource, query: { continue?: string }): Promise<ObjectList> {
       calls.push(query.continue);
@@ -28,13 +30,18 @@ function fakeApi(items: () => KubeObject[] | null, expireOnce = false) {
       const next = start + 2 < (items()?.length ?? 0) ? String(start + 2) : undefined;
       return Promise.resolve({ metadata: { resourceVersion: '100', continue: next }, items: page });
     },
-    watch: (_r: Resource, _q: unknown, signal: AbortSignal) => new Promise<void>((resolve, reject) => {
+    watch: (_r: Resource, _q: unknown, signal: AbortSignal, onEvent: (event: WatchEvent) => void) => new Promise<void>((resolve, reject) => {
       signal.addEventListener('abort', () => resolve());
       endWatch = reject;
+      deliver = onEvent;
     }),
   };
   const gone = () => endWatch?.(new ApiError(410, 'Expired', 'too old resource version'));
-  return { client: api as unknown as KubeClient, calls, gone };
+  const send = async (type: WatchEvent['type'], object: KubeObject) => {
+    while (!deliver) await new Promise((resolve) => setTimeout(resolve, 1));
+    deliver({ type, object });
+  };
+  return { client: api as unknown as KubeClient, calls, gone, send };
 }
 
 async function synced(informer: Informer): Promise<void> {
@@ -96,5 +103,49 @@ describe('Informer lists', function () {
     expect(events).to.deep.equal(['update changed', 'delete recreated', 'add recreated', 'add born', 'delete gone']);
     expect(informer.get('recreated', 'ns')?.metadata.uid).to.equal('uid-new');
     expect(informer.getByUid('uid-recreated')).to.equal(undefined);
+  });
+});
+
+describe('Informer.assume', function () {
+  async function syncedWith(items: KubeObject[], options: { labelSelector?: string } = {}) {
+    const { client, send } = fakeApi(() => items);
+    const informer = new Informer(client, { resource, ...options });
+    await synced(informer);
+    const events: string[] = [];
+    informer.onEvent((event) => events.push(`${event.type} ${event.object.metadata.name} ${event.object.metadata.resourceVersion}`));
+    return { informer, events, send };
+  }
+  const resourceVersionOf = (informer: Informer, name: string) => informer.get(name, 'ns')?.metadata.resourceVersion;
+
+  it('caches a write\'s answer ahead of its watch event, telling no handler; that event is then no change', async function () {
+    const { informer, events, send } = await syncedWith([object('a')]);
+    informer.assume(object('a', 'uid-a', '2'), informer.get('a', 'ns'));
+    informer.assume(object('b', 'uid-b', '3'), undefined);
+    expect([resourceVersionOf(informer, 'a'), resourceVersionOf(informer, 'b')]).to.deep.equal(['2', '3']);
+    await send('MODIFIED', object('a', 'uid-a', '2'));
+    await send('ADDED', object('b', 'uid-b', '3'));
+    await send('MODIFIED', object('a', 'uid-a', '4'));
+    await informer.stop();
+    expect(events).to.deep.equal(['update a 4']);
+  });
+
+  it('keeps a newer event over a late answer, and does not bring back an object deleted meanwhile', async function () {
+    const { informer, send } = await syncedWith([object('a')]);
+    const basis = informer.get('a', 'ns');
+    await send('MODIFIED', object('a', 'uid-a', '3'));
+    informer.assume(object('a', 'uid-a', '2'), basis);
+    await send('ADDED', object('b', 'uid-b', '5'));
+    await send('DELETED', object('b', 'uid-b', '6'));
+    informer.assume(object('b', 'uid-b', '5'), undefined);
+    await informer.stop();
+    expect(resourceVersionOf(informer, 'a')).to.equal('3');
+    expect(informer.get('b', 'ns')).to.equal(undefined);
+  });
+
+  it('caches nothing for an informer with a selector: the answer may lie outside what it holds', async function () {
+    const { informer } = await syncedWith([], { labelSelector: 'app=x' });
+    informer.assume(object('a'), undefined);
+    await informer.stop();
+    expect(informer.list()).to.deep.equal([]);
   });
 });

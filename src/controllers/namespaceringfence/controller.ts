@@ -6,9 +6,11 @@ import { API_VERSION, GROUP, VERSION } from '../../api/crd.ts';
 import { apply, needsApply } from '../../runtime/apply.ts';
 import { ApiError, type KubeObject, type Resource } from '../../runtime/client.ts';
 import { findCondition } from '../../runtime/conditions.ts';
+import type { Informer } from '../../runtime/informer.ts';
 import { controller, type ControllerSpec, type Request } from '../../runtime/controller.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
 import { plan, type ForeignBinding, type ObservedRingfence } from './plan.ts';
+import type { NetworkPolicy, RoleBinding } from './objects.ts';
 import { MANAGED_BY_LABEL, RINGFENCE_LABEL } from './render.ts';
 
 export const ringfences: Resource = { group: GROUP, version: VERSION, kind: 'NamespaceRingfence', resource: 'namespaceringfences', namespaced: true };
@@ -28,6 +30,18 @@ export function namespaceRingfenceController({ client, manager, events }: Operat
     object.metadata.labels?.[MANAGED_BY_LABEL] === 'palisade' && object.metadata.labels[RINGFENCE_LABEL] === ringfence;
   const fencesIn = (namespace: string): Request[] => fences.listNamespace(namespace).map((f) => ({ namespace, name: f.metadata.name }));
 
+  /**
+   * Applies a generated object unless `cache` shows it as desired, and says what the cache held
+   * before (undefined when nothing was applied). The answer is cached at once, so that a reconcile
+   * before its watch event does not apply it again.
+   */
+  async function applyGenerated<T extends KubeObject>(cache: Informer<T>, object: NetworkPolicy | RoleBinding): Promise<{ before: T | undefined } | undefined> {
+    const live = cache.get(object.metadata.name, object.metadata.namespace);
+    if (!needsApply(object, live)) return undefined;
+    cache.assume(await apply<T>(client, resourceOf[object.kind], object, { force: true }), live);
+    return { before: live };
+  }
+
   async function reconcile({ namespace = '', name }: Request): Promise<void> {
     const ringfence = fences.get(name, namespace);
     if (!ringfence || ringfence.metadata.deletionTimestamp) return;
@@ -45,13 +59,11 @@ export function namespaceRingfenceController({ client, manager, events }: Operat
     const specUnchanged = ringfence.status?.observedGeneration === ringfence.metadata.generation;
     // The objects are independent of each other: apply and delete them side by side.
     await Promise.all(decided.apply.map(async (object) => {
-      const cache = object.kind === 'NetworkPolicy' ? policies : bindings;
-      const live = cache.get(object.metadata.name, namespace);
-      if (!needsApply(object, live)) return;
-      await apply(client, resourceOf[object.kind], object, { force: true });
-      if (specUnchanged && (live || ringfence.status?.[object.kind === 'NetworkPolicy' ? 'networkPolicies' : 'roleBindings']?.includes(object.metadata.name))) {
+      const applied = object.kind === 'NetworkPolicy' ? await applyGenerated(policies, object) : await applyGenerated(bindings, object);
+      if (!applied) return;
+      if (specUnchanged && (applied.before || ringfence.status?.[object.kind === 'NetworkPolicy' ? 'networkPolicies' : 'roleBindings']?.includes(object.metadata.name))) {
         await events.record(ringfence, 'Warning', 'DriftReverted', 'Apply',
-          `${object.kind} ${object.metadata.name} was ${live ? 'changed' : 'deleted'} outside Palisade; put back`);
+          `${object.kind} ${object.metadata.name} was ${applied.before ? 'changed' : 'deleted'} outside Palisade; put back`);
       }
     }));
     await Promise.all(decided.delete.map(async ({ kind, name: objectName }) => {
@@ -64,7 +76,9 @@ export function namespaceRingfenceController({ client, manager, events }: Operat
       await events.record(ringfence, 'Warning', decided.warning.reason, 'Reconcile', decided.warning.note);
     }
     const status = { apiVersion: API_VERSION, kind: 'NamespaceRingfence', metadata: { name, namespace }, status: decided.status };
-    if (needsApply(status, ringfence, { subresource: 'status' })) await apply(client, ringfences, status, { subresource: 'status', force: true });
+    if (needsApply(status, ringfence, { subresource: 'status' })) {
+      fences.assume(await apply(client, ringfences, status, { subresource: 'status', force: true }), ringfence);
+    }
   }
 
   return controller('namespaceringfence')
