@@ -164,7 +164,8 @@ export class Controller {
       this.queue.forget(key);
       if (outcome) this.queue.addAfter(key, outcome.requeueAfterMs);
       this.metrics.reconciled(this.spec.name, outcome ? 'requeue_after' : 'success', (performance.now() - started) / 1000);
-      this.logger.info('reconciled', { ...line(), ...(outcome ? { requeueAfterMs: outcome.requeueAfterMs } : {}) });
+      // At debug: a resync reconciles everything, and a line each would bury what went wrong.
+      this.logger.debug('reconciled', { ...line(), ...(outcome ? { requeueAfterMs: outcome.requeueAfterMs } : {}) });
     } catch (error) {
       this.queue.addRateLimited(key);
       this.metrics.reconciled(this.spec.name, 'error', (performance.now() - started) / 1000);

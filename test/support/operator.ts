@@ -17,7 +17,8 @@ export interface OperatorProcess {
  */
 export async function startOperator(script: string, kubeconfig: string, args: string[] = [], command: string[] = [],
   nodeOptions: string[] = [], env: Record<string, string> = {}): Promise<OperatorProcess> {
-  const flags = [`--kubeconfig=${kubeconfig}`, '--health-address=127.0.0.1:0', '--metrics-address=127.0.0.1:0', ...args];
+  // Tests read every outcome from the log: debug, unless `args` name another level.
+  const flags = [`--kubeconfig=${kubeconfig}`, '--health-address=127.0.0.1:0', '--metrics-address=127.0.0.1:0', '--log-level=debug', ...args];
   const child = spawn(process.execPath, [...nodeOptions, script, ...command, ...flags], {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env },
   });

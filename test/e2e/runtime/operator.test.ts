@@ -56,7 +56,7 @@ describe('operator runtime', function () {
     await eventually(async () => expect(await echoData(kubeconfig, ns.name, 'app')).to.equal('{"color":"green"}'));
 
     const line = reconcilesOf(operator, 'app').at(-1);
-    expect(line).to.include({ level: 'info', controller: 'echo', kind: 'ConfigMap', namespace: ns.name, name: 'app' });
+    expect(line).to.include({ level: 'debug', controller: 'echo', kind: 'ConfigMap', namespace: ns.name, name: 'app' });
     expect(line?.durationMs).to.be.a('number');
     expect(await httpGet(operator.port, '/readyz')).to.deep.equal({ status: 200, body: 'ok\n' });
     expect(await httpGet(operator.port, '/healthz')).to.deep.equal({ status: 200, body: 'ok\n' });
