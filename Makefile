@@ -34,7 +34,7 @@ bench: build control-plane ## Benchmarks (figures in bench/README.md)
 	node bench/runtime/queue.ts
 	node --expose-gc bench/runtime/informer-memory.ts
 	node bench/ringfence/run.ts
-	node bench/ringfence/status-write.ts
+	node bench/ringfence/custom-resource-writes.ts
 	node bench/podsecurity/run.ts
 	node bench/keyrotation/run.ts
 

@@ -13,13 +13,23 @@ export async function operatorNodeOptions(): Promise<string[]> {
 }
 
 export async function startShippedOperator(kubeconfig: string, args: string[]): Promise<OperatorProcess> {
-  return startOperator(SCRIPT, kubeconfig, args, ['operator'], await operatorNodeOptions());
+  return startOperator(SCRIPT, kubeconfig, ['--log-level=info', ...args], ['operator'], await operatorNodeOptions());
 }
 
 /** User plus system CPU seconds a process has used. */
 export async function cpuSeconds(pid: number): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Starts counting the CPU seconds of each named process; the function returned reads them. */
+export async function cpuMeter(pids: Record<string, number | undefined>): Promise<() => Promise<Record<string, number>>> {
+  const named = Object.entries(pids).filter((entry): entry is [string, number] => entry[1] !== undefined);
+  const before = await Promise.all(named.map(([, pid]) => cpuSeconds(pid)));
+  return async () => {
+    const after = await Promise.all(named.map(([, pid]) => cpuSeconds(pid)));
+    return Object.fromEntries(named.map(([name], i) => [name, +(after[i]! - before[i]!).toFixed(1)]));
+  };
 }
 
 /** Runs `each` over `items` with `inFlight` of them under way at a time. */
@@ -38,9 +48,16 @@ export async function peakRssMiB(pid: number): Promise<number> {
 
 /** The writes the operator makes while `controller` reconciles `count` more objects: a resync's, which must be 0. */
 export async function writesOnResync(operator: OperatorProcess, controller: string, count: number): Promise<number> {
-  const writesBefore = await writeRequests(operator.port);
   const reconciles = () => metric(operator.port, 'controller_runtime_reconcile_total', { controller });
-  const reconcilesBefore = await reconciles();
+  // Work still under way is not a resync's: start once the controller has been idle for 2 s.
+  let reconcilesBefore = await reconciles();
+  for (;;) {
+    await sleep(2000);
+    const now = await reconciles();
+    if (now === reconcilesBefore) break;
+    reconcilesBefore = now;
+  }
+  const writesBefore = await writeRequests(operator.port);
   while (await reconciles() < reconcilesBefore + count) await sleep(1000);
   return (await writeRequests(operator.port)) - writesBefore;
 }
