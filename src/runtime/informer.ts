@@ -2,7 +2,8 @@
 // tells handlers what changed. Lists page by page, watches from the list's resourceVersion with
 // bookmarks, keys the cache by UID (a delete and re-create is a delete and an add), relists on
 // 410 Gone emitting only the real difference, reconnects with jittered backoff forever, restarts
-// a watch that has gone silent, and can resync on a period.
+// a watch that has gone silent, can resync on a period, and takes a writer's answers ahead of
+// their watch events.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, isGone, type KubeClient, type KubeObject, type Resource, type WatchEvent } from './client.ts';
 
@@ -41,8 +42,17 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
 }
 
 const MIN_HEALTHY_WATCH_MS = 1_000;
-/** How long a deleted object's UID is remembered, so that a late write answer cannot bring it back. */
-const TOMBSTONE_MS = 60_000;
+const RESOURCE_VERSION = /^[1-9][0-9]*$/;
+
+/**
+ * Whether resourceVersion `a` is known to be later than `b`, for objects of one resource: they are
+ * integers that only grow, which clients may rely on since Kubernetes 1.35 (KEP-5504). False when
+ * either is not one.
+ */
+function later(a: string, b: string): boolean {
+  if (!RESOURCE_VERSION.test(a) || !RESOURCE_VERSION.test(b)) return false;
+  return a.length !== b.length ? a.length > b.length : a > b;
+}
 
 const keyOf = (object: KubeObject) =>
   object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name;
@@ -54,8 +64,6 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly uidByKey = new Map<string, string>();
   private readonly uidsByNamespace = new Map<string, Set<string>>();
   private readonly handlers: ((event: InformerEvent<T>) => void)[] = [];
-  /** UIDs deleted lately, oldest first, with when. */
-  private readonly tombstones = new Map<string, number>();
   private readonly stopping = new AbortController();
   private resourceVersion: string | undefined;
   private watchAbort: AbortController | undefined;
@@ -104,16 +112,17 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /**
    * Caches `written`, the server's answer to a write this process just made, ahead of its watch
-   * event: a reconcile in between would otherwise decide on the old object and write again. Only
-   * when nothing newer can have reached the cache: it still holds `basis`, the object the write was
-   * decided on (undefined for a create), and the object was not deleted meanwhile. Handlers are not
-   * told (the writer knows), and the watch event, at the same resourceVersion, is then no change.
+   * event: a reconcile in between would otherwise decide on the old object and write again (client-go's
+   * MutationCache). Only a write the informer has not seen past: then nothing in the cache is newer,
+   * and no deletion of it can have been missed. Handlers are not told, so share such an informer only
+   * with readers that need not hear of the writer's own writes; the watch event, at the same
+   * resourceVersion, is then no change, and older ones do not step back over it.
    */
-  assume(written: T, basis: T | undefined): void {
+  assume(written: T): void {
     const { labelSelector, fieldSelector, metadataOnly, namespace } = this.options;
     // The cache holds only what the selectors let through, and only metadata when metadataOnly.
     if (labelSelector || fieldSelector || metadataOnly || (namespace && written.metadata.namespace !== namespace)) return;
-    if (this.get(written.metadata.name, written.metadata.namespace) !== basis || this.tombstones.has(written.metadata.uid)) return;
+    if (this.resourceVersion === undefined || !later(written.metadata.resourceVersion, this.resourceVersion)) return;
     this.store(written);
   }
 
@@ -190,19 +199,22 @@ export class Informer<T extends KubeObject = KubeObject> {
       token = page.metadata.continue || undefined;
       if (token === undefined) break;
     }
-    this.replace(items);
+    this.replace(items, resourceVersion);
     this.resourceVersion = resourceVersion;
     this.synced = true;
     this.options.observer.relisted?.();
   }
 
-  private replace(items: T[]): void {
+  private replace(items: T[], resourceVersion: string): void {
     const seen = new Set<string>();
     for (const object of items) {
       seen.add(object.metadata.uid);
       this.upsert(object);
     }
-    for (const [uid, object] of this.byUid) if (!seen.has(uid)) this.remove(object);
+    // An object written after the list (assumed) is not in it, and not gone.
+    for (const [uid, object] of this.byUid) {
+      if (!seen.has(uid) && !later(object.metadata.resourceVersion, resourceVersion)) this.remove(object);
+    }
   }
 
   /** Watches until the stream ends; resolves true when the watchdog ended it for silence. */
@@ -244,7 +256,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (stored) this.emit(stored.old ? { type: 'update', object: stored.object, old: stored.old } : { type: 'add', object: stored.object });
   }
 
-  /** Caches `received` unless the cache holds it at that resourceVersion already; says what it replaced. */
+  /** Caches `received` unless the cache holds it at that resourceVersion or a later one; says what it replaced. */
   private store(received: T): { object: T; old: T | undefined } | undefined {
     const object = this.options.transform ? this.options.transform(received) : received;
     const key = keyOf(object);
@@ -252,7 +264,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     const previous = previousUid === undefined ? undefined : this.byUid.get(previousUid);
     if (previous && previousUid !== object.metadata.uid) this.remove(previous);
     const old = this.byUid.get(object.metadata.uid);
-    if (old && old.metadata.resourceVersion === object.metadata.resourceVersion) return undefined;
+    const { resourceVersion } = object.metadata;
+    if (old && (old.metadata.resourceVersion === resourceVersion || later(old.metadata.resourceVersion, resourceVersion))) return undefined;
     this.byUid.set(object.metadata.uid, object);
     this.uidByKey.set(key, object.metadata.uid);
     const namespace = object.metadata.namespace ?? '';
@@ -269,17 +282,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     const namespace = this.uidsByNamespace.get(cached.metadata.namespace ?? '');
     namespace?.delete(object.metadata.uid);
     if (namespace?.size === 0) this.uidsByNamespace.delete(cached.metadata.namespace ?? '');
-    this.entomb(object.metadata.uid);
     this.emit({ type: 'delete', object: cached });
-  }
-
-  private entomb(uid: string): void {
-    const now = performance.now();
-    for (const [old, at] of this.tombstones) {
-      if (now - at < TOMBSTONE_MS) break;
-      this.tombstones.delete(old);
-    }
-    this.tombstones.set(uid, now);
   }
 
   private emit(event: InformerEvent<T>): void {

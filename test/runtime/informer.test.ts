@@ -13,7 +13,7 @@ const object = (name: string, uid = `uid-${name}`, resourceVersion = '1'): KubeO
  * Serves `items` two per page; the token of the first page expires once when `expireOnce` is set.
  * A watch stays open until stopped, or until `gone()` ends it with 410 Gone; `send` delivers an event on it.
  */
-function fakeApi(items: () => KubeObject[] | null, expireOnce = false) {
+function fakeApi(items: () => KubeObject[] | null, expireOnce = false, listResourceVersion = () => '100') {
   const calls: (string | undefined)[] = [];
   let expired = !expireOnce;
   let endWatch: ((error: ApiError) => void) | undefined;
@@ -28,7 +28,7 @@ function fakeApi(items: () => KubeObject[] | null, expireOnce = false) {
       const start = Number(query.continue ?? 0);
       const page = items()?.slice(start, start + 2) ?? null;
       const next = start + 2 < (items()?.length ?? 0) ? String(start + 2) : undefined;
-      return Promise.resolve({ metadata: { resourceVersion: '100', continue: next }, items: page });
+      return Promise.resolve({ metadata: { resourceVersion: listResourceVersion(), continue: next }, items: page });
     },
     watch: (_r: Resource, _q: unknown, signal: AbortSignal, onEvent: (event: WatchEvent) => void) => new Promise<void>((resolve, reject) => {
       signal.addEventListener('abort', () => resolve());
@@ -108,43 +108,75 @@ describe('Informer lists', function () {
 
 describe('Informer.assume', function () {
   async function syncedWith(items: KubeObject[], options: { labelSelector?: string } = {}) {
-    const { client, send } = fakeApi(() => items);
-    const informer = new Informer(client, { resource, ...options });
+    let listed = items;
+    let listResourceVersion = '100';
+    let relists = 0;
+    const { client, send, gone } = fakeApi(() => listed, false, () => listResourceVersion);
+    const informer = new Informer(client, { resource, ...options, observer: { relisted: () => relists++ } });
     await synced(informer);
     const events: string[] = [];
     informer.onEvent((event) => events.push(`${event.type} ${event.object.metadata.name} ${event.object.metadata.resourceVersion}`));
-    return { informer, events, send };
+    /** Ends the watch with 410 Gone and waits for the list that follows: `items` at `resourceVersion`. */
+    const relist = async (items: KubeObject[], resourceVersion: string) => {
+      [listed, listResourceVersion] = [items, resourceVersion];
+      const before = relists;
+      gone();
+      while (relists === before) await new Promise((resolve) => setTimeout(resolve, 1));
+    };
+    return { informer, events, send, relist };
   }
   const resourceVersionOf = (informer: Informer, name: string) => informer.get(name, 'ns')?.metadata.resourceVersion;
 
   it('caches a write\'s answer ahead of its watch event, telling no handler; that event is then no change', async function () {
-    const { informer, events, send } = await syncedWith([object('a')]);
-    informer.assume(object('a', 'uid-a', '2'), informer.get('a', 'ns'));
-    informer.assume(object('b', 'uid-b', '3'), undefined);
-    expect([resourceVersionOf(informer, 'a'), resourceVersionOf(informer, 'b')]).to.deep.equal(['2', '3']);
-    await send('MODIFIED', object('a', 'uid-a', '2'));
-    await send('ADDED', object('b', 'uid-b', '3'));
-    await send('MODIFIED', object('a', 'uid-a', '4'));
+    const { informer, events, send } = await syncedWith([object('a', 'uid-a', '50')]);
+    informer.assume(object('a', 'uid-a', '101'));
+    informer.assume(object('b', 'uid-b', '102'));
+    expect([resourceVersionOf(informer, 'a'), resourceVersionOf(informer, 'b')]).to.deep.equal(['101', '102']);
+    await send('MODIFIED', object('a', 'uid-a', '101'));
+    await send('ADDED', object('b', 'uid-b', '102'));
+    await send('MODIFIED', object('a', 'uid-a', '103'));
     await informer.stop();
-    expect(events).to.deep.equal(['update a 4']);
+    expect(events).to.deep.equal(['update a 103']);
   });
 
-  it('keeps a newer event over a late answer, and does not bring back an object deleted meanwhile', async function () {
-    const { informer, send } = await syncedWith([object('a')]);
-    const basis = informer.get('a', 'ns');
-    await send('MODIFIED', object('a', 'uid-a', '3'));
-    informer.assume(object('a', 'uid-a', '2'), basis);
-    await send('ADDED', object('b', 'uid-b', '5'));
-    await send('DELETED', object('b', 'uid-b', '6'));
-    informer.assume(object('b', 'uid-b', '5'), undefined);
+  it('does not step back over an answer for an older watch event, the echo of an earlier write', async function () {
+    const { informer, events, send } = await syncedWith([object('a', 'uid-a', '50')]);
+    informer.assume(object('a', 'uid-a', '110'));
+    await send('MODIFIED', object('a', 'uid-a', '108'));
     await informer.stop();
-    expect(resourceVersionOf(informer, 'a')).to.equal('3');
+    expect(resourceVersionOf(informer, 'a')).to.equal('110');
+    expect(events).to.deep.equal([]);
+  });
+
+  it('takes no answer the informer has seen past: a newer change stays, a deleted object stays gone', async function () {
+    const { informer, send } = await syncedWith([object('a', 'uid-a', '50')]);
+    await send('MODIFIED', object('a', 'uid-a', '105'));
+    informer.assume(object('a', 'uid-a', '104'));
+    await send('ADDED', object('b', 'uid-b', '106'));
+    await send('DELETED', object('b', 'uid-b', '107'));
+    informer.assume(object('b', 'uid-b', '106'));
+    // Created and deleted before a list at 100 that missed it: the answer comes after the list.
+    informer.assume(object('c', 'uid-c', '99'));
+    await informer.stop();
+    expect(resourceVersionOf(informer, 'a')).to.equal('105');
     expect(informer.get('b', 'ns')).to.equal(undefined);
+    expect(informer.get('c', 'ns')).to.equal(undefined);
+  });
+
+  it('keeps through a relist an answer written after the list, and drops one the list shows deleted', async function () {
+    const { informer, events, relist } = await syncedWith([]);
+    informer.assume(object('new', 'uid-new', '120'));
+    informer.assume(object('gone', 'uid-gone', '110'));
+    await relist([], '115');
+    await informer.stop();
+    expect(informer.get('new', 'ns')?.metadata.resourceVersion).to.equal('120');
+    expect(informer.get('gone', 'ns')).to.equal(undefined);
+    expect(events).to.deep.equal(['delete gone 110']);
   });
 
   it('caches nothing for an informer with a selector: the answer may lie outside what it holds', async function () {
     const { informer } = await syncedWith([], { labelSelector: 'app=x' });
-    informer.assume(object('a'), undefined);
+    informer.assume(object('a', 'uid-a', '200'));
     await informer.stop();
     expect(informer.list()).to.deep.equal([]);
   });

@@ -38,7 +38,7 @@ export function namespaceRingfenceController({ client, manager, events }: Operat
   async function applyGenerated<T extends KubeObject>(cache: Informer<T>, object: NetworkPolicy | RoleBinding): Promise<{ before: T | undefined } | undefined> {
     const live = cache.get(object.metadata.name, object.metadata.namespace);
     if (!needsApply(object, live)) return undefined;
-    cache.assume(await apply<T>(client, resourceOf[object.kind], object, { force: true }), live);
+    cache.assume(await apply<T>(client, resourceOf[object.kind], object, { force: true }));
     return { before: live };
   }
 
@@ -77,7 +77,7 @@ export function namespaceRingfenceController({ client, manager, events }: Operat
     }
     const status = { apiVersion: API_VERSION, kind: 'NamespaceRingfence', metadata: { name, namespace }, status: decided.status };
     if (needsApply(status, ringfence, { subresource: 'status' })) {
-      fences.assume(await apply(client, ringfences, status, { subresource: 'status', force: true }), ringfence);
+      fences.assume(await apply(client, ringfences, status, { subresource: 'status', force: true }));
     }
   }
 
