@@ -71,7 +71,8 @@ try {
   const writesOf = async (group: string, prefix: string) => {
     const resource: Resource = { group, version: 'v1alpha1', kind: 'NamespaceRingfence', resource: 'namespaceringfences', namespaced: true };
     const fence = (name: string) => ({ apiVersion: `${group}/v1alpha1`, kind: 'NamespaceRingfence', metadata: { name, namespace: 'default' }, spec });
-    const withStatus = (name: string) => ({ ...fence(name), status });
+    // The status alone, as the controller sends it.
+    const withStatus = (name: string) => ({ apiVersion: `${group}/v1alpha1`, kind: 'NamespaceRingfence', metadata: { name, namespace: 'default' }, status });
     return {
       create: await perThousand(`${prefix}-a`, (name) => apply(client, resource, fence(name))),
       statusApply: await perThousand(`${prefix}-a`, (name) => apply(client, resource, withStatus(name), { subresource: 'status', force: true })),

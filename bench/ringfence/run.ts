@@ -123,7 +123,8 @@ async function writtenDirectly(client: KubeClient, status: FenceStatus) {
   const owners: KubeObject[] = [];
   await inParallel(fences, IN_FLIGHT, async (fence) => { owners.push(await apply(client, ringfences, fence, { force: true })); });
   await applyAll(client, owners.flatMap(({ metadata: { name, namespace = '', uid } }) => rendered({ metadata: { name, namespace, uid } })));
-  await applyAll(client, fences.map((fence) => ({ ...fence, status })), { subresource: 'status' });
+  // The status alone, as the controller sends it.
+  await applyAll(client, fences.map(({ apiVersion, kind, metadata }) => ({ apiVersion, kind, metadata, status })), { subresource: 'status' });
 }
 
 const plane = await ControlPlane.start();
