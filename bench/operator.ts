@@ -32,14 +32,6 @@ export async function cpuMeter(pids: Record<string, number | undefined>): Promis
   };
 }
 
-/** Runs `each` over `items` with `inFlight` of them under way at a time. */
-export async function inParallel<T>(items: T[], inFlight: number, each: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (next < items.length) await each(items[next++]!);
-  }));
-}
-
 /** The highest resident memory a process has had, in MiB. */
 export async function peakRssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

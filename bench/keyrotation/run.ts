@@ -12,7 +12,8 @@ import { installCrds } from '../../test/support/crds.ts';
 import { writeInitialEncryptionConfig } from '../../test/support/encryption.ts';
 import { kubectlOk } from '../../test/support/kubectl.ts';
 import { metric, stopOperator, writeRequests } from '../../test/support/operator.ts';
-import { inParallel, startShippedOperator } from '../operator.ts';
+import { inParallel } from '../../src/runtime/parallel.ts';
+import { startShippedOperator } from '../operator.ts';
 
 const COUNT = Number(process.env.SECRETS ?? 2000);
 const secrets: Resource = { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true };

@@ -11,7 +11,8 @@ import { ControlPlane } from '../../test/cluster/control-plane.ts';
 import { clientFor } from '../../test/support/client.ts';
 import { installCrds } from '../../test/support/crds.ts';
 import { kubectlOk } from '../../test/support/kubectl.ts';
-import { cpuSeconds, inParallel } from '../operator.ts';
+import { inParallel } from '../../src/runtime/parallel.ts';
+import { cpuSeconds } from '../operator.ts';
 
 const COUNT = Number(process.env.RINGFENCES ?? 1000);
 const IN_FLIGHT = 64;

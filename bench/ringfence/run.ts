@@ -15,7 +15,8 @@ import { clientFor } from '../../test/support/client.ts';
 import { installCrds } from '../../test/support/crds.ts';
 import { kubectlOk } from '../../test/support/kubectl.ts';
 import { httpGet, metric, stopOperator } from '../../test/support/operator.ts';
-import { cpuMeter, inParallel, operatorNodeOptions, peakRssMiB, startShippedOperator, writesOnResync } from '../operator.ts';
+import { inParallel } from '../../src/runtime/parallel.ts';
+import { cpuMeter, operatorNodeOptions, peakRssMiB, startShippedOperator, writesOnResync } from '../operator.ts';
 
 const COUNT = Number(process.env.RINGFENCES ?? 1000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);

@@ -3,6 +3,7 @@
 // data changes no resourceVersion: the count of changed ones is the proof. Objects travel through
 // memory page by page and are never logged.
 import { ApiError, isGone, type KubeClient, type KubeObject, type Resource } from '../../runtime/client.ts';
+import { inParallel } from '../../runtime/parallel.ts';
 
 const PAGE_SIZE = 100;
 const IN_FLIGHT = 8;
@@ -29,13 +30,10 @@ export async function migratePage(client: KubeClient, resource: Resource, token:
   }
   const list = page as typeof page & { kind?: string; apiVersion?: string };
   const kind = list.kind?.replace(/List$/, '');
-  const queue = [...(page.items ?? [])];
   let rewritten = 0;
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    for (let object = queue.pop(); object; object = queue.pop()) {
-      if (await rewrite(client, resource, { ...object, apiVersion: list.apiVersion, kind })) rewritten++;
-    }
-  }));
+  await inParallel(page.items ?? [], IN_FLIGHT, async (object) => {
+    if (await rewrite(client, resource, { ...object, apiVersion: list.apiVersion, kind })) rewritten++;
+  });
   return { rewritten, continue: page.metadata.continue || undefined };
 }
 
