@@ -4,7 +4,7 @@
 // directly with maximal concurrency; and the least any operator could write (the ringfences, their
 // objects and their status, written directly): all in the same run, with each process's CPU.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ringfences } from '../../src/controllers/namespaceringfence/controller.ts';
+import { ringfences } from '../../src/api/resources.ts';
 import { render } from '../../src/controllers/namespaceringfence/render.ts';
 import type { NamespaceRingfenceSpec } from '../../src/api/namespaceringfence.ts';
 import { apply, type ApplyConfiguration, type ApplyOptions } from '../../src/runtime/apply.ts';

@@ -21,11 +21,8 @@ export interface ApplyConfiguration {
 export function apply<T extends KubeObject>(client: KubeClient, resource: Resource, desired: ApplyConfiguration, options: ApplyOptions = {}): Promise<T> {
   const { name, namespace } = desired.metadata;
   const verb = options.subresource ? `apply-${options.subresource}` : 'apply';
-  return client.request<T>(verb, resource, 'PATCH', client.path(resource, namespace, name, options.subresource), {
-    query: { fieldManager: FIELD_MANAGER, force: options.force },
-    body: desired,
-    contentType: 'application/apply-patch+yaml',
-  });
+  return client.patch<T>(resource, { name, namespace, subresource: options.subresource }, desired,
+    { type: 'apply', verb, fieldManager: FIELD_MANAGER, force: options.force });
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -68,6 +68,45 @@ export interface ClientOptions {
 type Query = Record<string, string | number | boolean | undefined>;
 type RequestOptions = { query?: Query; body?: unknown; contentType?: string; accept?: string | undefined; timeoutMs?: number };
 
+/** What create and update send: an object with its identity. */
+export interface KubeObjectBody {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string | undefined; resourceVersion?: string };
+  [field: string]: unknown;
+}
+
+export interface WriteOptions {
+  fieldManager?: string;
+  /** Take fields over from other managers (server-side apply only). */
+  force?: boolean;
+  /** A server dry run: admission runs, nothing is stored. */
+  dryRun?: boolean;
+  timeoutMs?: number;
+}
+
+const PATCH_TYPES = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  apply: 'application/apply-patch+yaml',
+} as const;
+
+export interface PatchOptions extends WriteOptions {
+  type: keyof typeof PATCH_TYPES;
+  verb?: string;
+}
+
+export interface PatchTarget {
+  name: string;
+  namespace?: string | undefined;
+  subresource?: string | undefined;
+}
+
+const writeOptions = ({ fieldManager, force, dryRun, timeoutMs }: WriteOptions): { query: Query; timeoutMs?: number } => ({
+  query: { fieldManager, force, dryRun: dryRun ? 'All' : undefined },
+  ...(timeoutMs === undefined ? {} : { timeoutMs }),
+});
+
 /** How much of each object a list or watch returns: `metadataOnly` asks for metadata alone (PartialObjectMetadata). */
 export interface View {
   metadataOnly?: boolean;
@@ -101,12 +140,59 @@ export class KubeClient {
     return this.request<ObjectList<T>>('list', resource, 'GET', this.path(resource, namespace), { query: rest, accept: view.metadataOnly ? METADATA_LIST : undefined });
   }
 
+  get<T = KubeObject>(resource: Resource, name: string, namespace?: string, options: { timeoutMs?: number } = {}): Promise<T> {
+    return this.request<T>('get', resource, 'GET', this.path(resource, namespace, name), options);
+  }
+
+  /** The object, or undefined when there is none (404). */
+  async find<T = KubeObject>(resource: Resource, name: string, namespace?: string, options: { timeoutMs?: number } = {}): Promise<T | undefined> {
+    return this.get<T>(resource, name, namespace, options).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    });
+  }
+
+  create<T = KubeObject>(resource: Resource, object: KubeObjectBody, options: WriteOptions = {}): Promise<T> {
+    return this.request<T>('create', resource, 'POST', this.path(resource, object.metadata.namespace), { body: object, ...writeOptions(options) });
+  }
+
+  /** A PUT of the whole object, guarded by its resourceVersion when it carries one (409 if it moved on). */
+  update<T = KubeObject>(resource: Resource, object: KubeObjectBody, options: WriteOptions = {}): Promise<T> {
+    const { name, namespace } = object.metadata;
+    return this.request<T>('update', resource, 'PUT', this.path(resource, namespace, name), { body: object, ...writeOptions(options) });
+  }
+
+  /** A patch of the given type (merge, JSON, or server-side apply: `verb` names it in metrics and audit checks). */
+  patch<T = KubeObject>(resource: Resource, target: PatchTarget, patch: unknown, options: PatchOptions): Promise<T> {
+    return this.exchangePatch<T>(resource, target, patch, options).then(({ body }) => body);
+  }
+
+  /** As patch, with the warnings the server sent along (admission plugins explain themselves there). */
+  exchangePatch<T = KubeObject>(resource: Resource, { name, namespace, subresource }: PatchTarget, patch: unknown,
+    options: PatchOptions): Promise<{ body: T; warnings: string[] }> {
+    const { type, verb = 'patch', ...rest } = options;
+    return this.exchange<T>(verb, resource, 'PATCH', this.path(resource, namespace, name, subresource), {
+      body: patch, contentType: PATCH_TYPES[type], ...writeOptions(rest),
+    });
+  }
+
+  /** Deletes an object; one already gone counts as deleted. */
+  async delete(resource: Resource, name: string, namespace?: string): Promise<void> {
+    await this.request('delete', resource, 'DELETE', this.path(resource, namespace, name)).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
+  }
+
+  /** A GET of a path outside the resource model (discovery). */
+  getPath<T>(path: string): Promise<T> {
+    return this.request<T>('get', { group: '', version: '', kind: '', resource: path, namespaced: false }, 'GET', path);
+  }
+
   /** Sends a request and parses its JSON answer; a non-2xx answer throws ApiError. */
   async request<T>(verb: string, resource: Resource, method: string, path: string, options: RequestOptions = {}): Promise<T> {
     return (await this.exchange<T>(verb, resource, method, path, options)).body;
   }
 
-  /** As request, with the warnings the server sent along (admission plugins explain themselves there). */
   async exchange<T>(verb: string, resource: Resource, method: string, path: string,
     options: RequestOptions = {}): Promise<{ body: T; warnings: string[] }> {
     const response = await this.send(verb, resource, method, path, options.query, options, AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs));
@@ -196,6 +282,8 @@ const succeeded = (response: Dispatcher.ResponseData) => response.statusCode >= 
 export function warningTexts(header: string | string[] | undefined): string[] {
   return [header ?? ''].flat().flatMap((value) => [...value.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)].map((match) => match[1]!.replace(/\\(.)/g, '$1')));
 }
+
+export const isNotFound = (error: unknown): boolean => error instanceof ApiError && error.code === 404;
 
 /** 410 Gone: the resourceVersion or continue token is too old; the list must start over. */
 export const isGone = (error: unknown): boolean => error instanceof ApiError && error.code === 410;

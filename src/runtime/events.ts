@@ -1,10 +1,10 @@
 // Kubernetes Events (events.k8s.io/v1) about our objects. A repeat of the same event is folded
 // into the first one's series, patched at most once a minute, so a hot loop cannot flood etcd.
 import { randomBytes } from 'node:crypto';
-import type { KubeClient, KubeObject, Resource } from './client.ts';
+import { events } from '../kubernetes/resources.ts';
+import type { KubeClient, KubeObject } from './client.ts';
 import { microTime } from './time.ts';
 
-const events: Resource = { group: 'events.k8s.io', version: 'v1', kind: 'Event', resource: 'events', namespaced: true };
 const SERIES_INTERVAL_MS = 60_000;
 const FORGET_AFTER_MS = 30 * 60_000;
 
@@ -42,24 +42,19 @@ export class EventRecorder {
       seen.seenAt = now;
       if (now - seen.patchedAt < SERIES_INTERVAL_MS) return;
       seen.patchedAt = now;
-      await this.client.request('patch', events, 'PATCH', this.client.path(events, seen.namespace, seen.name), {
-        body: { series: { count: seen.count, lastObservedTime: microTime(new Date(now)) } },
-        contentType: 'application/merge-patch+json',
-      });
+      await this.client.patch(events, seen, { series: { count: seen.count, lastObservedTime: microTime(new Date(now)) } }, { type: 'merge' });
       return;
     }
     const namespace = regarding.metadata.namespace ?? 'default';
     const name = `${regarding.metadata.name}.${randomBytes(8).toString('hex')}`;
     this.recorded.set(key, { name, namespace, count: 1, patchedAt: now, seenAt: now });
-    await this.client.request('create', events, 'POST', this.client.path(events, namespace), {
-      body: {
-        apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name, namespace },
-        eventTime: microTime(new Date(now)), type, reason, action, note: note.slice(0, 1024),
-        reportingController: this.controller, reportingInstance: this.instance,
-        regarding: {
-          apiVersion: regarding.apiVersion, kind: regarding.kind, name: regarding.metadata.name,
-          namespace: regarding.metadata.namespace, uid: regarding.metadata.uid, resourceVersion: regarding.metadata.resourceVersion,
-        },
+    await this.client.create(events, {
+      apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name, namespace },
+      eventTime: microTime(new Date(now)), type, reason, action, note: note.slice(0, 1024),
+      reportingController: this.controller, reportingInstance: this.instance,
+      regarding: {
+        apiVersion: regarding.apiVersion, kind: regarding.kind, name: regarding.metadata.name,
+        namespace: regarding.metadata.namespace, uid: regarding.metadata.uid, resourceVersion: regarding.metadata.resourceVersion,
       },
     });
   }

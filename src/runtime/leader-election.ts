@@ -3,10 +3,10 @@
 // timestamps, so clock skew cannot hand the lease to two processes. A leader that cannot renew
 // within the renew deadline gives up leading before the lease can expire for anyone else.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, type KubeClient, type Resource } from './client.ts';
+import { leases } from '../kubernetes/resources.ts';
+import type { KubeClient } from './client.ts';
 import { microTime } from './time.ts';
 
-const leases: Resource = { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', namespaced: true };
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -114,28 +114,18 @@ export class LeaderElector {
     return Math.min(this.options.retryPeriodMs * 2, this.options.renewDeadlineMs / 2);
   }
 
-  private async read(): Promise<Lease | undefined> {
-    try {
-      return await this.client.request<Lease>('get', leases, 'GET', this.client.path(leases, this.options.namespace, this.options.name), { timeoutMs: this.requestTimeoutMs });
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 404) return undefined;
-      throw error;
-    }
+  private read(): Promise<Lease | undefined> {
+    return this.client.find<Lease>(leases, this.options.name, this.options.namespace, { timeoutMs: this.requestTimeoutMs });
   }
 
   private create(spec: Lease['spec']): Promise<Lease> {
     const { namespace, name } = this.options;
-    return this.client.request<Lease>('create', leases, 'POST', this.client.path(leases, namespace), {
-      body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec },
-      timeoutMs: this.requestTimeoutMs,
-    });
+    return this.client.create<Lease>(leases, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec },
+      { timeoutMs: this.requestTimeoutMs });
   }
 
   /** An update guarded by resourceVersion: of two writers racing for the lease, one gets 409. */
   private write(lease: Lease): Promise<Lease> {
-    return this.client.request<Lease>('update', leases, 'PUT', this.client.path(leases, lease.metadata.namespace, lease.metadata.name), {
-      body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...lease },
-      timeoutMs: this.requestTimeoutMs,
-    });
+    return this.client.update<Lease>(leases, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...lease }, { timeoutMs: this.requestTimeoutMs });
   }
 }

@@ -8,6 +8,7 @@ import { KubeClient } from './client.ts';
 import { loadCredentials } from './credentials.ts';
 import type { ControllerSpec } from './controller.ts';
 import { EventRecorder } from './events.ts';
+import { Executor } from './executor.ts';
 import { serve } from './health.ts';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logging.ts';
 import { Manager } from './manager.ts';
@@ -100,6 +101,10 @@ export interface OperatorContext {
   image: string;
   manager: Manager;
   events: EventRecorder;
+  /** Carries out what a controller's decide returns. */
+  effects: Executor;
+  /** The time of a pass: read once per reconcile, and replaced in tests. */
+  clock: () => Date;
   logger: Logger;
 }
 
@@ -115,7 +120,12 @@ export async function runOperator(config: OperatorConfig, factory: ControllerFac
     leaderElection: config.leaderElect ? { namespace: config.leaseNamespace, name: config.leaseName, identity: config.identity } : undefined,
   });
   const events = new EventRecorder(client, 'palisade.dev/operator', config.identity);
-  for (const spec of factory({ client, namespace: config.namespace, apiServerUrls: config.apiServerUrls, image: config.image, manager, events, logger })) manager.add({ ...spec, concurrency: config.concurrency });
+  const effects = new Executor({ client, informer: (resource) => manager.informer(resource), events });
+  const context: OperatorContext = {
+    client, namespace: config.namespace, apiServerUrls: config.apiServerUrls, image: config.image, manager, events, effects, logger,
+    clock: () => new Date(),
+  };
+  for (const spec of factory(context)) manager.add({ ...spec, concurrency: config.concurrency });
 
   const servers = config.metricsAddress === config.healthAddress
     ? [await serve(config.healthAddress, { ready: () => manager.ready, registry: metrics.registry })]

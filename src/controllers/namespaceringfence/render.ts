@@ -4,11 +4,13 @@ import { BlockList, isIPv4 } from 'node:net';
 import type { NamespaceRingfenceSpec, Peer, Subject } from '../../api/namespaceringfence.ts';
 import { API_VERSION } from '../../api/crd.ts';
 import { FieldError } from '../../api/field-error.ts';
-import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, ObjectMeta, RoleBinding } from './objects.ts';
+import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, ObjectMeta, RoleBinding } from '../../kubernetes/objects.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const RINGFENCE_LABEL = 'palisade.dev/ringfence';
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+/** The policy that isolates every pod of the namespace; the others only allow. */
+export const DEFAULT_DENY = 'palisade-default-deny';
 
 /** The cloud metadata API (AWS, GCP, Azure, ...; AWS's IPv6 one): node credentials, one hop from any pod. */
 export const CLOUD_METADATA = { ipv4: '169.254.169.254', ipv6: 'fd00:ec2::254' };
@@ -30,7 +32,7 @@ export function render(ringfence: Ringfence): Rendered {
   const egress = spec.egress ?? {};
   const blockMetadata = egress.blockCloudMetadata ?? true;
   const policies: NetworkPolicy[] = [
-    networkPolicy(meta('palisade-default-deny'), ['Ingress', 'Egress'], {}),
+    networkPolicy(meta(DEFAULT_DENY), ['Ingress', 'Egress'], {}),
   ];
   const sameIngress = ingress.allowSameNamespace ?? true;
   const sameEgress = egress.allowSameNamespace ?? true;

@@ -2,7 +2,7 @@
 // do: the strictest level wins, then the newest version, then the baseline first by name, so
 // every replica and every pass decides the same.
 import { PSA_LEVELS, PSA_MODES, type PodSecurityBaselineSpec } from '../../api/podsecuritybaseline.ts';
-import { matchesSelector } from '../../runtime/selectors.ts';
+import { matchesSelector } from '../../kubernetes/selectors.ts';
 
 export type Level = (typeof PSA_LEVELS)[number];
 export type Mode = (typeof PSA_MODES)[number];

@@ -1,4 +1,5 @@
-// The Kubernetes objects a ringfence produces, as plain apply configurations.
+// Built-in Kubernetes object types, as far as Palisade reads or writes them (the shapes of apply
+// configurations: only the fields Palisade sets or reads).
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>;

@@ -1,9 +1,6 @@
 // Label selectors evaluated the way the API server does (metav1.LabelSelector): every
 // matchLabels pair and every matchExpressions requirement must hold.
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
+import type { LabelSelector } from './objects.ts';
 
 export function matchesSelector(selector: LabelSelector, labels: Record<string, string> = {}): boolean {
   const pairs = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);

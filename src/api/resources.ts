@@ -1,0 +1,9 @@
+// The REST endpoints of Palisade's own kinds, for the controllers, the CLI and the benchmarks.
+import type { Resource } from '../runtime/client.ts';
+import { GROUP, VERSION } from './crd.ts';
+
+const palisade = (kind: string, resource: string, namespaced: boolean): Resource => ({ group: GROUP, version: VERSION, kind, resource, namespaced });
+
+export const ringfences = palisade('NamespaceRingfence', 'namespaceringfences', true);
+export const baselines = palisade('PodSecurityBaseline', 'podsecuritybaselines', false);
+export const schedules = palisade('KeyRotationSchedule', 'keyrotationschedules', false);

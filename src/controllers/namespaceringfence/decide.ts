@@ -1,0 +1,226 @@
+// What a reconcile of one ringfence does, decided from its spec, what the caches hold and which
+// effects of the first answer the API server refused: the objects to apply and delete, the status,
+// and the Events. Pure (one `now` per pass), so that it is unit-tested and the controller stays wiring.
+import { API_VERSION } from '../../api/crd.ts';
+import { FieldError } from '../../api/field-error.ts';
+import type { NamespaceRingfenceStatus } from '../../api/namespaceringfence.ts';
+import type { NetworkPolicy, RoleBinding } from '../../kubernetes/objects.ts';
+import { networkPolicies, roleBindings } from '../../kubernetes/resources.ts';
+import { needsApply } from '../../runtime/apply.ts';
+import type { KubeObject } from '../../runtime/client.ts';
+import { findCondition, setCondition, type Condition, type ConditionUpdate } from '../../runtime/conditions.ts';
+import { failureCondition, type EffectFailure, type Effects, type EventEffect } from '../../runtime/effects.ts';
+import { ringfences } from '../../api/resources.ts';
+import { DEFAULT_DENY, render, type Rendered, type Ringfence } from './render.ts';
+
+export interface ObservedRingfence extends Ringfence, KubeObject {
+  metadata: Ringfence['metadata'] & KubeObject['metadata'] & { creationTimestamp?: string };
+  status?: NamespaceRingfenceStatus & { conditions?: Condition[] };
+}
+
+export interface ForeignBinding {
+  metadata: { name: string };
+  roleRef: { kind: string; name: string };
+  subjects?: { kind: string; name: string; namespace?: string }[];
+}
+
+export interface Observed {
+  ringfence: ObservedRingfence;
+  /** Every ringfence in the namespace, this one included. */
+  ringfences: ObservedRingfence[];
+  namespaceExists: (name: string) => boolean;
+  /** The live NetworkPolicies and RoleBindings this ringfence generated (by label). */
+  ownedNetworkPolicies: KubeObject[];
+  ownedRoleBindings: KubeObject[];
+  /** The other RoleBindings of the namespace. */
+  foreignBindings: ForeignBinding[];
+  now: Date;
+}
+
+type Generated = NetworkPolicy | RoleBinding;
+const resourceOf = { NetworkPolicy: networkPolicies, RoleBinding: roleBindings } as const;
+
+const byAge = (a: ObservedRingfence, b: ObservedRingfence) =>
+  (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name);
+
+export function decide(observed: Observed, failures: readonly EffectFailure[] = []): Effects {
+  const { ringfence } = observed;
+  const [first] = [...observed.ringfences].sort(byAge);
+  if (first && first.metadata.uid !== ringfence.metadata.uid) {
+    const note = `namespace ${ringfence.metadata.namespace} is already fenced by NamespaceRingfence ${first.metadata.name}; this one generates nothing`;
+    return notApplied(observed, 'Conflict', note, removeAll(observed));
+  }
+  let desired: Rendered;
+  try {
+    desired = render(ringfence);
+  } catch (error) {
+    if (!(error instanceof FieldError)) throw error;
+    // What is applied stays: the last valid spec still fences the namespace.
+    return notApplied(observed, 'InvalidSpec', error.message, []);
+  }
+  return (ringfence.spec.mode ?? 'Enforce') === 'DryRun' ? dryRun(observed, desired) : enforce(observed, desired, failures);
+}
+
+function enforce(observed: Observed, desired: Rendered, failures: readonly EffectFailure[]): Effects {
+  const { ringfence } = observed;
+  const objects: Generated[] = [...desired.networkPolicies, ...desired.roleBindings];
+  const failed = (object: { kind: string; name: string }) => failures.some((f) => f.kind === object.kind && f.name === object.name);
+  const inPlace = objects.filter((object) => !failed({ kind: object.kind, name: object.metadata.name }));
+  const names = (kind: Generated['kind']) => inPlace.filter((o) => o.kind === kind).map((o) => o.metadata.name);
+  const missing = missingNamespaces(ringfence, observed.namespaceExists);
+  const missingNote = missing.length ? `; peer namespaces not found (their rules are in place): ${missing.join(', ')}` : '';
+  const conditions = new Conditions(ringfence, observed.now);
+  conditions.set(accessDrift(ringfence, observed.foreignBindings));
+  conditions.set(
+    partCondition('NetworkPoliciesReady', failures.filter((f) => f.kind === 'NetworkPolicy'), `${names('NetworkPolicy').length} NetworkPolicies applied${missingNote}`),
+    partCondition('AccessReady', failures.filter((f) => f.kind === 'RoleBinding'), `${names('RoleBinding').length} RoleBindings applied`),
+    readyCondition(ringfence, failures, missingNote),
+  );
+  const wanted = new Set(objects.map((o) => `${o.kind}/${o.metadata.name}`));
+  return {
+    apply: objects.map((object) => ({
+      resource: resourceOf[object.kind], object, force: true,
+      // The default deny stands first and stays whatever else fails; an allow the server
+      // refuses must not leave its older version allowing what the spec no longer says.
+      first: object.metadata.name === DEFAULT_DENY, failClosed: object.metadata.name !== DEFAULT_DENY,
+    })),
+    delete: removeAll(observed).filter((ref) => !wanted.has(`${ref.resource.kind}/${ref.name}`)),
+    status: statusEffect(ringfence, {
+      observedGeneration: ringfence.metadata.generation, conditions: conditions.list,
+      policyCount: names('NetworkPolicy').length, bindingCount: names('RoleBinding').length,
+      networkPolicies: names('NetworkPolicy'), roleBindings: names('RoleBinding'), missingNamespaces: missing,
+    }),
+    events: [
+      ...driftEvents(observed, inPlace),
+      ...failureEvent(ringfence, failures),
+    ],
+  };
+}
+
+function dryRun(observed: Observed, desired: Rendered): Effects {
+  const { ringfence } = observed;
+  const policyNames = desired.networkPolicies.map((p) => p.metadata.name);
+  const bindingNames = desired.roleBindings.map((b) => b.metadata.name);
+  const missing = missingNamespaces(ringfence, observed.namespaceExists);
+  const missingNote = missing.length ? `; peer namespaces not found (their rules are in place): ${missing.join(', ')}` : '';
+  const conditions = new Conditions(ringfence, observed.now);
+  conditions.set(
+    accessDrift(ringfence, observed.foreignBindings),
+    { type: 'NetworkPoliciesReady', status: 'False', reason: 'DryRun', message: 'nothing is applied in DryRun' },
+    { type: 'AccessReady', status: 'False', reason: 'DryRun', message: 'nothing is applied in DryRun' },
+    { type: 'Ready', status: 'True', reason: 'DryRun', message: `${policyNames.length} NetworkPolicies and ${bindingNames.length} RoleBindings would be applied${missingNote}` },
+  );
+  return {
+    delete: removeAll(observed),
+    status: statusEffect(ringfence, {
+      observedGeneration: ringfence.metadata.generation, conditions: conditions.list, policyCount: 0, bindingCount: 0,
+      networkPolicies: [], roleBindings: [], missingNamespaces: missing,
+      planned: [...policyNames.map((name) => ({ kind: 'NetworkPolicy', name })), ...bindingNames.map((name) => ({ kind: 'RoleBinding', name }))],
+    }),
+  };
+}
+
+/** Nothing is applied: Conflict (what it generated goes) or InvalidSpec (what is applied stays). */
+function notApplied(observed: Observed, reason: string, message: string, deletes: Effects['delete']): Effects {
+  const { ringfence } = observed;
+  const conditions = new Conditions(ringfence, observed.now);
+  conditions.set(...['Ready', 'NetworkPoliciesReady', 'AccessReady'].map((type) => ({ type, status: 'False' as const, reason, message })));
+  // Once per change: a spec edit, or a reason the status does not report yet.
+  const repeated = !specChanged(ringfence) && findCondition(ringfence.status?.conditions, 'Ready')?.reason === reason;
+  return {
+    delete: deletes,
+    status: statusEffect(ringfence, { observedGeneration: ringfence.metadata.generation, conditions: conditions.list, policyCount: 0, bindingCount: 0, networkPolicies: [], roleBindings: [] }),
+    events: repeated ? [] : [warning(ringfence, reason, 'Reconcile', message)],
+  };
+}
+
+function readyCondition(ringfence: ObservedRingfence, failures: readonly EffectFailure[], missingNote: string): ConditionUpdate {
+  if (!failures.length) return { type: 'Ready', status: 'True', reason: 'Applied', message: `namespace ${ringfence.metadata.namespace} is fenced in${missingNote}` };
+  const { reason, message } = failureCondition(failures);
+  const denyFailed = failures.some((f) => f.kind === 'NetworkPolicy' && f.name === DEFAULT_DENY);
+  return { type: 'Ready', status: 'False', reason, message: `${message}${denyFailed ? '' : `; ${DEFAULT_DENY} is in place`}` };
+}
+
+function partCondition(type: string, failures: readonly EffectFailure[], applied: string): ConditionUpdate {
+  return failures.length
+    ? { type, status: 'False', ...failureCondition(failures) }
+    : { type, status: 'True', reason: 'Applied', message: applied };
+}
+
+/** A Warning for failed effects, once per distinct failure: not while the status already reports the same. */
+function failureEvent(ringfence: ObservedRingfence, failures: readonly EffectFailure[]): EventEffect[] {
+  if (!failures.length) return [];
+  const { reason, message } = failureCondition(failures);
+  const ready = findCondition(ringfence.status?.conditions, 'Ready');
+  const reported = !specChanged(ringfence) && ready?.reason === reason && ready.message.startsWith(message);
+  return reported ? [] : [warning(ringfence, reason, 'Apply', message)];
+}
+
+/** A generated object changed or deleted by someone else, while the spec stayed as it was, is drift. */
+function driftEvents(observed: Observed, inPlace: Generated[]): EventEffect[] {
+  const { ringfence } = observed;
+  if (specChanged(ringfence)) return [];
+  const listed = [...(ringfence.status?.networkPolicies ?? []), ...(ringfence.status?.roleBindings ?? [])];
+  return inPlace.flatMap((object) => {
+    const live = object.kind === 'NetworkPolicy' ? observed.ownedNetworkPolicies : observed.ownedRoleBindings;
+    const found = live.find((o) => o.metadata.name === object.metadata.name);
+    if (!needsApply(object, found)) return [];
+    if (!found && !listed.includes(object.metadata.name)) return [];
+    return [warning(ringfence, 'DriftReverted', 'Apply', `${object.kind} ${object.metadata.name} was ${found ? 'changed' : 'deleted'} outside Palisade; put back`)];
+  });
+}
+
+function removeAll(observed: Observed): NonNullable<Effects['delete']> {
+  const { namespace } = observed.ringfence.metadata;
+  return [
+    ...observed.ownedNetworkPolicies.map((o) => ({ resource: networkPolicies, name: o.metadata.name, namespace })),
+    ...observed.ownedRoleBindings.map((o) => ({ resource: roleBindings, name: o.metadata.name, namespace })),
+  ];
+}
+
+function missingNamespaces(ringfence: Ringfence, exists: (name: string) => boolean): string[] {
+  const peers = [...(ringfence.spec.ingress?.from ?? []), ...(ringfence.spec.egress?.to ?? [])];
+  return [...new Set(peers.flatMap((peer) => peer.namespaces ?? []))].filter((name) => !exists(name)).sort();
+}
+
+/** AccessDrift: other RoleBindings that grant access to subjects the ringfence does not list. */
+function accessDrift(ringfence: Ringfence, bindings: ForeignBinding[]): ConditionUpdate {
+  const access = ringfence.spec.access;
+  const key = (s: { kind: string; name: string; namespace?: string }) => `${s.kind}/${s.namespace ? `${s.namespace}/` : ''}${s.name}`;
+  const listed = new Set([...(access?.admins ?? []), ...(access?.editors ?? []), ...(access?.viewers ?? [])].map(key));
+  const drift = !access ? [] : bindings.flatMap((binding) => {
+    const outside = (binding.subjects ?? []).filter((subject) => !listed.has(key(subject)));
+    return outside.length ? [`RoleBinding ${binding.metadata.name} grants ${binding.roleRef.kind} ${binding.roleRef.name} to ${outside.map(key).join(', ')}`] : [];
+  }).sort();
+  return drift.length
+    ? { type: 'AccessDrift', status: 'True', reason: 'ForeignBindings', message: truncate(drift.join('; ')) }
+    : { type: 'AccessDrift', status: 'False', reason: 'NoForeignBindings', message: 'no other RoleBinding grants access here' };
+}
+
+/** The conditions of this pass, each for the ringfence's generation, at the pass's time. */
+class Conditions {
+  list: Condition[];
+  private readonly generation: number | undefined;
+  private readonly now: Date;
+
+  constructor(ringfence: ObservedRingfence, now: Date) {
+    this.list = ringfence.status?.conditions ?? [];
+    this.generation = ringfence.metadata.generation;
+    this.now = now;
+  }
+
+  set(...updates: ConditionUpdate[]): void {
+    for (const update of updates) this.list = setCondition(this.list, update, this.generation, this.now);
+  }
+}
+
+const specChanged = (ringfence: ObservedRingfence) => ringfence.status?.observedGeneration !== ringfence.metadata.generation;
+
+const statusEffect = (ringfence: ObservedRingfence, status: NamespaceRingfenceStatus): Effects['status'] => ({
+  resource: ringfences,
+  object: { apiVersion: API_VERSION, kind: 'NamespaceRingfence', metadata: { name: ringfence.metadata.name, namespace: ringfence.metadata.namespace }, status },
+});
+
+const warning = (regarding: KubeObject, reason: string, action: string, note: string): EventEffect => ({ regarding, type: 'Warning', reason, action, note });
+
+const truncate = (message: string) => (message.length > 1024 ? `${message.slice(0, 1000)}… (truncated)` : message);
