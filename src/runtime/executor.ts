@@ -3,7 +3,7 @@
 // written only when it changes. When the API server refuses an apply, patch or delete, decide is
 // asked again with the failures, so that the status and an Event say so; then the reconcile fails,
 // and the controller retries it with backoff.
-import { apply, needsApply } from './apply.ts';
+import { apply, FIELD_MANAGER, needsApply } from './apply.ts';
 import { ApiError, type KubeClient, type KubeObject, type Resource } from './client.ts';
 import type { ReconcileOutcome } from './controller.ts';
 import type { ApplyEffect, Decide, DeleteEffect, EffectFailure, Effects, PatchEffect } from './effects.ts';
@@ -79,7 +79,7 @@ export class Executor {
 
   private async patchObject({ resource, target, patch, type }: PatchEffect): Promise<EffectFailure | undefined> {
     try {
-      await this.deps.client.patch(resource, target, patch, { type });
+      await this.deps.client.patch(resource, target, patch, { type, fieldManager: FIELD_MANAGER });
       return undefined;
     } catch (error) {
       return failureOf('patch', resource, target, error);

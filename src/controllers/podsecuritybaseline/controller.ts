@@ -2,112 +2,74 @@
 // one), so one controller works namespaces: it asks the plan what the labels should be, dry-runs
 // the enforce level where it is not in force yet, and applies or hands the labels back. The other
 // works baselines: finalizer, status, and on deletion the hand-back of its namespaces.
-import { API_VERSION, GROUP, VERSION } from '../../api/crd.ts';
+import { baselines } from '../../api/resources.ts';
 import type { PodSecurityBaselineStatus } from '../../api/podsecuritybaseline.ts';
-import { apply, FIELD_MANAGER, needsApply } from '../../runtime/apply.ts';
-import type { KubeObject, Resource } from '../../runtime/client.ts';
+import { namespaces, pods } from '../../kubernetes/resources.ts';
+import { FIELD_MANAGER } from '../../runtime/apply.ts';
+import type { KubeObject } from '../../runtime/client.ts';
 import type { Condition } from '../../runtime/conditions.ts';
 import { controller, Trigger, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
-import { namespaceApply, planNamespace, readState, type Drift } from './namespace-plan.ts';
-import { effectivePolicy, levelLabel, modeOfLabel, selects, versionLabel, type Baseline, type LevelVersion } from './policy.ts';
-import { baselineStatus } from './status.ts';
+import { decideBaseline, decideNamespace, FINALIZER, releaseBaseline } from './decide.ts';
+import { NamespaceFindings } from './findings.ts';
+import { planNamespace, readState } from './namespace-plan.ts';
+import { effectivePolicy, levelLabel, selects, versionLabel, type Baseline, type LevelVersion } from './policy.ts';
 import { parseViolations, worthReporting, type NamespaceViolations } from './violations.ts';
-
-export const baselines: Resource = { group: GROUP, version: VERSION, kind: 'PodSecurityBaseline', resource: 'podsecuritybaselines', namespaced: false };
-const namespaces: Resource = { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false };
-const pods: Resource = { group: '', version: 'v1', kind: 'Pod', resource: 'pods', namespaced: true };
 
 const specOrDeletionChanged = (old: KubeObject, now: KubeObject) =>
   old.metadata.generation !== now.metadata.generation || old.metadata.deletionTimestamp !== now.metadata.deletionTimestamp;
 
-const STATUS_INTERVAL_MS = 1_000;
 const INCOMPLETE_RECHECK_MS = 30_000;
-
-/** Held until every namespace the baseline labelled has its labels handed back or decided without it. */
-export const FINALIZER = 'palisade.dev/pod-security-labels';
 
 type BaselineObject = KubeObject & Baseline & { metadata: { generation?: number; finalizers?: string[] }; status?: PodSecurityBaselineStatus & { conditions?: Condition[] } };
 type NamespaceObject = KubeObject & { metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } };
 
-export function podSecurityBaselineControllers({ client, namespace: operatorNamespace, manager, events }: OperatorContext): ControllerSpec[] {
+export function podSecurityBaselineControllers({ client, namespace: operatorNamespace, manager, effects, clock }: OperatorContext): ControllerSpec[] {
   const baselineCache = manager.informer<BaselineObject>(baselines);
   const namespaceCache = manager.informer<NamespaceObject>(namespaces);
   const podCache = manager.informer(pods, { metadataOnly: true });
-  // What the last dry run found and the last labelling failure, per namespace: facts the
-  // baselines' status reports, re-derived by the next pass after a restart.
-  const violations = new Map<string, NamespaceViolations>();
-  const failures = new Map<string, string>();
   const statusChanged = new Trigger();
-  const statusWrittenAt = new Map<string, number>();
+  const findings = new NamespaceFindings((name) => {
+    const ns = namespaceCache.get(name);
+    for (const b of baselineCache.list()) if (ns && selects(b, ns, operatorNamespace)) statusChanged.fire({ name: b.metadata.name });
+  });
+  const statusWrittenAt = new Map<string, Date>();
 
   const active = () => baselineCache.list().filter((b) => !b.metadata.deletionTimestamp);
-  const selecting = (ns: NamespaceObject) => active().filter((b) => selects(b, ns, operatorNamespace));
-  const remember = <T>(facts: Map<string, T>, ns: NamespaceObject, value: T | undefined) => {
-    if (JSON.stringify(facts.get(ns.metadata.name)) === JSON.stringify(value)) return;
-    if (value === undefined) facts.delete(ns.metadata.name);
-    else facts.set(ns.metadata.name, value);
-    for (const b of baselineCache.list()) if (selects(b, ns, operatorNamespace)) statusChanged.fire({ name: b.metadata.name });
-  };
+  const matching = (baseline: Baseline) => namespaceCache.list().filter((ns) => !ns.metadata.deletionTimestamp && selects(baseline, ns, operatorNamespace));
 
   /** Which pods the enforce level would reject, as the API server's own admission says on a dry run. */
   async function dryRunEnforce(name: string, enforce: LevelVersion): Promise<NamespaceViolations> {
-    const { warnings } = await client.exchange('patch-dry-run', namespaces, 'PATCH', client.path(namespaces, undefined, name), {
-      query: { dryRun: 'All', fieldManager: FIELD_MANAGER },
-      body: { metadata: { labels: { [levelLabel('enforce')]: enforce.level, [versionLabel('enforce')]: enforce.version } } },
-      contentType: 'application/merge-patch+json',
-    });
+    const { warnings } = await client.exchangePatch(namespaces, { name },
+      { metadata: { labels: { [levelLabel('enforce')]: enforce.level, [versionLabel('enforce')]: enforce.version } } },
+      { type: 'merge', verb: 'patch-dry-run', dryRun: true, fieldManager: FIELD_MANAGER });
     return parseViolations(warnings);
   }
 
-  async function reportDrift(drift: Drift[], ns: string, policy: ReturnType<typeof effectivePolicy>) {
-    for (const { label, applied, found } of drift) {
-      const mode = modeOfLabel(label);
-      const owner = policy && mode && baselineCache.get(policy.modes[mode].baseline);
-      if (owner) {
-        await events.record(owner, 'Warning', 'DriftReverted', 'Label',
-          `namespace ${ns}: ${label} was ${found === undefined ? 'removed' : `set to "${found}"`} outside Palisade; put back to "${applied}"`);
-      }
-    }
+  /** Reported: what the dry run found; once enforced (Immediate enforces over violators), the last finding while a pod it names is there. */
+  function violationsToReport(name: string, action: string, found: NamespaceViolations | undefined) {
+    const previous = findings.violations.get(name);
+    const stillThere = previous?.pods.some((pod) => podCache.get(pod.name, name)) ? previous : undefined;
+    return action === 'apply' ? worthReporting(found ?? stillThere) : undefined;
   }
 
   /** Brings one namespace's labels to what the active baselines decide; shared by both controllers. */
   async function syncNamespace(name: string): Promise<void> {
     const ns = namespaceCache.get(name);
-    if (!ns || ns.metadata.deletionTimestamp) {
-      violations.delete(name);
-      failures.delete(name);
-      return;
-    }
+    if (!ns || ns.metadata.deletionTimestamp) return findings.forget(name);
     try {
-      const policy = effectivePolicy(selecting(ns));
+      const policy = effectivePolicy(active().filter((b) => selects(b, ns, operatorNamespace)));
       let plan = planNamespace(ns, policy);
       let found: NamespaceViolations | undefined;
       if (plan.action === 'check') {
         found = await dryRunEnforce(name, plan.enforce);
         plan = planNamespace(ns, policy, found);
       }
-      // Reported: what the dry run found; once enforced (Immediate enforces over violators, which
-      // run on), the last finding for as long as a pod it names is still there.
-      const previous = violations.get(name);
-      const stillThere = previous?.pods.some((pod) => podCache.get(pod.name, name)) ? previous : undefined;
-      remember(violations, ns, plan.action === 'apply' ? worthReporting(found ?? stillThere) : undefined);
-      if (plan.action === 'release') {
-        await client.request('patch', namespaces, 'PATCH', client.path(namespaces, undefined, name), {
-          query: { fieldManager: FIELD_MANAGER }, body: plan.patch, contentType: 'application/json-patch+json',
-        });
-      } else if (plan.action === 'apply') {
-        const desired = namespaceApply(name, plan);
-        // Force: the six labels are ours to set wherever a baseline selects the namespace; what
-        // was there before is kept in the state annotation and handed back on release.
-        if (needsApply(desired, ns)) {
-          await apply(client, namespaces, desired, { force: true });
-          await reportDrift(plan.drift, name, policy);
-        }
-      }
-      remember(failures, ns, undefined);
+      const violations = violationsToReport(name, plan.action, found);
+      await effects.run((failures) => decideNamespace(name, plan, policy, (baseline) => baselineCache.get(baseline), failures));
+      findings.record(name, { violations });
     } catch (error) {
-      remember(failures, ns, error instanceof Error ? error.message : String(error));
+      findings.record(name, { violations: findings.violations.get(name), failure: error instanceof Error ? error.message : String(error) });
       throw error;
     }
   }
@@ -116,29 +78,26 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
     const baseline = baselineCache.get(name);
     if (!baseline) {
       statusWrittenAt.delete(name);
-      return;
+      return undefined;
     }
-    const identity = { apiVersion: API_VERSION, kind: 'PodSecurityBaseline', metadata: { name } };
     if (baseline.metadata.deletionTimestamp) {
-      if (!baseline.metadata.finalizers?.includes(FINALIZER)) return;
+      if (!baseline.metadata.finalizers?.includes(FINALIZER)) return undefined;
       // Every namespace it may have labelled is decided again without it; only then may it go.
       const touched = namespaceCache.list().filter((ns) => readState(ns) || selects(baseline, ns, operatorNamespace));
       for (const ns of touched) await syncNamespace(ns.metadata.name);
-      await apply(client, baselines, identity);
-      return;
+      return effects.run(() => releaseBaseline(name));
     }
-    const withFinalizer = { ...identity, metadata: { name, finalizers: [FINALIZER] } };
-    if (needsApply(withFinalizer, baseline)) await apply(client, baselines, withFinalizer);
-    const status = baselineStatus(baseline, {
-      namespaces: namespaceCache.list(), baselines: active(), operatorNamespace, violations, failures,
+    // Not before each namespace it selects was looked at since the start (the namespace controller
+    // tells us when): a status from fewer facts would be wrong, and corrected a moment later.
+    if (!matching(baseline).every((ns) => findings.hasObserved(ns.metadata.name))) return undefined;
+    const now = clock();
+    const decided = decideBaseline({
+      baseline, namespaces: namespaceCache.list(), baselines: active(), operatorNamespace,
+      violations: findings.violations, failures: findings.failures, now, statusWrittenAt: statusWrittenAt.get(name),
     });
-    const desired = { ...identity, status };
-    if (!needsApply(desired, baseline, { subresource: 'status' })) return;
-    // While hundreds of namespaces get labelled, counts change with each: write them at most once a second.
-    const wait = (statusWrittenAt.get(name) ?? -Infinity) + STATUS_INTERVAL_MS - performance.now();
-    if (wait > 0) return { requeueAfterMs: wait };
-    await apply(client, baselines, desired, { subresource: 'status', force: true });
-    statusWrittenAt.set(name, performance.now());
+    const outcome = await effects.run(() => decided);
+    if (decided.status) statusWrittenAt.set(name, now);
+    return outcome;
   }
 
   const namespaceController = controller('podsecuritybaseline-namespaces')
@@ -148,14 +107,14 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
     .watches(baselines, (baseline, event) => (event.type === 'update' && !specOrDeletionChanged(event.old, baseline) ? [] : namespaceCache.list()
       .filter((ns) => readState(ns) || selects(baseline as BaselineObject, ns, operatorNamespace))
       .map((ns) => ({ name: ns.metadata.name }))))
-    // Where enforcement waits for violating pods, a pod leaving (or changing) may be what it waits for.
-    // A pod going (or coming) is what can change the verdict; its status updates are not.
-    .watches(pods, (pod, event) => (event.type !== 'update' && violations.has(pod.metadata.namespace ?? '') ? [{ name: pod.metadata.namespace! }] : []),
+    // Where enforcement waits for violating pods, a pod going (or coming) is what can change the
+    // verdict; its status updates are not.
+    .watches(pods, (pod, event) => (event.type !== 'update' && findings.violations.has(pod.metadata.namespace ?? '') ? [{ name: pod.metadata.namespace! }] : []),
       { metadataOnly: true })
     .reconcile(async ({ name }) => {
       await syncNamespace(name);
       // A check the server could not finish (too many pods, no time) proves nothing: try again later.
-      return violations.get(name)?.complete === false ? { requeueAfterMs: INCOMPLETE_RECHECK_MS } : undefined;
+      return findings.violations.get(name)?.complete === false ? { requeueAfterMs: INCOMPLETE_RECHECK_MS } : undefined;
     });
 
   const baselineController = controller('podsecuritybaseline')

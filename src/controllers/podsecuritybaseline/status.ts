@@ -20,8 +20,9 @@ export interface Observed {
   failures: ReadonlyMap<string, string>;
 }
 
-export function baselineStatus(baseline: Baseline & { metadata: { generation?: number }; status?: { conditions?: Condition[] } },
-  observed: Observed, now = new Date()): PodSecurityBaselineStatus {
+export type StatusBaseline = Baseline & { metadata: { generation?: number }; status?: { conditions?: Condition[] } };
+
+export function baselineStatus(baseline: StatusBaseline, observed: Observed, now: Date): PodSecurityBaselineStatus {
   const { name } = baseline.metadata;
   const matched = observed.namespaces.filter((ns) => !ns.metadata.deletionTimestamp && selects(baseline, ns, observed.operatorNamespace));
   const overridden: { namespace: string; mode: Mode; by: string }[] = [];

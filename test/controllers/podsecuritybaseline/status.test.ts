@@ -4,6 +4,7 @@ import { parseViolations } from '../../../src/controllers/podsecuritybaseline/vi
 import { baseline } from './policy.test.ts';
 
 const PSA = 'pod-security.kubernetes.io/';
+const NOW = new Date('2026-12-01T10:00:00Z');
 const namespace = (name: string, enforce?: [string, string]) => ({
   metadata: { name, labels: { tenant: 'true', ...(enforce ? { [`${PSA}enforce`]: enforce[0], [`${PSA}enforce-version`]: enforce[1] } : {}) } },
 });
@@ -19,7 +20,7 @@ describe('PodSecurityBaseline status', function () {
     const status = baselineStatus(strict, observed({
       namespaces: [namespace('a', ['restricted', 'latest']), namespace('b', ['baseline', 'latest']), namespace('c'), namespace('kube-system')],
       violations: new Map([['b', parseViolations(['web (and 1 other pod): privileged'])]]),
-    }));
+    }), NOW);
     expect(status).to.deep.include({ observedGeneration: 3, matchedNamespaces: 3, enforcedNamespaces: 1, pendingNamespaces: 2, violatingPods: 2 });
     expect(status.violations).to.deep.equal([{ namespace: 'b', total: 2, pods: [{ name: 'web', checks: ['privileged'] }] }]);
     expect(condition(status, 'Ready')).to.include({ status: 'False', reason: 'EnforcementPending', observedGeneration: 3 });
@@ -30,20 +31,20 @@ describe('PodSecurityBaseline status', function () {
   it('reports violators in an enforced namespace too (Immediate enforces over them)', function () {
     const status = baselineStatus(strict, observed({
       namespaces: [namespace('a', ['restricted', 'latest'])], violations: new Map([['a', parseViolations(['old: privileged'])]]),
-    }));
+    }), NOW);
     expect(status).to.deep.include({ enforcedNamespaces: 1, pendingNamespaces: 0, violatingPods: 1 });
     expect(condition(status, 'Ready')).to.include({ status: 'True' });
   });
 
   it('reports where a stricter baseline wins, and counts a namespace enforced by it as enforced', function () {
-    const status = baselineStatus(loose, observed({ namespaces: [namespace('a', ['restricted', 'latest'])] }));
+    const status = baselineStatus(loose, observed({ namespaces: [namespace('a', ['restricted', 'latest'])] }), NOW);
     expect(status.overridden).to.deep.equal(['enforce', 'audit', 'warn'].map((mode) => ({ namespace: 'a', mode, by: 'strict' })));
     expect(status).to.deep.include({ matchedNamespaces: 1, enforcedNamespaces: 1, pendingNamespaces: 0 });
     expect(condition(status, 'Ready')).to.include({ status: 'True', reason: 'Enforced' });
   });
 
   it('is Degraded, and not Ready, while a matched namespace cannot be labelled', function () {
-    const status = baselineStatus(strict, observed({ namespaces: [namespace('a', ['restricted', 'latest'])], failures: new Map([['a', 'forbidden']]) }));
+    const status = baselineStatus(strict, observed({ namespaces: [namespace('a', ['restricted', 'latest'])], failures: new Map([['a', 'forbidden']]) }), NOW);
     expect(condition(status, 'Degraded')).to.include({ status: 'True', reason: 'LabelingFailed' });
     expect(condition(status, 'Degraded')!.message).to.contain('a: forbidden');
     expect(condition(status, 'Ready')).to.include({ status: 'False', reason: 'LabelingFailed' });

@@ -137,6 +137,28 @@ describe('PodSecurityBaseline controller', function () {
     expect(rejected.stderr).to.include('violates PodSecurity "restricted:v1.37"');
   });
 
+  it('writes nothing when it restarts at steady state, a namespace held back by a violating pod included', async function () {
+    this.timeout(180_000);
+    const [clean, dirty] = [await namespace('clean'), await namespace('dirty')];
+    await kubectlOk(kubeconfig, ['apply', '-n', dirty, '-f', '-'], privilegedPod('root-shell'));
+    const name = `restart-${tenant}`;
+    await applyBaseline(name, {});
+    await settled(name, (status) => expect(status).to.include({ matchedNamespaces: 2, enforcedNamespaces: 1, pendingNamespaces: 1, violatingPods: 1 }));
+    expect(await psaLabels(clean)).to.include({ [`${PSA}enforce`]: 'restricted' });
+    const before = (await baseline(name)).status;
+
+    await stopOperator(operator);
+    operator = await startPalisadeOperator(await sharedCluster(), ['--leader-elect=false', '--resync=3']);
+    const reconciles = (kind: string, object: string) => operator.logs.filter((line) => line.message === 'reconciled' && line.kind === kind && line.name === object).length;
+    // Two resyncs after its first look at each: whatever it would write, it has written.
+    await eventually(() => {
+      expect(reconciles('Namespace', dirty)).to.be.at.least(3);
+      expect(reconciles('PodSecurityBaseline', name)).to.be.at.least(3);
+    }, 60_000);
+    expect(await writeRequests(operator.port)).to.equal(0);
+    expect((await baseline(name)).status).to.deep.equal(before);
+  });
+
   it('enforces at once under Immediate, and reports the pods that run on until they are gone', async function () {
     const ns = await namespace('immediate');
     await kubectlOk(kubeconfig, ['apply', '-n', ns, '-f', '-'], privilegedPod('legacy'));

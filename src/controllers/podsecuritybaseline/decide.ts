@@ -1,0 +1,61 @@
+// What a pass over one namespace, or over one baseline, does: pure functions of what was
+// observed (and which effects the API server refused), for the runtime to carry out.
+import { API_VERSION } from '../../api/crd.ts';
+import { baselines } from '../../api/resources.ts';
+import { namespaces } from '../../kubernetes/resources.ts';
+import { needsApply } from '../../runtime/apply.ts';
+import type { KubeObject } from '../../runtime/client.ts';
+import type { EffectFailure, Effects, EventEffect } from '../../runtime/effects.ts';
+import { namespaceApply, type NamespacePlan } from './namespace-plan.ts';
+import { modeOfLabel, type EffectivePolicy } from './policy.ts';
+import { baselineStatus, type Observed as StatusObserved, type StatusBaseline } from './status.ts';
+
+/** Held until every namespace the baseline labelled has its labels handed back or decided without it. */
+export const FINALIZER = 'palisade.dev/pod-security-labels';
+
+/** While hundreds of namespaces get labelled, counts change with each: status is written at most this often. */
+export const STATUS_INTERVAL_MS = 1_000;
+
+/**
+ * The labels of one namespace: applied (with force: the six labels are ours to set wherever a
+ * baseline selects the namespace; what was there is kept in the state annotation), or handed
+ * back. Each label put back after a hand edit is a DriftReverted Event on the baseline that set it.
+ */
+export function decideNamespace(name: string, plan: NamespacePlan, policy: EffectivePolicy | undefined,
+  baselineNamed: (name: string) => KubeObject | undefined, failures: readonly EffectFailure[] = []): Effects {
+  if (plan.action === 'release') return { patch: [{ resource: namespaces, target: { name }, patch: plan.patch, type: 'json' }] };
+  if (plan.action !== 'apply') return {};
+  const drift: EventEffect[] = failures.length ? [] : plan.drift.flatMap(({ label, applied, found }) => {
+    const mode = modeOfLabel(label);
+    const owner = policy && mode ? baselineNamed(policy.modes[mode].baseline) : undefined;
+    return owner ? [{
+      regarding: owner, type: 'Warning' as const, reason: 'DriftReverted', action: 'Label',
+      note: `namespace ${name}: ${label} was ${found === undefined ? 'removed' : `set to "${found}"`} outside Palisade; put back to "${applied}"`,
+    }] : [];
+  });
+  return { apply: [{ resource: namespaces, object: namespaceApply(name, plan), force: true }], events: drift };
+}
+
+export interface ObservedBaseline extends StatusObserved {
+  baseline: StatusBaseline & KubeObject & { metadata: { finalizers?: string[] } };
+  now: Date;
+  /** When this process last wrote the baseline's status, if it did. */
+  statusWrittenAt: Date | undefined;
+}
+
+/** The finalizer, and the status once it changed, no more often than STATUS_INTERVAL_MS. */
+export function decideBaseline(observed: ObservedBaseline): Effects {
+  const { name } = observed.baseline.metadata;
+  const identity = { apiVersion: API_VERSION, kind: 'PodSecurityBaseline', metadata: { name } };
+  const finalizer = { resource: baselines, object: { ...identity, metadata: { name, finalizers: [FINALIZER] } } };
+  const status = { ...identity, status: baselineStatus(observed.baseline, observed, observed.now) };
+  if (!needsApply(status, observed.baseline, { subresource: 'status' })) return { apply: [finalizer] };
+  const wait = (observed.statusWrittenAt?.getTime() ?? -Infinity) + STATUS_INTERVAL_MS - observed.now.getTime();
+  if (wait > 0) return { apply: [finalizer], requeueAfterMs: wait };
+  return { apply: [finalizer], status: { resource: baselines, object: status } };
+}
+
+/** A baseline being deleted lets go of its finalizer (applying its identity alone drops the field). */
+export function releaseBaseline(name: string): Effects {
+  return { apply: [{ resource: baselines, object: { apiVersion: API_VERSION, kind: 'PodSecurityBaseline', metadata: { name } } }] };
+}
