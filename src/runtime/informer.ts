@@ -1,9 +1,9 @@
 // An informer: a reflector that keeps a local cache of one kind in step with the API server, and
 // tells handlers what changed. Lists page by page, watches from the list's resourceVersion with
-// bookmarks, keys the cache by UID (a delete and re-create is a delete and an add), relists on
-// 410 Gone emitting only the real difference, reconnects with jittered backoff forever, restarts
-// a watch that has gone silent, can resync on a period, and takes a writer's answers ahead of
-// their watch events.
+// bookmarks, keys the cache by UID (a delete and re-create is a delete and an add), relists at once
+// on 410 Gone emitting only the real difference, reconnects with jittered backoff forever (started
+// over once the server works again), restarts a watch that has gone silent, can resync on a
+// period, and takes a writer's answers ahead of their watch events.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, isGone, type KubeClient, type KubeObject, type Resource, type WatchEvent } from './client.ts';
 
@@ -17,8 +17,12 @@ export type InformerEvent<T extends KubeObject> =
 export interface InformerObserver {
   relisted?(): void;
   event?(): void;
-  /** A list or watch failed; the informer retries after `delayMs`. */
+  /** A list or watch failed; the informer retries after `delayMs`. Every failure: a 410 Gone answered with a relist is none. */
   failed?(error: unknown, delayMs: number): void;
+  /** Failures in a row have gone on for `forMs`, at least `persistentFailureMs`: said once per run of them. */
+  failing?(error: unknown, forMs: number): void;
+  /** The server answers again (a list, an event or bookmark, a watch that lasted) after a run of failures said `failing`, `forMs` after it began. */
+  recovered?(forMs: number): void;
 }
 
 export interface InformerOptions<T extends KubeObject = KubeObject> {
@@ -34,6 +38,11 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   /** The server ends each watch after a random time in [min, 2·min) seconds. */
   watchTimeoutSeconds?: number;
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * How long failures must go on, in a row, before the observer hears `failing`: a restarted
+   * apiserver refuses watches for a second or two, until its RBAC authorizer's cache has filled.
+   */
+  persistentFailureMs?: number;
   observer?: InformerObserver;
   /** Only the objects' metadata: their kind's content never reaches the process (client-go's metadata informer). */
   metadataOnly?: boolean;
@@ -70,12 +79,17 @@ export class Informer<T extends KubeObject = KubeObject> {
   private running: Promise<void> | undefined;
   private synced = false;
   private lastEvent = performance.now();
+  /** Events and bookmarks received: whether a watch delivered anything. */
+  private received = 0;
+  /** When the current run of failures began, and whether the observer heard it persists. */
+  private failingSince: number | undefined;
+  private failingSaid = false;
 
   constructor(client: KubeClient, options: InformerOptions<T>) {
     this.client = client;
     this.options = {
       pageSize: 500, resyncMs: 0, silenceMs: 90_000, watchTimeoutSeconds: 300,
-      backoff: { initialMs: 500, maxMs: 30_000 }, observer: {}, ...options,
+      backoff: { initialMs: 500, maxMs: 30_000 }, persistentFailureMs: 10_000, observer: {}, ...options,
     };
   }
 
@@ -145,31 +159,64 @@ export class Informer<T extends KubeObject = KubeObject> {
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
+      const resuming = this.resourceVersion !== undefined;
+      const received = this.received;
+      let listed = false;
       let error: unknown;
       try {
-        if (this.resourceVersion === undefined) await this.relist();
+        if (!resuming) {
+          await this.relist();
+          listed = true;
+        }
         const started = performance.now();
         const restartedBySilence = await this.watch();
         if (restartedBySilence || performance.now() - started >= MIN_HEALTHY_WATCH_MS) {
           failures = 0;
+          this.answered();
           continue;
         }
       } catch (caught) {
         if (this.stopped) return;
         error = caught;
-        if (isGone(caught)) this.resourceVersion = undefined;
       }
-      // The first 410 after a healthy watch relists at once. Anything else waits, longer each time in
-      // a row: a failure, a 410 right after a relist, or a watch the server ends at once without an
-      // error. Whatever the server does, this loop never floods it.
-      if (isGone(error) && failures === 0) {
-        failures = 1;
-        continue;
+      const watched = this.received > received;
+      // A 410 to a list, or to the watch from a list just made before it delivered anything: this
+      // server cannot watch from the lists it gives.
+      const goneAtOnce = isGone(error) && !resuming && !watched;
+      // The server works: a list succeeded, or the watch delivered an event or a bookmark, however
+      // it ended. So the backoff an outage built up holds back nothing that fails now.
+      if (watched || (listed && !goneAtOnce)) failures = 0;
+      if (isGone(error)) {
+        this.resourceVersion = undefined;
+        // The version the watch started from has expired (compacted, or older than a restarted
+        // apiserver's new cache): the server is fine, and the relist goes at once.
+        if (!goneAtOnce) continue;
       }
+      // Anything else waits, longer each time in a row: a failure, a 410 at once, or a watch the
+      // server ends at once without an error. Only a watch that lasted, or the relist after a
+      // watch's 410, goes round without a wait: whatever the server does, this loop never floods it.
       const delayMs = this.backoffMs(failures++);
-      if (error !== undefined) this.options.observer.failed?.(error, delayMs);
+      if (error !== undefined) this.tellFailure(error, delayMs);
       await sleep(delayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
     }
+  }
+
+  /** Tells the observer of a failure, and once, when a run of them persists, that it does. */
+  private tellFailure(error: unknown, delayMs: number): void {
+    const now = performance.now();
+    this.failingSince ??= now;
+    this.options.observer.failed?.(error, delayMs);
+    if (this.failingSaid || now - this.failingSince < this.options.persistentFailureMs) return;
+    this.failingSaid = true;
+    this.options.observer.failing?.(error, now - this.failingSince);
+  }
+
+  /** The server answered: a run of failures is over, and if the observer heard it persist, it hears it ended. */
+  private answered(): void {
+    if (this.failingSince === undefined) return;
+    if (this.failingSaid) this.options.observer.recovered?.(performance.now() - this.failingSince);
+    this.failingSince = undefined;
+    this.failingSaid = false;
   }
 
   /** Exponential in the number of failures in a row, capped, with jitter so that replicas spread out. */
@@ -199,6 +246,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       token = page.metadata.continue || undefined;
       if (token === undefined) break;
     }
+    this.answered();
     this.replace(items, resourceVersion);
     this.resourceVersion = resourceVersion;
     this.synced = true;
@@ -246,6 +294,8 @@ export class Informer<T extends KubeObject = KubeObject> {
       const status = event.object as unknown as { code?: number; reason?: string; message?: string };
       throw new ApiError(status.code ?? 0, status.reason ?? '', status.message ?? 'watch error');
     }
+    this.received++;
+    this.answered();
     if (event.type === 'DELETED') this.remove(event.object);
     else if (event.type !== 'BOOKMARK') this.upsert(event.object);
     this.resourceVersion = event.object.metadata.resourceVersion;

@@ -49,14 +49,19 @@ export class Manager {
     if (!informer) {
       const { logger, metrics, resyncMs } = this.options;
       const observer = metrics.informerObserver(key, () => created.silenceMs);
+      const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
       const created: Informer = new Informer(this.options.client, {
         resource, resyncMs, transform: trimForCache, metadataOnly: view.metadataOnly,
+        // A retry is routine (a restarted apiserver refuses watches until its RBAC cache fills):
+        // failures that persist are said once, and so is their end.
         observer: {
           ...observer,
           failed: (error, delayMs) => {
             observer.failed?.(error, delayMs);
-            logger.warn('list or watch failed, retrying', { resource: key, delayMs: Math.round(delayMs), error: error instanceof Error ? error.message : String(error) });
+            logger.debug('list or watch failed, retrying', { resource: key, delayMs: Math.round(delayMs), error: message(error) });
           },
+          failing: (error, forMs) => logger.warn('list or watch keeps failing, retrying', { resource: key, forMs: Math.round(forMs), error: message(error) }),
+          recovered: (forMs) => logger.info('list and watch recovered', { resource: key, failedForMs: Math.round(forMs) }),
         },
       });
       informer = created;

@@ -1,9 +1,14 @@
 // The informer's list logic on a small fake API (the real one cannot be made to expire a
-// continue token on demand, nor hold a watch event back): pages, a restart when the token expires
-// mid-list, the diff, and a write's answer cached ahead of its watch event.
+// continue token on demand, hold a watch event back, nor fail on cue with a given error): pages, a
+// restart when the token expires mid-list, the diff, a write's answer cached ahead of its watch
+// event, the backoff, and how failures are told.
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
+import winston from 'winston';
 import { ApiError, type KubeClient, type KubeObject, type ObjectList, type Resource, type WatchEvent } from '../../src/runtime/client.ts';
-import { Informer } from '../../src/runtime/informer.ts';
+import { Informer, type InformerObserver } from '../../src/runtime/informer.ts';
+import { Manager } from '../../src/runtime/manager.ts';
+import { Metrics } from '../../src/runtime/metrics.ts';
 
 const resource: Resource = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true };
 const object = (name: string, uid = `uid-${name}`, resourceVersion = '1'): KubeObject =>
@@ -49,22 +54,129 @@ async function synced(informer: Informer): Promise<void> {
   while (!informer.hasSynced) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
+const until = async (condition: () => boolean) => {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 1));
+};
+// What undici throws while no apiserver listens, and what apiservers answer just after a restart.
+const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+const forbidden = () => new ApiError(403, 'Forbidden', 'configmaps is forbidden: User "palisade" cannot watch resource "configmaps"');
+const expired = () => new ApiError(410, 'Expired', 'too old resource version: 100 (200)');
+
+/** What the nth call (from 0) of a verb does: fail with an error, succeed, or, for a watch, end at once without one. */
+type Outcome = Error | 'ok' | 'end';
+
+/**
+ * Lists and watches as `list(n)` and `watch(n)` say. A list that succeeds is empty, at resourceVersion
+ * 100; a watch that succeeds stays open until stopped or `fail` ends it, and `send` delivers an
+ * event on it. `calls` says when each call came.
+ */
+function scriptedApi(script: { list?: (n: number) => Outcome; watch?: (n: number) => Outcome }) {
+  const calls: { verb: 'list' | 'watch'; at: number }[] = [];
+  let deliver: ((event: WatchEvent) => void) | undefined;
+  let fail: ((error: Error) => void) | undefined;
+  const outcome = (verb: 'list' | 'watch') => {
+    const n = calls.filter((call) => call.verb === verb).length;
+    calls.push({ verb, at: performance.now() });
+    return script[verb]?.(n) ?? 'ok';
+  };
+  const api = {
+    list(): Promise<ObjectList> {
+      const result = outcome('list');
+      return result instanceof Error ? Promise.reject(result) : Promise.resolve({ metadata: { resourceVersion: '100' }, items: [] });
+    },
+    watch(_r: Resource, _q: unknown, signal: AbortSignal, onEvent: (event: WatchEvent) => void): Promise<void> {
+      const result = outcome('watch');
+      if (result instanceof Error) return Promise.reject(result);
+      if (result === 'end') return Promise.resolve();
+      deliver = onEvent;
+      return new Promise((resolve, reject) => {
+        signal.addEventListener('abort', () => resolve());
+        fail = reject;
+      });
+    },
+  };
+  const send = async (type: WatchEvent['type'], object: KubeObject) => {
+    await until(() => deliver !== undefined);
+    deliver?.({ type, object });
+  };
+  const count = (verb: 'list' | 'watch') => calls.filter((call) => call.verb === verb).length;
+  return { client: api as unknown as KubeClient, calls, count, send, fail: (error: Error) => fail?.(error) };
+}
+
+/** An observer that writes down each failure's delay, and what it is told of runs of failures. */
+function recordingObserver() {
+  const told: string[] = [];
+  const delays: number[] = [];
+  const observer: InformerObserver = {
+    failed: (_error, delayMs) => {
+      told.push('failed');
+      delays.push(delayMs);
+    },
+    failing: (_error, forMs) => told.push(`failing ${forMs >= 150 ? 'after 150 ms' : `after only ${forMs} ms`}`),
+    recovered: () => told.push('recovered'),
+  };
+  return { observer, told, delays };
+}
+
 describe('Informer lists', function () {
-  it('backs off a watch that the server ends at once, instead of reconnecting in a loop', async function () {
-    let watches = 0;
-    const api = {
-      list: () => Promise.resolve({ metadata: { resourceVersion: '1' }, items: [] }),
-      watch: () => {
-        watches++;
-        return Promise.resolve();
-      },
-    };
-    const informer = new Informer(api as unknown as KubeClient, { resource, backoff: { initialMs: 50, maxMs: 1000 } });
+  /** How many calls of `verb` an informer makes on `api` in half a second. */
+  async function callsInHalfASecond(api: ReturnType<typeof scriptedApi>, verb: 'list' | 'watch'): Promise<number> {
+    const informer = new Informer(api.client, { resource, backoff: { initialMs: 50, maxMs: 1000 } });
     informer.start();
     await new Promise((resolve) => setTimeout(resolve, 500));
     await informer.stop();
+    return api.count(verb);
+  }
+
+  it('backs off a watch that the server ends at once, instead of reconnecting in a loop', async function () {
     // 50, 100, 200 ms (with jitter down to half): at most a handful in half a second.
-    expect(watches).to.be.within(2, 8);
+    expect(await callsInHalfASecond(scriptedApi({ watch: () => 'end' }), 'watch')).to.be.within(2, 8);
+  });
+
+  it('backs off a server that answers 410 Gone to a watch from the list it just gave, instead of relisting in a loop', async function () {
+    expect(await callsInHalfASecond(scriptedApi({ watch: () => expired() }), 'list')).to.be.within(2, 8);
+  });
+
+  it('relists at once on a 410 Gone after an outage, however long the backoff has grown', async function () {
+    // Five watches refused (the backoff grows to 320-640 ms), then the apiserver is back with a newer cache.
+    const api = scriptedApi({ watch: (n) => (n < 5 ? refused() : n === 5 ? expired() : 'ok') });
+    const { observer, delays } = recordingObserver();
+    const informer = new Informer(api.client, { resource, backoff: { initialMs: 40, maxMs: 10_000 }, observer });
+    informer.start();
+    await until(() => api.count('list') === 2);
+    await informer.stop();
+    const gone = api.calls.filter((call) => call.verb === 'watch')[5]!;
+    const relist = api.calls.filter((call) => call.verb === 'list')[1]!;
+    expect(delays.at(-1), 'the backoff before the 410').to.be.at.least(320);
+    expect(relist.at - gone.at).to.be.below(100);
+    expect(delays, 'the 410 is no failure').to.have.length(5);
+  });
+
+  it('starts the backoff over once a list succeeds, so a failure right after an outage is retried soon', async function () {
+    // Five lists refused, then one succeeds, and the watch from it is forbidden once (RBAC's cache still cold).
+    const api = scriptedApi({ list: (n) => (n < 5 ? refused() : 'ok'), watch: (n) => (n === 0 ? forbidden() : 'ok') });
+    const { observer, delays } = recordingObserver();
+    const informer = new Informer(api.client, { resource, backoff: { initialMs: 40, maxMs: 10_000 }, observer });
+    informer.start();
+    await until(() => api.count('watch') === 2);
+    await informer.stop();
+    expect(delays).to.have.length(6);
+    expect(delays[4], 'the backoff the outage built up').to.be.at.least(320);
+    expect(delays[5], 'after the list').to.be.at.most(40);
+  });
+
+  it('starts the backoff over once a watch delivers, however it ends', async function () {
+    // Five watches refused, then one resumes and delivers, until the connection breaks.
+    const api = scriptedApi({ watch: (n) => (n < 5 ? refused() : 'ok') });
+    const { observer, delays } = recordingObserver();
+    const informer = new Informer(api.client, { resource, backoff: { initialMs: 40, maxMs: 10_000 }, observer });
+    informer.start();
+    await api.send('ADDED', object('a'));
+    api.fail(new Error('other side closed'));
+    await until(() => delays.length === 6);
+    await informer.stop();
+    expect(delays[4], 'the backoff the outage built up').to.be.at.least(320);
+    expect(delays[5], 'after the watch delivered').to.be.at.most(40);
   });
 
   it('reads every page, and starts the list over when its continue token expires', async function () {
@@ -179,5 +291,54 @@ describe('Informer.assume', function () {
     informer.assume(object('a', 'uid-a', '200'));
     await informer.stop();
     expect(informer.list()).to.deep.equal([]);
+  });
+});
+
+describe('Informer failures told', function () {
+  it('tells each failure, and once that a run of them persists, and then that it ended', async function () {
+    const began = performance.now();
+    const api = scriptedApi({ watch: () => (performance.now() - began < 400 ? forbidden() : 'ok') });
+    const { observer, told } = recordingObserver();
+    const informer = new Informer(api.client, { resource, backoff: { initialMs: 10, maxMs: 40 }, persistentFailureMs: 150, observer });
+    informer.start();
+    await api.send('ADDED', object('a'));
+    await informer.stop();
+    const failing = told.indexOf('failing after 150 ms');
+    expect(told.filter((said) => said !== 'failed')).to.deep.equal(['failing after 150 ms', 'recovered']);
+    expect(told.slice(failing + 1, -1), 'failures go on being told').to.include('failed');
+    expect(told.at(-1)).to.equal('recovered');
+  });
+
+  it('tells nothing but each failure of a run that ends before it persists', async function () {
+    const api = scriptedApi({ watch: (n) => (n < 2 ? forbidden() : 'ok') });
+    const { observer, told } = recordingObserver();
+    const informer = new Informer(api.client, { resource, backoff: { initialMs: 10, maxMs: 40 }, persistentFailureMs: 150, observer });
+    informer.start();
+    await api.send('ADDED', object('a'));
+    await informer.stop();
+    expect(told).to.deep.equal(['failed', 'failed']);
+  });
+
+  it('is logged by the manager at debug while it is a retry, and counted every time', async function () {
+    const lines: { level: string; message: string }[] = [];
+    const logger = winston.createLogger({
+      level: 'debug', format: winston.format.json(),
+      transports: [new winston.transports.Stream({
+        stream: new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            lines.push(JSON.parse(chunk.toString()) as { level: string; message: string });
+            done();
+          },
+        }),
+      })],
+    });
+    const metrics = new Metrics();
+    const api = scriptedApi({ watch: (n) => (n < 2 ? forbidden() : 'ok') });
+    const informer = new Manager({ client: api.client, logger, metrics }).informer(resource);
+    informer.start();
+    await api.send('ADDED', object('a'));
+    await informer.stop();
+    expect(lines.map(({ level, message }) => `${level} ${message}`)).to.deep.equal(Array(2).fill('debug list or watch failed, retrying'));
+    expect(await metrics.registry.metrics()).to.include('palisade_informer_failures_total{resource="configmaps."} 2');
   });
 });

@@ -1,9 +1,11 @@
-// The informer against the real API server: paged lists, watch events, UID identity, and the
-// relist after a watch resumes from a compacted resourceVersion.
+// The informer against the real API server: paged lists, watch events, UID identity, the relist
+// after a watch resumes from a compacted resourceVersion, and how soon it is back after an
+// apiserver restarts.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import type { KubeClient, KubeObject, Resource } from '../../../src/runtime/client.ts';
+import { isGone, type KubeClient, type KubeObject, type Resource } from '../../../src/runtime/client.ts';
 import { Informer, type InformerEvent } from '../../../src/runtime/informer.ts';
-import { ControlPlane } from '../../cluster/control-plane.ts';
+import { ControlPlane, type ApiServer } from '../../cluster/control-plane.ts';
 import { clientFor, useClient } from '../../support/client.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { eventually } from '../../support/eventually.ts';
@@ -91,24 +93,29 @@ describe('Informer', function () {
   });
 });
 
-describe('Informer across an apiserver outage and an etcd compaction', function () {
+describe('Informer across an apiserver outage', function () {
   this.timeout(300_000);
   let plane: ControlPlane;
+  /** The apiserver the informers watch, stopped and started again while the first one serves kubectl. */
+  let second: ApiServer;
   let client: KubeClient | undefined;
   let informer: Informer | undefined;
 
   before(async function () {
     plane = await ControlPlane.start();
+    second = await plane.addApiServer({ address: '127.0.0.2' });
+  });
+
+  afterEach(async function () {
+    await informer?.stop();
+    await client?.close();
   });
 
   after(async function () {
-    await informer?.stop();
-    await client?.close();
     await plane?.stop();
   });
 
   it('relists from a compacted resourceVersion, emitting deletes for the gap and no update for unchanged objects', async function () {
-    const second = await plane.addApiServer({ address: '127.0.0.2' });
     client = await clientFor(plane.kubeconfig, { server: second.url });
     const mine = { test: 'gap' };
     await createConfigMaps(plane.kubeconfig, 'default', ['keep', 'gone', 'changed'], mine);
@@ -132,5 +139,43 @@ describe('Informer across an apiserver outage and an etcd compaction', function 
     await eventually(() => expect([...events].sort()).to.deep.equal(['add born', 'delete gone', 'update changed']), 60_000);
     expect(informer.get('keep', 'default')).to.not.equal(undefined);
     expect(relists, 'the first list and the one after 410 Gone').to.equal(2);
+  });
+
+  it('delivers again within 3 s of a restarted apiserver\'s /readyz, relisting at once on its 410 Gone', async function () {
+    // A least-privilege user, so that RBAC decides (a restarted apiserver refuses it while its
+    // authorizer's cache fills), not system:masters.
+    await kubectlOk(plane.kubeconfig, ['create', 'rolebinding', 'informer-reader', '--clusterrole=view', '--user=informer-reader', '-n', 'default']);
+    const watches: number[] = [];
+    client = await clientFor(await plane.userKubeconfig('informer-reader'), {
+      server: second.url, observe: (verb) => verb === 'watch' && watches.push(performance.now()),
+    });
+    const relists: number[] = [];
+    const failures: unknown[] = [];
+    informer = new Informer(client, {
+      resource: configMaps, namespace: 'default', labelSelector: 'test=restart',
+      // The operator's initial backoff, capped lower: what the informer sleeps through while the
+      // apiserver is down (up to the cap, as client-go's) stays within the bound.
+      backoff: { initialMs: 500, maxMs: 2_000 },
+      observer: { relisted: () => relists.push(performance.now()), failed: (error) => failures.push(error) },
+    });
+    informer.start();
+    await eventually(() => expect(informer?.hasSynced).to.equal(true));
+
+    await second.process.stop();
+    // The cluster moves on meanwhile: the restarted apiserver's watch cache starts past the informer's resourceVersion.
+    await createConfigMaps(plane.kubeconfig, 'default', ['during-outage'], { test: 'restart' });
+    // Down long enough for the refused watches to grow the backoff to its cap.
+    await sleep(3_000);
+    await plane.startApiServer(second);
+    const ready = performance.now();
+    await createConfigMaps(plane.kubeconfig, 'default', ['after-restart'], { test: 'restart' });
+    await eventually(() => expect(informer?.get('after-restart', 'default')).to.not.equal(undefined), 30_000, 20);
+
+    expect(performance.now() - ready, 'ms from /readyz to the event').to.be.below(3_000);
+    expect(informer.get('during-outage', 'default')).to.not.equal(undefined);
+    expect(relists, 'the first list and the one after 410 Gone').to.have.length(2);
+    const gone = watches.filter((at) => at < relists[1]!).at(-1)!;
+    expect(relists[1]! - gone, 'ms from the watch answered 410 to the relist').to.be.below(500);
+    expect(failures.filter(isGone), 'a 410 is no failure').to.deep.equal([]);
   });
 });
