@@ -5,7 +5,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Resource } from '../../src/runtime/client.ts';
+import { secrets } from '../../src/kubernetes/resources.ts';
 import { ControlPlane } from '../../test/cluster/control-plane.ts';
 import { clientFor } from '../../test/support/client.ts';
 import { installCrds } from '../../test/support/crds.ts';
@@ -16,7 +16,6 @@ import { inParallel } from '../../src/runtime/parallel.ts';
 import { startShippedOperator } from '../operator.ts';
 
 const COUNT = Number(process.env.SECRETS ?? 2000);
-const secrets: Resource = { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true };
 
 const configFile = join(await mkdtemp(join(tmpdir(), 'palisade-enc-')), 'encryption-config.yaml');
 await writeInitialEncryptionConfig(configFile);
@@ -27,9 +26,8 @@ try {
   await kubectlOk(kubeconfig, ['create', 'namespace', 'app']);
   await kubectlOk(kubeconfig, ['create', 'namespace', 'palisade-system']);
   const client = await clientFor(kubeconfig);
-  await inParallel(Array.from({ length: COUNT }, (_, i) => i), 32, (i) => client.request('create', secrets, 'POST', client.path(secrets, 'app'), {
-    body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `s${i}` }, stringData: { value: `secret-${i}` } },
-  }));
+  await inParallel(Array.from({ length: COUNT }, (_, i) => i), 32, (i) => client.create(secrets,
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: `s${i}`, namespace: 'app' }, stringData: { value: `secret-${i}` } }));
   await client.close();
 
   const operator = await startShippedOperator(kubeconfig, ['--leader-elect=false', `--apiserver-urls=${plane.apiServers[0]!.url}`]);

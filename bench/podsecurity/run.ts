@@ -2,7 +2,8 @@
 // apply to all labelled (enforce included: no pod violates), the API requests it took, writes on
 // a resync (must be 0), and the operator's peak RSS.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubeObject, Resource } from '../../src/runtime/client.ts';
+import { namespaces } from '../../src/kubernetes/resources.ts';
+import type { KubeObject } from '../../src/runtime/client.ts';
 import { Informer } from '../../src/runtime/informer.ts';
 import { ControlPlane } from '../../test/cluster/control-plane.ts';
 import { clientFor } from '../../test/support/client.ts';
@@ -13,7 +14,6 @@ import { peakRssMiB, startShippedOperator, writesOnResync } from '../operator.ts
 
 const COUNT = Number(process.env.NAMESPACES ?? 500);
 const RESYNC_SECONDS = 60;
-const namespaces: Resource = { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false };
 const ENFORCE = 'pod-security.kubernetes.io/enforce';
 
 const plane = await ControlPlane.start();

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { load } from 'js-yaml';
 import type { NamespaceRingfenceSpec } from '../../src/api/namespaceringfence.ts';
 import { apply } from '../../src/runtime/apply.ts';
+import { configMaps } from '../../src/kubernetes/resources.ts';
 import type { Resource } from '../../src/runtime/client.ts';
 import { ControlPlane } from '../../test/cluster/control-plane.ts';
 import { clientFor } from '../../test/support/client.ts';
@@ -79,11 +80,9 @@ try {
       statusApply: await perThousand(`${prefix}-a`, (name) => apply(client, resource, withStatus(name), { subresource: 'status', force: true })),
       // A second set of ringfences, so that the merge patch too writes a status that is not there yet.
       createAgain: await perThousand(`${prefix}-m`, (name) => apply(client, resource, fence(name))),
-      statusMergePatch: await perThousand(`${prefix}-m`, (name) => client.request('patch', resource, 'PATCH', client.path(resource, 'default', name, 'status'),
-        { body: { status }, contentType: 'application/merge-patch+json' })),
+      statusMergePatch: await perThousand(`${prefix}-m`, (name) => client.patch(resource, { name, namespace: 'default', subresource: 'status' }, { status }, { type: 'merge' })),
     };
   };
-  const configMaps: Resource = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true };
   const configMap = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { spec: JSON.stringify(spec) } });
 
   await writesOf('palisade.dev', 'warm-up');

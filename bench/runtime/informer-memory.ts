@@ -1,13 +1,12 @@
 // Informer memory: heap per 1,000 cached ConfigMaps, against a real control plane. Run with
 // `node --expose-gc`; make bench does.
-import type { Resource } from '../../src/runtime/client.ts';
+import { configMaps } from '../../src/kubernetes/resources.ts';
 import { Informer } from '../../src/runtime/informer.ts';
 import { ControlPlane } from '../../test/cluster/control-plane.ts';
 import { clientFor } from '../../test/support/client.ts';
 import { kubectlOk } from '../../test/support/kubectl.ts';
 
 const OBJECTS = 5_000;
-const configMaps: Resource = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true };
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 

@@ -43,16 +43,26 @@ export interface WatchEvent<T extends KubeObject = KubeObject> {
   object: T;
 }
 
+/** One cause of a failed request, from the Status's details (a field in conflict, a field invalid). */
+export interface StatusCause {
+  /** The cause's type (metav1.CauseType), named `reason` in JSON. */
+  reason?: string;
+  message?: string;
+  field?: string;
+}
+
 /** A failed request: `code` is the HTTP status (0 when there was no answer), `reason` the Status reason. */
 export class ApiError extends Error {
   readonly code: number;
   readonly reason: string;
+  readonly causes: readonly StatusCause[];
 
-  constructor(code: number, reason: string, message: string) {
+  constructor(code: number, reason: string, message: string, causes: readonly StatusCause[] = []) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.reason = reason;
+    this.causes = causes;
   }
 }
 
@@ -269,8 +279,8 @@ export class KubeClient {
 
 function apiError(code: number, body: string): ApiError {
   try {
-    const status = JSON.parse(body) as { reason?: string; message?: string };
-    return new ApiError(code, status.reason ?? '', status.message ?? body);
+    const status = JSON.parse(body) as { reason?: string; message?: string; details?: { causes?: StatusCause[] } };
+    return new ApiError(code, status.reason ?? '', status.message ?? body, status.details?.causes);
   } catch {
     return new ApiError(code, '', body || `HTTP ${code}`);
   }

@@ -2,6 +2,7 @@
 // it owns and by any other kind it watches, worked by N workers that call reconcile. A reconcile
 // returns done or a requeue delay, or throws (retried with backoff); nothing it throws escapes.
 import type { KubeObject, Resource, View } from './client.ts';
+import { EffectsFailed } from './executor.ts';
 import type { Informer, InformerEvent } from './informer.ts';
 import type { Logger } from './logging.ts';
 import type { Metrics } from './metrics.ts';
@@ -167,6 +168,14 @@ export class Controller {
       // At debug: a resync reconciles everything, and a line each would bury what went wrong.
       this.logger.debug('reconciled', { ...line(), ...(outcome ? { requeueAfterMs: outcome.requeueAfterMs } : {}) });
     } catch (error) {
+      if (error instanceof EffectsFailed && error.retryAfterMs !== undefined) {
+        // Backing off from another field manager: the status says so; look again when the backoff ends.
+        this.queue.forget(key);
+        this.queue.addAfter(key, error.retryAfterMs);
+        this.metrics.reconciled(this.spec.name, 'requeue_after', (performance.now() - started) / 1000);
+        this.logger.info('backing off', { ...line(), retryAfterMs: Math.round(error.retryAfterMs), reason: error.message });
+        return;
+      }
       this.queue.addRateLimited(key);
       this.metrics.reconciled(this.spec.name, 'error', (performance.now() - started) / 1000);
       this.logger.error('reconcile failed', { ...line(), retries: this.queue.retries(key), error: error instanceof Error ? error.message : String(error) });

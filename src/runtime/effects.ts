@@ -4,6 +4,7 @@
 import type { ApplyConfiguration } from './apply.ts';
 import type { KubeObject, PatchTarget, Resource } from './client.ts';
 import type { EventType } from './events.ts';
+import type { FieldConflict } from './fights.ts';
 
 export interface ApplyEffect {
   resource: Resource;
@@ -65,17 +66,23 @@ export interface EffectFailure {
   /** The HTTP status; 0 when no answer came. */
   code: number;
   message: string;
+  /** Another field manager keeps taking the object's fields back: reverts back off. */
+  conflict?: FieldConflict;
+  /** Look again then rather than retry with the controller's backoff. */
+  retryAfterMs?: number;
 }
 
 /** The reason and message a Ready condition reports for failed effects, the object named in each. */
 export function failureCondition(failures: readonly EffectFailure[]): { reason: string; message: string } {
-  const reason = failures.some((failure) => failure.verb !== 'delete') ? 'ApplyFailed' : 'DeleteFailed';
+  const reason = failures.every((failure) => failure.conflict) ? 'FieldManagerConflict'
+    : failures.some((failure) => failure.verb !== 'delete') ? 'ApplyFailed' : 'DeleteFailed';
   const message = failures.map(describeFailure).sort().join('; ');
   return { reason, message: message.length > 1024 ? `${message.slice(0, 1000)}… (truncated)` : message };
 }
 
-export const describeFailure = ({ verb, kind, name, code, message }: EffectFailure) =>
-  `${verb} ${kind} ${name} failed${code ? ` (${code})` : ''}: ${message}`;
+export const describeFailure = ({ verb, kind, name, code, message, conflict }: EffectFailure) => (conflict
+  ? `${kind} ${name}: field manager "${conflict.manager}" keeps taking ${conflict.fields.join(', ')} back; Palisade puts it back less and less often until that stops`
+  : `${verb} ${kind} ${name} failed${code ? ` (${code})` : ''}: ${message}`);
 
 /** The decide of a reconcile: the effects, given which effects of its first answer failed. */
 export type Decide = (failures: readonly EffectFailure[]) => Effects;

@@ -9,15 +9,20 @@ import type { ReconcileOutcome } from './controller.ts';
 import type { ApplyEffect, Decide, DeleteEffect, EffectFailure, Effects, PatchEffect } from './effects.ts';
 import { describeFailure } from './effects.ts';
 import type { EventRecorder } from './events.ts';
+import { fieldConflicts, FightTracker, type FightReport } from './fights.ts';
 import type { Informer } from './informer.ts';
 
 export class EffectsFailed extends Error {
   readonly failures: readonly EffectFailure[];
+  /** Set when every failure says when to look again (fights): then no backoff of the controller's. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(failures: readonly EffectFailure[]) {
     super(failures.map(describeFailure).join('; '));
     this.name = 'EffectsFailed';
     this.failures = failures;
+    const delays = failures.map((failure) => failure.retryAfterMs);
+    this.retryAfterMs = delays.every((delay) => delay !== undefined) ? Math.min(...delays) : undefined;
   }
 }
 
@@ -25,10 +30,12 @@ export interface ExecutorDependencies {
   client: KubeClient;
   informer: (resource: Resource) => Informer;
   events: EventRecorder;
+  clock: () => Date;
 }
 
 export class Executor {
   private readonly deps: ExecutorDependencies;
+  private readonly fights = new FightTracker();
 
   constructor(deps: ExecutorDependencies) {
     this.deps = deps;
@@ -63,10 +70,16 @@ export class Executor {
     const { resource, object } = effect;
     const cache = this.deps.informer(resource);
     const live = cache.get(object.metadata.name, object.metadata.namespace);
-    if (!needsApply(object, live)) return undefined;
+    const key = `${resource.resource}.${resource.group}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+    const nowMs = this.deps.clock().getTime();
+    if (!needsApply(object, live)) return fightFailure(resource, object.metadata, this.fights.settled(key, nowMs));
+    const waiting = this.fights.waiting(key, nowMs);
+    if (waiting) return fightFailure(resource, object.metadata, waiting);
     try {
-      cache.assume(await apply(this.deps.client, resource, object, { force: effect.force ?? false }));
-      return undefined;
+      // Taking fields back from another manager: first without force, so that the conflict names it.
+      const unforced = effect.force && live ? await this.applyUnlessConflict(effect, key, nowMs) : undefined;
+      cache.assume(unforced?.written ?? await apply(this.deps.client, resource, object, { force: effect.force ?? false }));
+      return fightFailure(resource, object.metadata, unforced?.fight);
     } catch (error) {
       const failure = failureOf('apply', resource, object.metadata, error);
       if (effect.failClosed && live && refused(error)) {
@@ -74,6 +87,18 @@ export class Executor {
         if (removed) return removed;
       }
       return failure;
+    }
+  }
+
+  /** The apply's answer when no other manager holds a field it sets; else the fight that conflict makes, if any. */
+  private async applyUnlessConflict({ resource, object }: ApplyEffect, key: string, nowMs: number): Promise<{ written?: KubeObject; fight?: FightReport }> {
+    try {
+      return { written: await apply<KubeObject>(this.deps.client, resource, object) };
+    } catch (error) {
+      const [conflict] = error instanceof ApiError && error.code === 409 ? fieldConflicts(error.causes) : [];
+      if (!conflict) throw error;
+      const fight = this.fights.conflicted(key, conflict, nowMs);
+      return fight ? { fight } : {};
     }
   }
 
@@ -106,6 +131,13 @@ export class Executor {
 /** The API server answered and refused this object as it is (not a conflict, not overload, not a fault of its own). */
 function refused(error: unknown): boolean {
   return error instanceof ApiError && error.code >= 400 && error.code < 500 && error.code !== 409 && error.code !== 429;
+}
+
+function fightFailure(resource: Resource, target: { name: string; namespace?: string | undefined }, fight: FightReport | undefined): EffectFailure | undefined {
+  return fight && {
+    verb: 'apply', kind: resource.kind, name: target.name, namespace: target.namespace, code: 409,
+    message: `conflict with "${fight.conflict.manager}"`, conflict: fight.conflict, retryAfterMs: fight.retryAfterMs,
+  };
 }
 
 function failureOf(verb: EffectFailure['verb'], resource: Resource, target: { name: string; namespace?: string | undefined },

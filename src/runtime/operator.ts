@@ -120,10 +120,10 @@ export async function runOperator(config: OperatorConfig, factory: ControllerFac
     leaderElection: config.leaderElect ? { namespace: config.leaseNamespace, name: config.leaseName, identity: config.identity } : undefined,
   });
   const events = new EventRecorder(client, 'palisade.dev/operator', config.identity);
-  const effects = new Executor({ client, informer: (resource) => manager.informer(resource), events });
+  const clock = () => new Date();
+  const effects = new Executor({ client, informer: (resource) => manager.informer(resource), events, clock });
   const context: OperatorContext = {
-    client, namespace: config.namespace, apiServerUrls: config.apiServerUrls, image: config.image, manager, events, effects, logger,
-    clock: () => new Date(),
+    client, namespace: config.namespace, apiServerUrls: config.apiServerUrls, image: config.image, manager, events, effects, logger, clock,
   };
   for (const spec of factory(context)) manager.add({ ...spec, concurrency: config.concurrency });
 

@@ -5,7 +5,7 @@ import { baselines } from '../../api/resources.ts';
 import { namespaces } from '../../kubernetes/resources.ts';
 import { needsApply } from '../../runtime/apply.ts';
 import type { KubeObject } from '../../runtime/client.ts';
-import type { EffectFailure, Effects, EventEffect } from '../../runtime/effects.ts';
+import { describeFailure, type EffectFailure, type Effects, type EventEffect } from '../../runtime/effects.ts';
 import { namespaceApply, type NamespacePlan } from './namespace-plan.ts';
 import { modeOfLabel, type EffectivePolicy } from './policy.ts';
 import { baselineStatus, type Observed as StatusObserved, type StatusBaseline } from './status.ts';
@@ -25,15 +25,23 @@ export function decideNamespace(name: string, plan: NamespacePlan, policy: Effec
   baselineNamed: (name: string) => KubeObject | undefined, failures: readonly EffectFailure[] = []): Effects {
   if (plan.action === 'release') return { patch: [{ resource: namespaces, target: { name }, patch: plan.patch, type: 'json' }] };
   if (plan.action !== 'apply') return {};
-  const drift: EventEffect[] = failures.length ? [] : plan.drift.flatMap(({ label, applied, found }) => {
+  const ownerOf = (label: string) => {
     const mode = modeOfLabel(label);
-    const owner = policy && mode ? baselineNamed(policy.modes[mode].baseline) : undefined;
+    return policy && mode ? baselineNamed(policy.modes[mode].baseline) : undefined;
+  };
+  const drift: EventEffect[] = failures.length ? [] : plan.drift.flatMap(({ label, applied, found }) => {
+    const owner = ownerOf(label);
     return owner ? [{
       regarding: owner, type: 'Warning' as const, reason: 'DriftReverted', action: 'Label',
       note: `namespace ${name}: ${label} was ${found === undefined ? 'removed' : `set to "${found}"`} outside Palisade; put back to "${applied}"`,
     }] : [];
   });
-  return { apply: [{ resource: namespaces, object: namespaceApply(name, plan), force: true }], events: drift };
+  // A fight over a label is told to the baseline that sets it (the recorder folds repeats into one Event).
+  const fights: EventEffect[] = failures.flatMap((failure) => {
+    const owner = failure.conflict && failure.conflict.fields.map((field) => ownerOf(field.replace(/^\.metadata\.labels\./, ''))).find(Boolean);
+    return owner ? [{ regarding: owner, type: 'Warning' as const, reason: 'FieldManagerConflict', action: 'Label', note: `namespace ${name}: ${describeFailure(failure)}` }] : [];
+  });
+  return { apply: [{ resource: namespaces, object: namespaceApply(name, plan), force: true }], events: [...drift, ...fights] };
 }
 
 export interface ObservedBaseline extends StatusObserved {

@@ -32,6 +32,9 @@ export function baselineStatus(baseline: StatusBaseline, observed: Observed, now
     for (const mode of PSA_MODES) {
       if (policy.modes[mode].baseline !== name) overridden.push({ namespace: ns.metadata.name, mode, by: policy.modes[mode].baseline });
     }
+    // A namespace that cannot be labelled is neither enforced nor waiting for pods: counted as failed
+    // alone, so that its labels changing hands (another manager fighting over them) changes no count.
+    if (observed.failures.has(ns.metadata.name)) continue;
     if (!sameLevelVersion(liveEnforce(ns.metadata.labels), policy.modes.enforce.value)) pending.push(ns.metadata.name);
   }
   const violations = matched.map((ns) => ns.metadata.name).flatMap((namespace) => {
@@ -43,7 +46,7 @@ export function baselineStatus(baseline: StatusBaseline, observed: Observed, now
   return {
     observedGeneration: baseline.metadata.generation,
     matchedNamespaces: matched.length,
-    enforcedNamespaces: matched.length - pending.length,
+    enforcedNamespaces: matched.length - pending.length - failed.length,
     pendingNamespaces: pending.length,
     violatingPods,
     violations: violations.slice(0, MAX_NAMESPACES_LISTED),

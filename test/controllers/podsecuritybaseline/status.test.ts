@@ -44,7 +44,8 @@ describe('PodSecurityBaseline status', function () {
   });
 
   it('is Degraded, and not Ready, while a matched namespace cannot be labelled', function () {
-    const status = baselineStatus(strict, observed({ namespaces: [namespace('a', ['restricted', 'latest'])], failures: new Map([['a', 'forbidden']]) }), NOW);
+    const status = baselineStatus(strict, observed({ namespaces: [namespace('a', ['restricted', 'latest']), namespace('b')], failures: new Map([['a', 'forbidden'], ['b', 'conflict']]) }), NOW);
+    expect(status, 'neither enforced nor pending').to.include({ matchedNamespaces: 2, enforcedNamespaces: 0, pendingNamespaces: 0 });
     expect(condition(status, 'Degraded')).to.include({ status: 'True', reason: 'LabelingFailed' });
     expect(condition(status, 'Degraded')!.message).to.contain('a: forbidden');
     expect(condition(status, 'Ready')).to.include({ status: 'False', reason: 'LabelingFailed' });

@@ -96,8 +96,10 @@ describe('NamespaceRingfence controller', function () {
     this.timeout(180_000);
     await applyFence(spec);
     await ready();
+    // Each edit by someone else: one manager taking the same field back again and again is a
+    // fight, which Palisade backs off from (podsecuritybaseline.test.ts shows that case).
     const editPort = (port: number) => kubectlOk(kubeconfig, ['patch', 'networkpolicy', 'palisade-egress', '-n', ns.name, '--type=json',
-      '-p', `[{"op":"replace","path":"/spec/egress/0/ports/0/port","value":${port}}]`]);
+      `--field-manager=editor-${port}`, '-p', `[{"op":"replace","path":"/spec/egress/0/ports/0/port","value":${port}}]`]);
     const driftEvents = async () => (await getJson<{ items: { reason: string; series?: { count: number } }[] }>('events.events.k8s.io')).items
       .filter((event) => event.reason === 'DriftReverted');
     await editPort(80);

@@ -9,7 +9,7 @@ import { installCrds } from '../../support/crds.ts';
 import { eventually } from '../../support/eventually.ts';
 import { kubectl, kubectlOk } from '../../support/kubectl.ts';
 import { startPalisadeOperator } from '../../support/least-privilege.ts';
-import { stopOperator, writeRequests, type OperatorProcess } from '../../support/operator.ts';
+import { metric, stopOperator, writeRequests, type OperatorProcess } from '../../support/operator.ts';
 
 const PSA = 'pod-security.kubernetes.io/';
 
@@ -157,6 +157,46 @@ describe('PodSecurityBaseline controller', function () {
     }, 60_000);
     expect(await writeRequests(operator.port)).to.equal(0);
     expect((await baseline(name)).status).to.deep.equal(before);
+  });
+
+  it('backs off from another field manager that keeps taking a label back, and says so steadily, naming it', async function () {
+    this.timeout(180_000);
+    const ns = await namespace('fought');
+    const name = `fought-${tenant}`;
+    await applyBaseline(name, {});
+    await eventually(async () => expect(await psaLabels(ns)).to.deep.equal(all('restricted', 'v1.37')), 30_000);
+    const argo = () => kubectlOk(kubeconfig, ['apply', '--server-side', '--force-conflicts', '--field-manager=argocd-controller', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [`${PSA}enforce`]: 'baseline' } } }));
+    const namespaceApplies = () => metric(operator.port, 'palisade_api_requests_total', { verb: 'apply', resource: 'namespaces' });
+    const statusWrites = () => metric(operator.port, 'palisade_api_requests_total', { verb: 'apply-status', resource: 'podsecuritybaselines' });
+    const fightReported = async () => {
+      const ready = (await baseline(name)).status?.conditions?.find((c) => c.type === 'Ready') as { status: string; message: string; lastTransitionTime: string } | undefined;
+      expect(ready?.status).to.equal('False');
+      expect(ready?.message, JSON.stringify(ready)).to.include(`Namespace ${ns}`).and.include('field manager "argocd-controller"').and.include(`.metadata.labels.${PSA}enforce`);
+      return ready!;
+    };
+    // ArgoCD (say) force-applies its own enforce level every 3 s for 45 s.
+    const started = Date.now();
+    const [appliesBefore] = [await namespaceApplies()];
+    let reported: { lastTransitionTime: string } | undefined;
+    let writesWhenReported = 0;
+    while (Date.now() - started < 45_000) {
+      await argo();
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      if (!reported) {
+        reported = await fightReported().catch(() => undefined);
+        writesWhenReported = await statusWrites();
+      }
+    }
+    const now = await fightReported();
+    expect(reported, 'the fight is reported').to.not.equal(undefined);
+    expect(now.lastTransitionTime, 'no flip-flop of Ready').to.equal(reported!.lastTransitionTime);
+    expect(await statusWrites() - writesWhenReported, 'status writes once the fight is reported').to.be.at.most(1);
+    // Reverting each time would be 15 reverts (30 applies: each first without force, to learn who holds the field).
+    expect(await namespaceApplies() - appliesBefore).to.be.at.most(10);
+    const events = await kubectlOk(kubeconfig, ['get', 'events.events.k8s.io', '-n', 'default', '--field-selector', `regarding.name=${name}`,
+      '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
+    expect(events.split('\n').filter((reason) => reason === 'FieldManagerConflict')).to.have.length(1);
   });
 
   it('enforces at once under Immediate, and reports the pods that run on until they are gone', async function () {

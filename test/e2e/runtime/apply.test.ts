@@ -2,13 +2,13 @@
 // managedFields included.
 import { expect } from 'chai';
 import { apply, needsApply, type ApplyConfiguration } from '../../../src/runtime/apply.ts';
-import type { KubeObject, Resource } from '../../../src/runtime/client.ts';
+import { services } from '../../../src/kubernetes/resources.ts';
+import type { KubeObject } from '../../../src/runtime/client.ts';
 import { useClient } from '../../support/client.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { kubectlOk } from '../../support/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
 
-const services: Resource = { group: '', version: 'v1', kind: 'Service', resource: 'services', namespaced: true };
 
 describe('server-side apply', function () {
   const ns = useNamespace('apply');
@@ -42,11 +42,11 @@ describe('server-side apply', function () {
     const desired = service({ team: 'a' }, [{ port: 80, name: 'http' }]);
     await apply(api.client, services, desired);
     await kubectlOk((await sharedCluster()).kubeconfig, ['label', 'service', 'web', '-n', ns.name, 'extra=theirs']);
-    const live = await api.client.request<KubeObject>('get', services, 'GET', api.client.path(services, ns.name, 'web'));
+    const live = await api.client.get<KubeObject>(services, 'web', ns.name);
     expect(needsApply(desired, live), 'a label of another manager').to.equal(false);
 
     await kubectlOk((await sharedCluster()).kubeconfig, ['label', 'service', 'web', '-n', ns.name, 'team=z', '--overwrite']);
-    const drifted = await api.client.request<KubeObject>('get', services, 'GET', api.client.path(services, ns.name, 'web'));
+    const drifted = await api.client.get<KubeObject>(services, 'web', ns.name);
     expect(needsApply(desired, drifted), 'our label changed by hand').to.equal(true);
   });
 });

@@ -1,10 +1,9 @@
 // The client keeps one connection pool: sockets stay flat however often watches reconnect.
 import { expect } from 'chai';
 import { readdir, readlink } from 'node:fs/promises';
-import type { Resource } from '../../../src/runtime/client.ts';
+import { configMaps } from '../../../src/kubernetes/resources.ts';
 import { useClient } from '../../support/client.ts';
 
-const configMaps: Resource = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true };
 
 async function openSockets(): Promise<number> {
   const fds = await readdir('/proc/self/fd');
@@ -29,7 +28,7 @@ describe('KubeClient', function () {
   });
 
   it('reports a failed request as an ApiError with the HTTP code and Status reason', async function () {
-    const error = await api.client.request('get', configMaps, 'GET', api.client.path(configMaps, 'default', 'no-such-map')).catch((e: unknown) => e);
+    const error = await api.client.get(configMaps, 'no-such-map', 'default').catch((e: unknown) => e);
     expect(error).to.include({ name: 'ApiError', code: 404, reason: 'NotFound' });
   });
 });
