@@ -24,7 +24,7 @@ export interface KindDefinition {
   description: string;
   spec: TSchema;
   status: TSchema;
-  /** Columns between NAME and AGE in `kubectl get`. */
+  /** Columns between NAME and AGE in `kubectl get`; the Ready condition's reason and message follow them with `-o wide`. */
   printerColumns: PrinterColumn[];
   /** CEL rules on the whole object, for rules that involve metadata. */
   objectRules?: CelRule[];
@@ -32,11 +32,15 @@ export interface KindDefinition {
   conditions: { type: string; meaning: string }[];
 }
 
-export const readyColumn: PrinterColumn = {
-  name: 'Ready',
-  type: 'string',
-  jsonPath: '.status.conditions[?(@.type=="Ready")].status',
-};
+const readyCondition = (field: string) => `.status.conditions[?(@.type=="Ready")].${field}`;
+
+export const readyColumn: PrinterColumn = { name: 'Ready', type: 'string', jsonPath: readyCondition('status') };
+
+/** Why a resource is (not) Ready, shown by `kubectl get -o wide` (priority 1), as cert-manager's Status column shows it. */
+export const readyDetailColumns: PrinterColumn[] = [
+  { name: 'Reason', type: 'string', jsonPath: readyCondition('reason'), priority: 1, description: 'The reason of the Ready condition.' },
+  { name: 'Message', type: 'string', jsonPath: readyCondition('message'), priority: 1, description: 'The message of the Ready condition.' },
+];
 
 const ageColumn: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
@@ -70,7 +74,7 @@ export function customResourceDefinition(def: KindDefinition) {
         served: true,
         storage: true,
         subresources: { status: {} },
-        additionalPrinterColumns: [...def.printerColumns, ageColumn],
+        additionalPrinterColumns: [...def.printerColumns, ...readyDetailColumns, ageColumn],
         schema: {
           openAPIV3Schema: {
             type: 'object',

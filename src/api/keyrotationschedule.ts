@@ -6,7 +6,7 @@ import {
 
 export const PROVIDERS = ['aescbc', 'aesgcm', 'secretbox', 'kms'] as const;
 export const PHASES = [
-  'Idle', 'KeyCreated', 'ReadStaged', 'ReadObserved', 'WriteStaged', 'WriteObserved', 'Migrating', 'Verified', 'Pruned',
+  'Idle', 'KeyCreated', 'ReadStaged', 'WriteStaged', 'Migrating', 'Verified', 'Pruned',
 ] as const;
 
 // Five fields (minute hour day-of-month month day-of-week) or a macro; cron-parser has the last word.
@@ -63,9 +63,14 @@ const status = Type.Object({
   lastRotationTime: Type.Optional(Type.String({ format: 'date-time' })),
   nextRotationTime: Type.Optional(Type.String({ format: 'date-time' })),
   lastMigration: Type.Optional(Type.Object({
-    objectsRewritten: Type.Integer({ minimum: 0 }),
+    objectsChecked: Type.Optional(Type.Integer({ minimum: 0, description: 'Objects of spec.resources the first re-encryption pass read and wrote back, each counted once.' })),
+    objectsRewritten: Type.Integer({
+      minimum: 0,
+      description: 'Of those, the objects the first pass found under an old key (or unencrypted), which the apiserver stored anew. '
+        + 'What a page cut short by a restart had rewritten is under the new key when the page is read again, and is not counted.',
+    }),
     durationSeconds: Type.Number({ minimum: 0 }),
-  })),
+  }, { description: 'The re-encryption of the last completed rotation.' })),
   lastRollbackTime: Type.Optional(Type.String({ format: 'date-time', description: 'When a rotation was last taken back; the next one waits for the schedule or a manual run.' })),
   lastKeyGeneration: Type.Optional(Type.Integer({ minimum: 0, description: 'The highest key generation ever created: key names are never reused.' })),
   lastRotateNow: Type.Optional(Type.String({ description: 'The palisade.dev/rotate-now value the last manual run answered.' })),
@@ -77,8 +82,10 @@ const status = Type.Object({
       pass: Type.Integer({ minimum: 1, description: 'Pass 1 rewrites; a later pass must rewrite nothing.' }),
       resource: Type.Integer({ minimum: 0, description: 'Index into spec.resources of the resource being rewritten.' }),
       continue: Type.Optional(Type.String({ description: 'Where the paged list resumes after a restart.' })),
-      rewritten: Type.Integer({ minimum: 0, description: 'Objects this pass rewrote so far.' }),
-      firstPassRewritten: Type.Optional(Type.Integer({ minimum: 0 })),
+      checked: Type.Optional(Type.Integer({ minimum: 0, description: 'Objects this pass read and wrote back so far, page by recorded page; from 0 again when the pass starts over.' })),
+      rewritten: Type.Integer({ minimum: 0, description: 'Objects this pass found under an old key (or unencrypted), which the apiserver stored anew.' }),
+      firstPassChecked: Type.Optional(Type.Integer({ minimum: 0, description: 'checked of pass 1.' })),
+      firstPassRewritten: Type.Optional(Type.Integer({ minimum: 0, description: 'rewritten of pass 1.' })),
       startedAt: Type.String({ format: 'date-time' }),
       verifiedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When a pass first rewrote nothing.' })),
     }, { description: 'The checkpoint of the re-encryption.' })),

@@ -1,9 +1,10 @@
 // NamespaceRingfence: the NetworkPolicies and RoleBindings that fence one namespace in.
 import { readyColumn, type KindDefinition } from './crd.ts';
 import {
-  Type, type Static, cel, cidr, conditions, keyedList, labelSelector, namespaceName, observedGeneration,
+  Type, type Static, DNS1123_SUBDOMAIN, cel, cidr, conditions, keyedList, labelSelector, namespaceName, observedGeneration,
   stringEnum, stringSet,
 } from './schema.ts';
+import { CLOUD_METADATA_CIDRS } from '../network/cloud-metadata.ts';
 
 const port = Type.Object({
   port: Type.Integer({ minimum: 1, maximum: 65535 }),
@@ -11,12 +12,14 @@ const port = Type.Object({
   protocol: Type.Optional(stringEnum(['TCP', 'UDP', 'SCTP'], { default: 'TCP' })),
 }, cel({ rule: '!has(self.endPort) || self.endPort >= self.port', message: 'endPort must not be below port', fieldPath: '.endPort' }));
 
+// NetworkPolicy refuses an except entry that is not a strict subset of cidr: outside it, or as wide as it.
 const ipBlock = Type.Object({
   cidr: cidr(),
-  except: Type.Optional(stringSet(cidr(), { maxItems: 32, description: 'CIDRs inside cidr to leave out.' })),
+  except: Type.Optional(stringSet(cidr(), { maxItems: 32, description: 'CIDRs inside cidr, each narrower than it, to leave out.' })),
 }, cel({
-  rule: '!isCIDR(self.cidr) || !has(self.except) || self.except.all(e, !isCIDR(e) || cidr(self.cidr).containsCIDR(e))',
-  message: 'every except entry must lie inside cidr',
+  rule: '!isCIDR(self.cidr) || !has(self.except) || self.except.all(e, !isCIDR(e) '
+    + '|| (cidr(self.cidr).containsCIDR(e) && cidr(e).prefixLength() > cidr(self.cidr).prefixLength()))',
+  message: 'every except entry must lie inside cidr and be narrower than it',
   fieldPath: '.except',
 }));
 
@@ -51,11 +54,19 @@ const subject = Type.Object({
   kind: stringEnum(['User', 'Group', 'ServiceAccount']),
   name: Type.String({ minLength: 1, maxLength: 253 }),
   namespace: Type.Optional(namespaceName({ description: 'The ServiceAccount\'s namespace; only for kind ServiceAccount.' })),
-}, cel({
-  rule: "self.kind == 'ServiceAccount' ? has(self.namespace) : !has(self.namespace)",
-  message: 'namespace is required for a ServiceAccount and not allowed for a User or Group',
-  fieldPath: '.namespace',
-}));
+}, cel(
+  {
+    rule: "self.kind == 'ServiceAccount' ? has(self.namespace) : !has(self.namespace)",
+    message: 'namespace is required for a ServiceAccount and not allowed for a User or Group',
+    fieldPath: '.namespace',
+  },
+  {
+    // RoleBinding validation: a ServiceAccount's name is an object name; Users and Groups may be named anything.
+    rule: `self.kind != 'ServiceAccount' || self.name.matches(r'${DNS1123_SUBDOMAIN}')`,
+    message: 'a ServiceAccount\'s name must be a lowercase RFC 1123 subdomain',
+    fieldPath: '.name',
+  },
+));
 export type Subject = Static<typeof subject>;
 
 const subjects = (role: string) => Type.Optional(Type.Array(subject, {
@@ -85,12 +96,23 @@ const spec = Type.Object({
       description: 'Cut 169.254.169.254/32 and fd00:ec2::254/128 out of every egress ipBlock (resolvers keep port 53).',
     })),
     to: peers('Where pods in this namespace may connect to.'),
-  }, { default: {}, description: 'Traffic out of the namespace: everything not allowed here is denied.' })),
+  }, {
+    default: {},
+    description: 'Traffic out of the namespace: everything not allowed here is denied.',
+    ...cel({
+      // blockCloudMetadata is always there: it has a default. render refuses such a peer, so admission
+      // does. == rather than !=: the API server's cost estimate knows CIDR equality is cheap, not inequality.
+      rule: `!self.blockCloudMetadata || !has(self.to) || self.to.all(peer, !has(peer.ipBlock) || !isCIDR(peer.ipBlock.cidr) || !(${
+        CLOUD_METADATA_CIDRS.map((address) => `cidr(peer.ipBlock.cidr) == cidr('${address}')`).join(' || ')}))`,
+      message: `an ipBlock that is only the cloud metadata address (${CLOUD_METADATA_CIDRS.join(', ')}) needs blockCloudMetadata: false`,
+      fieldPath: '.to',
+    }),
+  })),
   access: Type.Optional(Type.Object({
     admins: subjects('admin'),
     editors: subjects('edit'),
     viewers: subjects('view'),
-  }, { description: 'Who may work in the namespace. Adding subjects needs bind on the ClusterRole they get.' })),
+  }, { description: 'Who may work in the namespace. Adding subjects needs what creating their RoleBinding directly needs: create on RoleBindings here, and bind on the ClusterRole or every permission it grants.' })),
 });
 export type NamespaceRingfenceSpec = Static<typeof spec>;
 

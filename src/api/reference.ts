@@ -1,7 +1,7 @@
 // The CRD reference (docs/reference.md) written from the same schemas as the CRDs: every field
 // with its type, default and description, the printer columns and the conditions.
 import type { KindDefinition } from './crd.ts';
-import { API_VERSION } from './crd.ts';
+import { API_VERSION, readyDetailColumns } from './crd.ts';
 
 interface Schema {
   type?: string;
@@ -58,7 +58,7 @@ export function reference(kinds: KindDefinition[]): string {
     '| --- | --- |',
     ...kind.conditions.map(({ type, meaning }) => `| \`${type}\` | ${cell(meaning)} |`),
     '',
-    `Printer columns: ${kind.printerColumns.map((column) => column.name).join(', ')}, Age.`,
+    `Printer columns: ${kind.printerColumns.map((column) => column.name).join(', ')}, Age; \`-o wide\` adds ${readyDetailColumns.map((column) => column.name).join(' and ')} of the Ready condition before Age.`,
   ].join('\n'));
   return ['# CRD reference', '', 'Generated from `src/api` by `make crds`; do not edit.', '', ...sections.flatMap((s) => [s, ''])].join('\n');
 }

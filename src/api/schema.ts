@@ -23,8 +23,9 @@ export function stringEnum<const V extends readonly string[]>(values: V, options
   return Type.Unsafe<V[number]>({ type: 'string', enum: [...values], ...options });
 }
 
-export function stringMap(options: Options = {}): TUnsafe<Record<string, string>> {
-  return Type.Unsafe<Record<string, string>>({ type: 'object', additionalProperties: { type: 'string' }, ...options });
+/** A map from string keys to values of the `value` schema (additionalProperties: structural schemas have no patternProperties). */
+export function stringMap<T extends TSchema>(value: T, options: Options = {}): TUnsafe<Record<string, Static<T>>> {
+  return Type.Unsafe<Record<string, Static<T>>>({ type: 'object', additionalProperties: value, ...options });
 }
 
 /** A list whose items are sets of scalars: duplicates are rejected by the API server. */
@@ -39,6 +40,30 @@ export function keyedList<T extends TSchema>(item: T, keys: string[], options: O
 
 // RFC 1123 label: the form of namespace names and most other object names.
 export const DNS1123_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+// RFC 1123 subdomain (at most 253 characters): the form of custom resource and ServiceAccount names.
+const DNS1123_SUBDOMAIN_BODY = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
+export const DNS1123_SUBDOMAIN = `^${DNS1123_SUBDOMAIN_BODY}$`;
+
+// The API server's label rules (k8s.io/apimachinery/pkg/util/validation: IsQualifiedName,
+// IsValidLabelValue). A value, and the name part of a key, is at most 63 alphanumerics, '-', '_'
+// and '.', starting and ending alphanumeric (the value may be empty); a key may start with a DNS
+// subdomain prefix of at most 253 characters and a '/'. The bound is in the pattern itself so that
+// it holds for map keys too, which a structural schema cannot give a maxLength.
+const LABEL_NAME = '([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]';
+const LABEL_VALUE = `^(${LABEL_NAME})?$`;
+const LABEL_KEY = `^(${DNS1123_SUBDOMAIN_BODY}/)?${LABEL_NAME}$`;
+const LABEL_KEY_MAX_LENGTH = 253 + 1 + 63;
+const LABEL_KEY_MESSAGE = 'must be a label key: an optional DNS subdomain prefix of at most 253 characters and "/", then a name of at most 63 '
+  + 'alphanumerics, "-", "_" or ".", starting and ending alphanumeric';
+
+/** CEL that is true when the label key `text` has a prefix of at most 253 characters (or none: indexOf is then -1). */
+const labelKeyPrefixFits = (text: string) => `${text}.indexOf('/') <= 253`;
+
+/** The same rules in TypeScript, for metadata.labels, which the CRD schema does not describe. */
+const LABEL_KEY_REGEXP = new RegExp(LABEL_KEY);
+const LABEL_VALUE_REGEXP = new RegExp(LABEL_VALUE);
+export const isLabelKey = (key: string) => LABEL_KEY_REGEXP.test(key) && key.indexOf('/') <= 253;
+export const isLabelValue = (value: string) => LABEL_VALUE_REGEXP.test(value);
 
 export function dns1123Label(options: Options = {}) {
   return Type.String({ pattern: DNS1123_LABEL, maxLength: 63, ...options });
@@ -48,19 +73,30 @@ export function namespaceName(options: Options = {}) {
   return dns1123Label({ description: 'The name of a namespace.', ...options });
 }
 
-/** An IPv4 or IPv6 CIDR, checked by the API server's own CIDR library. */
+/** An IPv4 or IPv6 CIDR in canonical form, checked by the API server's own CIDR library as NetworkPolicy's ipBlock checks it. */
 export function cidr(options: Options = {}) {
   return Type.String({
     maxLength: 43,
-    ...cel({ rule: 'isCIDR(self)', message: 'must be a CIDR such as 10.0.0.0/8 or fd00::/8' }),
+    ...cel(
+      { rule: 'isCIDR(self)', message: 'must be a CIDR such as 10.0.0.0/8 or fd00::/8' },
+      { rule: '!isCIDR(self) || cidr(self) == cidr(self).masked()', message: 'must have no bits set past the prefix length: 10.0.0.0/8, not 10.0.0.1/8' },
+    ),
     ...options,
   });
 }
 
+/** A label value, as a NetworkPolicy's selectors and a Namespace's labels must have it. */
+function labelValue() {
+  return Type.String({ maxLength: 63, pattern: LABEL_VALUE });
+}
+
 const labelSelectorRequirement = Type.Object({
-  key: Type.String({ minLength: 1, maxLength: 317 }),
+  key: Type.String({
+    minLength: 1, maxLength: LABEL_KEY_MAX_LENGTH, pattern: LABEL_KEY,
+    ...cel({ rule: labelKeyPrefixFits('self'), message: LABEL_KEY_MESSAGE }),
+  }),
   operator: stringEnum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
-  values: Type.Optional(Type.Array(Type.String({ maxLength: 63 }), { maxItems: 64 })),
+  values: Type.Optional(Type.Array(labelValue(), { maxItems: 64 })),
 }, cel({
   rule: "self.operator in ['In', 'NotIn'] ? has(self.values) && size(self.values) > 0 : !has(self.values) || size(self.values) == 0",
   message: 'values must be non-empty for In and NotIn, and empty for Exists and DoesNotExist',
@@ -69,7 +105,11 @@ const labelSelectorRequirement = Type.Object({
 /** A metav1.LabelSelector. */
 export function labelSelector(options: Options = {}) {
   return Type.Object({
-    matchLabels: Type.Optional(stringMap({ maxProperties: 64 })),
+    matchLabels: Type.Optional(stringMap(labelValue(), {
+      maxProperties: 64,
+      // Map keys have no schema of their own: CEL checks them.
+      ...cel({ rule: `self.all(key, key.matches(r'${LABEL_KEY}') && ${labelKeyPrefixFits('key')})`, message: `every key ${LABEL_KEY_MESSAGE}` }),
+    })),
     matchExpressions: Type.Optional(Type.Array(labelSelectorRequirement, { maxItems: 32 })),
   }, { 'x-kubernetes-map-type': 'atomic', ...options });
 }

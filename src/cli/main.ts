@@ -11,8 +11,9 @@ const USAGE = `Usage: palisade COMMAND [flags]
 
 Commands:
   operator            run the Palisade operator
-  render -f FILE|DIR  print the objects the NamespaceRingfences in FILE or DIR (repeatable) would produce;
-                      offline, with the operator's own render code
+  render -f FILE|DIR  check every Palisade resource in FILE or DIR (repeatable) as the API server would
+                      (its schema and CEL rules, YAML read as kubectl reads it), and print the objects
+                      the NamespaceRingfences would produce, with the operator's own render code
   write-encryption-config --from FILE --to PATH
                       replace PATH with FILE's content atomically (temp file, fsync, rename) and print
                       its sha256, as kube-apiserver reports it: what KeyRotationSchedule's Jobs run

@@ -1,12 +1,14 @@
 // `palisade render -f FILE|DIR`: the objects the given NamespaceRingfences would produce, offline,
-// by the controller's own render code.
+// by the controller's own render code. Every Palisade resource in the files is first checked as
+// the API server would check it (src/api/validate.ts), read as kubectl reads YAML, so that what
+// render accepts is what `kubectl apply` would.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { dump, loadAll } from 'js-yaml';
-import { API_VERSION } from '../api/index.ts';
-import { namespaceRingfence } from '../api/namespaceringfence.ts';
-import type { NamespaceRingfenceSpec } from '../api/namespaceringfence.ts';
-import { validateSpec } from '../api/validate.ts';
+import { dump } from 'js-yaml';
+import { API_VERSION, GROUP, kinds } from '../api/index.ts';
+import { parseManifests } from '../api/manifests.ts';
+import { namespaceRingfence, type NamespaceRingfenceSpec } from '../api/namespaceringfence.ts';
+import { validateResource } from '../api/validate.ts';
 import { render } from '../controllers/namespaceringfence/render.ts';
 import { UsageError } from './usage.ts';
 
@@ -17,36 +19,59 @@ function files(path: string): string[] {
 }
 
 interface Document {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { name?: string; namespace?: string };
-  spec?: unknown;
+  apiVersion?: unknown;
+  kind?: unknown;
+  metadata?: { name?: unknown; namespace?: unknown };
 }
 
-/** The YAML stream of every object the ringfences in `paths` produce; throws naming the file, object and field at fault. */
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function documents(file: string): Document[] {
+  try {
+    return parseManifests(readFileSync(file, 'utf8')) as Document[];
+  } catch (error) {
+    throw new UsageError(`${file}: ${message(error)}`);
+  }
+}
+
+/** The Palisade kind of a document of the group; undefined for other groups' objects, which render leaves alone. */
+function palisadeKind(doc: Document, where: string) {
+  if (typeof doc.apiVersion !== 'string' || !doc.apiVersion.startsWith(`${GROUP}/`)) return undefined;
+  if (doc.apiVersion !== API_VERSION) throw new UsageError(`${where}: ${doc.apiVersion} is not served: ${GROUP} serves ${API_VERSION}`);
+  const kind = kinds.find((candidate) => candidate.kind === doc.kind);
+  if (!kind) throw new UsageError(`${where}: kind ${String(doc.kind)} is not served by ${GROUP}`);
+  return kind;
+}
+
+/**
+ * The YAML stream of every object the ringfences in `paths` produce. Throws UsageError naming the
+ * file, the document and each field the API server would refuse, for every invalid document.
+ */
 export function renderFiles(paths: string[]): string {
   const out: unknown[] = [];
+  const refusals: string[] = [];
+  let resources = 0;
   for (const file of paths.flatMap(files)) {
-    let documents: Document[];
-    try {
-      documents = (loadAll(readFileSync(file, 'utf8')) as (Document | null)[]).filter((doc): doc is Document => doc !== null);
-    } catch (error) {
-      throw new UsageError(`${file}: not YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
-    }
-    for (const doc of documents.filter((d) => d.apiVersion === API_VERSION && d.kind === namespaceRingfence.kind)) {
-      const name = doc.metadata?.name;
-      const namespace = doc.metadata?.namespace ?? 'default';
-      const where = `${file}: NamespaceRingfence ${namespace}/${name ?? '?'}`;
-      if (!name) throw new UsageError(`${where}: metadata.name: required`);
+    for (const [index, doc] of documents(file).entries()) {
+      const kind = palisadeKind(doc, `${file}: document ${index + 1}`);
+      if (!kind) continue;
+      resources++;
+      const { name, namespace = 'default' } = doc.metadata ?? {};
+      const where = `${file}: ${kind.kind} ${kind.scope === 'Namespaced' ? `${String(namespace)}/` : ''}${typeof name === 'string' ? name : '?'}`;
       try {
-        const spec = validateSpec<NamespaceRingfenceSpec>(namespaceRingfence, doc.spec ?? {});
-        const { networkPolicies, roleBindings } = render({ metadata: { name, namespace }, spec });
+        const resource = validateResource(kind, doc as Record<string, unknown>);
+        if (kind !== namespaceRingfence) continue;
+        const { networkPolicies, roleBindings } = render({
+          metadata: { name: name as string, namespace: namespace as string },
+          spec: resource.spec as NamespaceRingfenceSpec,
+        });
         out.push(...networkPolicies, ...roleBindings);
       } catch (error) {
-        throw new UsageError(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+        refusals.push(...message(error).split('\n').map((line) => `${where}: ${line}`));
       }
     }
   }
-  if (out.length === 0) throw new UsageError(`no NamespaceRingfence found in ${paths.join(', ')}`);
+  if (refusals.length > 0) throw new UsageError(refusals.join('\n'));
+  if (resources === 0) throw new UsageError(`no Palisade resource found in ${paths.join(', ')}`);
   return out.map((object) => dump(object, { lineWidth: 120, noRefs: true })).join('---\n');
 }

@@ -41,8 +41,11 @@ describe('palisade render', function () {
     ['an unknown field', { egress: { dnss: {} } }, 'spec.egress.dnss: unknown field'],
     ['a port out of range', { ingress: { from: [{ namespaces: ['a'], ports: [{ port: 0 }] }] } }, 'spec.ingress.from[0].ports[0].port: must be >= 1'],
     ['a malformed CIDR', { egress: { to: [{ ipBlock: { cidr: '10.0.0.0/33' } }] } }, 'spec.egress.to[0].ipBlock.cidr: must be a CIDR'],
+    ['a CIDR with host bits', { egress: { to: [{ ipBlock: { cidr: '10.0.0.1/8' } }] } }, 'spec.egress.to[0].ipBlock.cidr: must have no bits set past the prefix length'],
+    ['an except entry outside its cidr (a CEL rule of the CRD)', { egress: { to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['11.0.0.0/16'] } }] } },
+      'spec.egress.to[0].ipBlock.except: every except entry must lie inside cidr'],
     ['the metadata address as an allowed peer', { egress: { to: [{ ipBlock: { cidr: '169.254.169.254/32' } }] } },
-      'spec.egress.to[0].ipBlock.cidr: allows the cloud metadata address'],
+      'spec.egress.to: an ipBlock that is only the cloud metadata address'],
   ];
   for (const [what, spec, message] of refusals) {
     it(`refuses ${what} with a message naming the file and field, and exit code 2`, async function () {
@@ -53,6 +56,40 @@ describe('palisade render', function () {
       expect(stderr).to.include(`${file}: NamespaceRingfence team/fence: ${message}`);
     });
   }
+
+  it('checks the other Palisade kinds too, and names every field at fault in every document', async function () {
+    const file = join(await mkdtemp(join(tmpdir(), 'palisade-render-')), 'mixed.yaml');
+    await writeFile(file, [
+      'apiVersion: palisade.dev/v1alpha1\nkind: PodSecurityBaseline\nmetadata: {name: tenants}\nspec: {namespaces: [team-a], enforce: {level: baseline}}',
+      'apiVersion: palisade.dev/v1alpha1\nkind: PodSecurityBaseline\nmetadata: {name: Tenants}\nspec: {namespaceSelector: {matchLabels: {team: "a b"}}, enforce: {level: on}}',
+      'apiVersion: palisade.dev/v1alpha1\nkind: NamespaceRingfence\nmetadata: {name: fence, namespace: team}\nspec: {mode: yes}',
+    ].join('\n---\n'));
+    const { code, stdout, stderr } = await palisade('render', '-f', file);
+    expect(code).to.equal(2);
+    expect(stdout).to.equal('');
+    expect(stderr.trimEnd().split('\n')).to.deep.equal([
+      `palisade: ${file}: PodSecurityBaseline Tenants: metadata.name: Invalid value: "Tenants": must be a lowercase RFC 1123 subdomain `
+        + 'of at most 253 characters: a-z, 0-9, "-" and ".", starting and ending alphanumeric',
+      `${file}: PodSecurityBaseline Tenants: spec.namespaceSelector.matchLabels.team: must match pattern "^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$"`,
+      // Like the API server, a boolean where an enum's string belongs is both of the wrong type and not one of the values.
+      `${file}: PodSecurityBaseline Tenants: spec.enforce.level: must be string`,
+      `${file}: PodSecurityBaseline Tenants: spec.enforce.level: must be equal to one of the allowed values`,
+      `${file}: NamespaceRingfence team/fence: spec.mode: must be string`,
+      `${file}: NamespaceRingfence team/fence: spec.mode: must be equal to one of the allowed values`,
+    ]);
+  });
+
+  it('prints nothing for valid resources that are not ringfences', async function () {
+    const file = join(await mkdtemp(join(tmpdir(), 'palisade-render-')), 'baseline.yaml');
+    await writeFile(file, 'apiVersion: palisade.dev/v1alpha1\nkind: PodSecurityBaseline\nmetadata: {name: tenants}\nspec: {namespaces: [team-a], enforce: {level: baseline}}\n');
+    expect(await palisade('render', '-f', file)).to.deep.equal({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('refuses a kind the palisade.dev group does not serve', async function () {
+    const file = join(await mkdtemp(join(tmpdir(), 'palisade-render-')), 'fence.yaml');
+    await writeFile(file, 'apiVersion: palisade.dev/v1alpha1\nkind: NamespaceFence\nmetadata: {name: fence}\nspec: {}\n');
+    expect(await palisade('render', '-f', file)).to.deep.include({ code: 2, stderr: `palisade: ${file}: document 1: kind NamespaceFence is not served by palisade.dev\n` });
+  });
 
   it('says what is missing: no -f, no such file, no ringfence', async function () {
     expect(await palisade('render')).to.include({ code: 2, stderr: 'palisade: render needs -f FILE|DIR\n' });

@@ -2,6 +2,7 @@
 // RoleBindings that fence its namespace in. Shared by the controller and `palisade render`.
 import { BlockList, isIPv4 } from 'node:net';
 import type { NamespaceRingfenceSpec, Peer, Subject } from '../../api/namespaceringfence.ts';
+import { CLOUD_METADATA_CIDRS } from '../../network/cloud-metadata.ts';
 import { API_VERSION } from '../../api/crd.ts';
 import { FieldError } from '../../api/field-error.ts';
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, ObjectMeta, RoleBinding } from '../../kubernetes/objects.ts';
@@ -12,8 +13,6 @@ const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** The policy that isolates every pod of the namespace; the others only allow. */
 export const DEFAULT_DENY = 'palisade-default-deny';
 
-/** The cloud metadata API (AWS, GCP, Azure, ...; AWS's IPv6 one): node credentials, one hop from any pod. */
-export const CLOUD_METADATA = { ipv4: '169.254.169.254', ipv6: 'fd00:ec2::254' };
 
 export interface Ringfence {
   metadata: { name: string; namespace: string; uid?: string };
@@ -133,13 +132,14 @@ function parseCidr(cidr: string, field: string): { block: BlockList; v4: boolean
 /** The metadata addresses inside `cidr`, as except entries; an ipBlock that is only the metadata address is an error. */
 function metadataCuts(cidr: string, field: string): string[] {
   const { block, v4, prefix } = parseCidr(cidr, field);
-  const address = v4 ? CLOUD_METADATA.ipv4 : CLOUD_METADATA.ipv6;
-  const hostBits = v4 ? 32 : 128;
-  if (!block.check(address, v4 ? 'ipv4' : 'ipv6')) return [];
-  if (prefix === hostBits) {
-    throw new FieldError(field, `allows the cloud metadata address ${address} while egress.blockCloudMetadata is true`);
-  }
-  return [`${address}/${hostBits}`];
+  return CLOUD_METADATA_CIDRS.filter((metadata) => isIPv4(metadata.split('/')[0]!) === v4).flatMap((metadata) => {
+    const [address = '', hostBits] = metadata.split('/');
+    if (!block.check(address, v4 ? 'ipv4' : 'ipv6')) return [];
+    if (prefix === Number(hostBits)) {
+      throw new FieldError(field, `allows the cloud metadata address ${address} while egress.blockCloudMetadata is true`);
+    }
+    return [metadata];
+  });
 }
 
 function roleBinding(metadata: ObjectMeta, clusterRole: string, subjects: Subject[]): RoleBinding {

@@ -1,7 +1,7 @@
 // The CRDs on the real API server: they install, the examples apply, kubectl shows the columns.
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
-import { kinds } from '../../../src/api/index.ts';
+import { API_VERSION, kinds } from '../../../src/api/index.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { kubectlOk } from '../../support/kubectl.ts';
 import { installCrds } from '../../support/crds.ts';
@@ -43,6 +43,33 @@ describe('CRDs on the real API server', function () {
         expect(header).to.include(column);
       }
       expect(out.split('\n').length, out).to.be.greaterThan(2);
+    });
+  }
+
+  // A valid spec of each kind, for objects whose status the tests write themselves.
+  const specs: Record<string, unknown> = {
+    NamespaceRingfence: {},
+    PodSecurityBaseline: { namespaces: ['team-a'], enforce: { level: 'baseline' } },
+    KeyRotationSchedule: { schedule: '@weekly', keyStore: { namespace: 'palisade-system' }, delivery: { type: 'File' } },
+  };
+
+  for (const kind of kinds) {
+    it(`shows the Ready condition's reason and message of ${kind.kind} with -o wide, and only then`, async function () {
+      const namespaced = kind.scope === 'Namespaced';
+      const object = { apiVersion: API_VERSION, kind: kind.kind, metadata: { name: 'wide-columns', ...(namespaced ? { namespace: 'default' } : {}) } };
+      await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], JSON.stringify({ ...object, spec: specs[kind.kind] }));
+      const ready = {
+        type: 'Ready', status: 'False', reason: 'ApplyFailed', message: 'NetworkPolicy palisade-egress was refused', lastTransitionTime: '2026-01-01T00:00:00Z',
+      };
+      await kubectlOk(kubeconfig, ['apply', '--server-side', '--subresource=status', '-f', '-'], JSON.stringify({ ...object, status: { conditions: [ready] } }));
+      const get = ['get', kind.plural, 'wide-columns', ...(namespaced ? ['-n', 'default'] : [])];
+
+      const [wideHeader = '', wideRow = ''] = (await kubectlOk(kubeconfig, [...get, '-o', 'wide'])).split('\n');
+      expect(wideHeader).to.match(/\bREASON\s+MESSAGE\s+AGE$/);
+      expect(wideRow).to.include('ApplyFailed').and.include('NetworkPolicy palisade-egress was refused');
+      const [header = ''] = (await kubectlOk(kubeconfig, get)).split('\n');
+      expect(header).not.to.match(/REASON|MESSAGE/);
+      await kubectlOk(kubeconfig, ['delete', ...get.slice(1)]);
     });
   }
 
