@@ -2,13 +2,10 @@
 // ringfence that lost a Conflict takes over. The operator runs with the default resync (600 s):
 // nothing here may wait for one.
 import { expect } from 'chai';
-import { sharedCluster } from '../../support/cluster.ts';
-import { installCrds } from '../../support/crds.ts';
 import { eventually } from '../../support/eventually.ts';
 import { kubectl, kubectlOk } from '../../support/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
-import { startPalisadeOperator } from '../../support/least-privilege.ts';
-import { stopOperator, type OperatorProcess } from '../../support/operator.ts';
+import { usePalisadeOperator } from '../../support/palisade-operator.ts';
 import type { NamespaceRingfenceSpec } from '../../../src/api/namespaceringfence.ts';
 
 interface Condition { type: string; status: string; reason: string; message: string; observedGeneration?: number }
@@ -40,36 +37,27 @@ const REFUSING_POLICY = [
 describe('NamespaceRingfence failures', function () {
   this.timeout(120_000);
   const ns = useNamespace('fence-fail');
-  let kubeconfig: string;
-  let operator: OperatorProcess;
-
-  before(async function () {
-    this.timeout(600_000);
-    kubeconfig = (await sharedCluster()).kubeconfig;
-    await installCrds(kubeconfig);
-    await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: REFUSING_POLICY }));
-    operator = await startPalisadeOperator(await sharedCluster(), ['--leader-elect=false']);
-  });
+  const suite = usePalisadeOperator(['--leader-elect=false'], (kubeconfig) =>
+    kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: REFUSING_POLICY })));
 
   after(async function () {
-    if (operator) await stopOperator(operator, 'SIGKILL');
-    if (kubeconfig) await kubectl(kubeconfig, ['delete', 'validatingadmissionpolicy,validatingadmissionpolicybinding', 'test-no-egress-8443']);
+    await kubectl(suite.kubeconfig, ['delete', 'validatingadmissionpolicy,validatingadmissionpolicybinding', 'test-no-egress-8443']);
   });
 
-  const applyFence = (spec: NamespaceRingfenceSpec, name = 'fence') => kubectlOk(kubeconfig, ['apply', '--server-side', '-n', ns.name, '-f', '-'],
+  const applyFence = (spec: NamespaceRingfenceSpec, name = 'fence') => kubectlOk(suite.kubeconfig, ['apply', '--server-side', '-n', ns.name, '-f', '-'],
     JSON.stringify({ apiVersion: 'palisade.dev/v1alpha1', kind: 'NamespaceRingfence', metadata: { name }, spec }));
-  const fence = async (name = 'fence') => JSON.parse(await kubectlOk(kubeconfig, ['get', 'ringfence', name, '-n', ns.name, '-o', 'json'])) as Fence;
+  const fence = async (name = 'fence') => JSON.parse(await kubectlOk(suite.kubeconfig, ['get', 'ringfence', name, '-n', ns.name, '-o', 'json'])) as Fence;
   const ready = (fenced: Fence) => fenced.status?.conditions?.find((c) => c.type === 'Ready');
-  const exists = async (kind: string, name: string) => (await kubectl(kubeconfig, ['get', kind, name, '-n', ns.name])).code === 0;
-  const warnings = async (reason: string) => (JSON.parse(await kubectlOk(kubeconfig, ['get', 'events.events.k8s.io', '-n', ns.name, '-o', 'json'])) as
+  const exists = async (kind: string, name: string) => (await kubectl(suite.kubeconfig, ['get', kind, name, '-n', ns.name])).code === 0;
+  const warnings = async (reason: string) => (JSON.parse(await kubectlOk(suite.kubeconfig, ['get', 'events.events.k8s.io', '-n', ns.name, '-o', 'json'])) as
     { items: { reason: string; note: string }[] }).items.filter((event) => event.reason === reason);
 
   /** Labels the namespace for the refusing policy, and waits until the API server applies it there. */
   async function refuseEgress8443() {
-    await kubectlOk(kubeconfig, ['label', 'namespace', ns.name, 'test.palisade.dev/no-egress-8443=true']);
+    await kubectlOk(suite.kubeconfig, ['label', 'namespace', ns.name, 'test.palisade.dev/no-egress-8443=true']);
     const probe = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'probe' }, spec: { podSelector: {}, egress: [{ ports: [{ port: 8443 }] }] } };
     await eventually(async () => {
-      const result = await kubectl(kubeconfig, ['create', '--dry-run=server', '-n', ns.name, '-f', '-'], JSON.stringify(probe));
+      const result = await kubectl(suite.kubeconfig, ['create', '--dry-run=server', '-n', ns.name, '-f', '-'], JSON.stringify(probe));
       expect(result.stderr).to.include('reserved by cluster policy');
     }, 30_000);
   }
@@ -91,7 +79,7 @@ describe('NamespaceRingfence failures', function () {
     // It keeps retrying (with backoff) and says the same once: one Event, one status.
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     expect(await warnings('ApplyFailed')).to.have.length(1);
-    expect(operator.logs.filter((line) => line.message === 'reconcile failed' && line.namespace === ns.name).length).to.be.at.least(2);
+    expect(suite.operator.logs.filter((line) => line.message === 'reconcile failed' && line.namespace === ns.name).length).to.be.at.least(2);
   });
 
   it('removes an allow policy whose new version is refused, rather than leave the old rule in force (fail closed)', async function () {
@@ -117,7 +105,7 @@ describe('NamespaceRingfence failures', function () {
     await eventually(async () => expect(ready(await fence('first'))).to.include({ status: 'True' }), 30_000);
     await applyFence({ egress: { dns: { enabled: false } } }, 'second');
     await eventually(async () => expect(ready(await fence('second'))).to.include({ reason: 'Conflict' }), 30_000);
-    await kubectlOk(kubeconfig, ['delete', 'ringfence', 'first', '-n', ns.name]);
+    await kubectlOk(suite.kubeconfig, ['delete', 'ringfence', 'first', '-n', ns.name]);
     await eventually(async () => {
       expect(ready(await fence('second'))).to.include({ status: 'True', reason: 'Applied' });
       expect(await exists('networkpolicy', 'palisade-default-deny')).to.equal(true);

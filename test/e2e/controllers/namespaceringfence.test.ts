@@ -2,13 +2,11 @@
 import { expect } from 'chai';
 import { render } from '../../../src/controllers/namespaceringfence/render.ts';
 import type { NamespaceRingfenceSpec } from '../../../src/api/namespaceringfence.ts';
-import { sharedCluster } from '../../support/cluster.ts';
-import { installCrds } from '../../support/crds.ts';
 import { eventually } from '../../support/eventually.ts';
 import { kubectl, kubectlOk } from '../../support/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
-import { startPalisadeOperator } from '../../support/least-privilege.ts';
-import { stopOperator, writeRequests, type OperatorProcess } from '../../support/operator.ts';
+import { usePalisadeOperator } from '../../support/palisade-operator.ts';
+import { writeRequests } from '../../support/operator.ts';
 
 interface Status {
   observedGeneration?: number;
@@ -22,23 +20,11 @@ interface Status {
 describe('NamespaceRingfence controller', function () {
   this.timeout(120_000);
   const ns = useNamespace('fence');
-  let kubeconfig: string;
-  let operator: OperatorProcess;
+  const suite = usePalisadeOperator(['--leader-elect=false', '--resync=3']);
 
-  before(async function () {
-    this.timeout(600_000);
-    kubeconfig = (await sharedCluster()).kubeconfig;
-    await installCrds(kubeconfig);
-    operator = await startPalisadeOperator(await sharedCluster(), ['--leader-elect=false', '--resync=3']);
-  });
-
-  after(async function () {
-    if (operator) await stopOperator(operator, 'SIGKILL');
-  });
-
-  const applyFence = (spec: NamespaceRingfenceSpec, name = 'fence') => kubectlOk(kubeconfig, ['apply', '--server-side', '-n', ns.name, '-f', '-'],
+  const applyFence = (spec: NamespaceRingfenceSpec, name = 'fence') => kubectlOk(suite.kubeconfig, ['apply', '--server-side', '-n', ns.name, '-f', '-'],
     JSON.stringify({ apiVersion: 'palisade.dev/v1alpha1', kind: 'NamespaceRingfence', metadata: { name }, spec }));
-  const getJson = async <T>(...args: string[]) => JSON.parse(await kubectlOk(kubeconfig, ['get', ...args, '-n', ns.name, '-o', 'json'])) as T;
+  const getJson = async <T>(...args: string[]) => JSON.parse(await kubectlOk(suite.kubeconfig, ['get', ...args, '-n', ns.name, '-o', 'json'])) as T;
   const status = async (name = 'fence') => (await getJson<{ status?: Status; metadata: { generation: number } }>('namespaceringfence', name));
   const condition = async (type: string, name = 'fence') => (await status(name)).status?.conditions?.find((c) => c.type === type);
   const ready = (name = 'fence') => eventually(async () => {
@@ -72,22 +58,22 @@ describe('NamespaceRingfence controller', function () {
     }
     expect(await names('networkpolicies')).to.deep.equal(expected.networkPolicies.map((p) => p.metadata.name).sort());
     expect(await names('rolebindings')).to.deep.equal(['palisade-editors', 'palisade-viewers']);
-    const columns = await kubectlOk(kubeconfig, ['get', 'ringfence', 'fence', '-n', ns.name]);
+    const columns = await kubectlOk(suite.kubeconfig, ['get', 'ringfence', 'fence', '-n', ns.name]);
     expect(columns.split('\n')[1]).to.match(/^fence\s+Enforce\s+True\s+5\s+2\s+/);
   });
 
   it('puts back an edited NetworkPolicy and a deleted RoleBinding, with an Event', async function () {
     await applyFence(spec);
     await ready();
-    await kubectlOk(kubeconfig, ['patch', 'networkpolicy', 'palisade-egress', '-n', ns.name, '--type=json',
+    await kubectlOk(suite.kubeconfig, ['patch', 'networkpolicy', 'palisade-egress', '-n', ns.name, '--type=json',
       '-p', '[{"op":"replace","path":"/spec/egress/0/ports/0/port","value":80}]']);
-    await kubectlOk(kubeconfig, ['delete', 'rolebinding', 'palisade-viewers', '-n', ns.name]);
+    await kubectlOk(suite.kubeconfig, ['delete', 'rolebinding', 'palisade-viewers', '-n', ns.name]);
     await eventually(async () => {
       const egress = await getJson<{ spec: { egress: { ports: { port: number }[] }[] } }>('networkpolicy', 'palisade-egress');
       expect(egress.spec.egress[0]?.ports[0]?.port).to.equal(443);
-      await kubectlOk(kubeconfig, ['get', 'rolebinding', 'palisade-viewers', '-n', ns.name]);
+      await kubectlOk(suite.kubeconfig, ['get', 'rolebinding', 'palisade-viewers', '-n', ns.name]);
     }, 30_000);
-    const events = await kubectlOk(kubeconfig, ['get', 'events.events.k8s.io', '-n', ns.name, '-o', 'jsonpath={range .items[*]}{.reason}:{.note}{"\\n"}{end}']);
+    const events = await kubectlOk(suite.kubeconfig, ['get', 'events.events.k8s.io', '-n', ns.name, '-o', 'jsonpath={range .items[*]}{.reason}:{.note}{"\\n"}{end}']);
     expect(events).to.include('DriftReverted:NetworkPolicy palisade-egress was changed outside Palisade; put back');
     expect(events).to.include('DriftReverted:RoleBinding palisade-viewers was deleted outside Palisade; put back');
   });
@@ -98,7 +84,7 @@ describe('NamespaceRingfence controller', function () {
     await ready();
     // Each edit by someone else: one manager taking the same field back again and again is a
     // fight, which Palisade backs off from (podsecuritybaseline.test.ts shows that case).
-    const editPort = (port: number) => kubectlOk(kubeconfig, ['patch', 'networkpolicy', 'palisade-egress', '-n', ns.name, '--type=json',
+    const editPort = (port: number) => kubectlOk(suite.kubeconfig, ['patch', 'networkpolicy', 'palisade-egress', '-n', ns.name, '--type=json',
       `--field-manager=editor-${port}`, '-p', `[{"op":"replace","path":"/spec/egress/0/ports/0/port","value":${port}}]`]);
     const driftEvents = async () => (await getJson<{ items: { reason: string; series?: { count: number } }[] }>('events.events.k8s.io')).items
       .filter((event) => event.reason === 'DriftReverted');
@@ -136,7 +122,7 @@ describe('NamespaceRingfence controller', function () {
   it('removes everything it generated when deleted', async function () {
     await applyFence(spec);
     await ready();
-    await kubectlOk(kubeconfig, ['delete', 'ringfence', 'fence', '-n', ns.name]);
+    await kubectlOk(suite.kubeconfig, ['delete', 'ringfence', 'fence', '-n', ns.name]);
     await eventually(async () => {
       expect(await names('networkpolicies')).to.deep.equal([]);
       expect(await names('rolebindings')).to.deep.equal([]);
@@ -149,7 +135,7 @@ describe('NamespaceRingfence controller', function () {
     await applyFence({ egress: { dns: { enabled: false } } }, 'second');
     await eventually(async () => expect(await condition('Ready', 'second')).to.include({ status: 'False', reason: 'Conflict' }), 30_000);
     expect((await condition('Ready'))?.status).to.equal('True');
-    const dns = await kubectl(kubeconfig, ['get', 'networkpolicy', 'palisade-dns', '-n', ns.name]);
+    const dns = await kubectl(suite.kubeconfig, ['get', 'networkpolicy', 'palisade-dns', '-n', ns.name]);
     expect(dns.code, 'the first ringfence still has its DNS policy').to.equal(0);
   });
 
@@ -169,34 +155,34 @@ describe('NamespaceRingfence controller', function () {
     expect((await status()).status?.missingNamespaces).to.deep.equal([peer]);
     const ingress = await getJson<{ spec: { ingress: { from: { namespaceSelector: { matchExpressions: { values: string[] }[] } }[] }[] } }>('networkpolicy', 'palisade-ingress');
     expect(ingress.spec.ingress[0]?.from[0]?.namespaceSelector.matchExpressions[0]?.values).to.deep.equal([peer]);
-    await kubectlOk(kubeconfig, ['create', 'namespace', peer]);
+    await kubectlOk(suite.kubeconfig, ['create', 'namespace', peer]);
     await eventually(async () => expect((await status()).status?.missingNamespaces).to.deep.equal([]), 30_000);
-    await kubectlOk(kubeconfig, ['delete', 'namespace', peer, '--wait=false']);
+    await kubectlOk(suite.kubeconfig, ['delete', 'namespace', peer, '--wait=false']);
   });
 
   it('reports other RoleBindings that grant access outside the ringfence as AccessDrift, and deletes none', async function () {
     await applyFence(spec);
     await ready();
     expect(await condition('AccessDrift')).to.include({ status: 'False' });
-    await kubectlOk(kubeconfig, ['create', 'rolebinding', 'backdoor', '--clusterrole=admin', '--user=mallory', '-n', ns.name]);
+    await kubectlOk(suite.kubeconfig, ['create', 'rolebinding', 'backdoor', '--clusterrole=admin', '--user=mallory', '-n', ns.name]);
     await eventually(async () => expect(await condition('AccessDrift')).to.include({
       status: 'True', reason: 'ForeignBindings', message: 'RoleBinding backdoor grants ClusterRole admin to User/mallory',
     }), 30_000);
-    await kubectlOk(kubeconfig, ['get', 'rolebinding', 'backdoor', '-n', ns.name]);
+    await kubectlOk(suite.kubeconfig, ['get', 'rolebinding', 'backdoor', '-n', ns.name]);
   });
 
   it('writes each object and the status once, and nothing when a resync finds everything in place', async function () {
-    const writesBefore = await writeRequests(operator.port);
+    const writesBefore = await writeRequests(suite.operator.port);
     await applyFence(spec);
     await ready();
-    const reconciles = () => operator.logs.filter((line) => line.message === 'reconciled' && line.namespace === ns.name).length;
+    const reconciles = () => suite.operator.logs.filter((line) => line.message === 'reconciled' && line.namespace === ns.name).length;
     // Not twice: a reconcile started by the echo of its own first writes sees them all (Informer.assume).
     const { networkPolicies, roleBindings } = render({ metadata: { name: 'fence', namespace: ns.name }, spec });
     await eventually(() => expect(reconciles()).to.be.at.least(2), 20_000);
-    const writes = await writeRequests(operator.port);
+    const writes = await writeRequests(suite.operator.port);
     expect(writes - writesBefore).to.equal(networkPolicies.length + roleBindings.length + 1);
     const before = reconciles();
     await eventually(() => expect(reconciles()).to.be.at.least(before + 2), 20_000);
-    expect(await writeRequests(operator.port)).to.equal(writes);
+    expect(await writeRequests(suite.operator.port)).to.equal(writes);
   });
 });
