@@ -3,7 +3,7 @@
 // they measure it and the control plane with.
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { metric, startOperator, writeRequests, type OperatorProcess } from '../test/support/operator.ts';
+import { metric, startOperator, writeRequests, type OperatorProcess } from '../harness/operator.ts';
 
 const SCRIPT = new URL('../dist/cli/main.js', import.meta.url).pathname;
 

@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ControlPlane } from '../test/cluster/control-plane.ts';
-import { isAlive, stopPid } from '../test/cluster/process.ts';
+import { ControlPlane } from '../harness/control-plane/control-plane.ts';
+import { isAlive, stopPid } from '../harness/control-plane/process.ts';
 
 const dir = new URL('../.palisade/cluster/', import.meta.url).pathname;
 const stateFile = join(dir, 'state.json');

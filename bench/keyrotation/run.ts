@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { secrets } from '../../src/kubernetes/resources.ts';
-import { ControlPlane } from '../../test/cluster/control-plane.ts';
-import { clientFor } from '../../test/support/client.ts';
-import { installCrds } from '../../test/support/crds.ts';
-import { writeInitialEncryptionConfig } from '../../test/support/encryption.ts';
-import { kubectlOk } from '../../test/support/kubectl.ts';
-import { metric, stopOperator, writeRequests } from '../../test/support/operator.ts';
+import { ControlPlane } from '../../harness/control-plane/control-plane.ts';
+import { clientFor } from '../../harness/client.ts';
+import { installCrds } from '../../harness/crds.ts';
+import { writeInitialEncryptionConfig } from '../../harness/encryption.ts';
+import { kubectlOk } from '../../harness/kubectl.ts';
+import { metric, stopOperator, writeRequests } from '../../harness/operator.ts';
 import { inParallel } from '../../src/runtime/parallel.ts';
 import { startShippedOperator } from '../operator.ts';
 

@@ -5,11 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { namespaces } from '../../src/kubernetes/resources.ts';
 import type { KubeObject } from '../../src/runtime/client.ts';
 import { Informer } from '../../src/runtime/informer.ts';
-import { ControlPlane } from '../../test/cluster/control-plane.ts';
-import { clientFor } from '../../test/support/client.ts';
-import { installCrds } from '../../test/support/crds.ts';
-import { kubectlOk } from '../../test/support/kubectl.ts';
-import { metric, stopOperator } from '../../test/support/operator.ts';
+import { ControlPlane } from '../../harness/control-plane/control-plane.ts';
+import { clientFor } from '../../harness/client.ts';
+import { installCrds } from '../../harness/crds.ts';
+import { kubectlOk } from '../../harness/kubectl.ts';
+import { metric, stopOperator } from '../../harness/operator.ts';
 import { peakRssMiB, startShippedOperator, writesOnResync } from '../operator.ts';
 
 const COUNT = Number(process.env.NAMESPACES ?? 500);

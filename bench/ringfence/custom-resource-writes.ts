@@ -8,10 +8,10 @@ import type { NamespaceRingfenceSpec } from '../../src/api/namespaceringfence.ts
 import { apply } from '../../src/runtime/apply.ts';
 import { configMaps } from '../../src/kubernetes/resources.ts';
 import type { Resource } from '../../src/runtime/client.ts';
-import { ControlPlane } from '../../test/cluster/control-plane.ts';
-import { clientFor } from '../../test/support/client.ts';
-import { installCrds } from '../../test/support/crds.ts';
-import { kubectlOk } from '../../test/support/kubectl.ts';
+import { ControlPlane } from '../../harness/control-plane/control-plane.ts';
+import { clientFor } from '../../harness/client.ts';
+import { installCrds } from '../../harness/crds.ts';
+import { kubectlOk } from '../../harness/kubectl.ts';
 import { inParallel } from '../../src/runtime/parallel.ts';
 import { cpuSeconds } from '../operator.ts';
 

@@ -10,11 +10,11 @@ import type { NamespaceRingfenceSpec } from '../../src/api/namespaceringfence.ts
 import { apply, type ApplyConfiguration, type ApplyOptions } from '../../src/runtime/apply.ts';
 import type { KubeClient, KubeObject, Resource } from '../../src/runtime/client.ts';
 import { Informer } from '../../src/runtime/informer.ts';
-import { ControlPlane } from '../../test/cluster/control-plane.ts';
-import { clientFor } from '../../test/support/client.ts';
-import { installCrds } from '../../test/support/crds.ts';
-import { kubectlOk } from '../../test/support/kubectl.ts';
-import { httpGet, metric, stopOperator } from '../../test/support/operator.ts';
+import { ControlPlane } from '../../harness/control-plane/control-plane.ts';
+import { clientFor } from '../../harness/client.ts';
+import { installCrds } from '../../harness/crds.ts';
+import { kubectlOk } from '../../harness/kubectl.ts';
+import { httpGet, metric, stopOperator } from '../../harness/operator.ts';
 import { inParallel } from '../../src/runtime/parallel.ts';
 import { cpuMeter, operatorNodeOptions, peakRssMiB, startShippedOperator, writesOnResync } from '../operator.ts';
 

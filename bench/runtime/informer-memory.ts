@@ -2,9 +2,9 @@
 // `node --expose-gc`; make bench does.
 import { configMaps } from '../../src/kubernetes/resources.ts';
 import { Informer } from '../../src/runtime/informer.ts';
-import { ControlPlane } from '../../test/cluster/control-plane.ts';
-import { clientFor } from '../../test/support/client.ts';
-import { kubectlOk } from '../../test/support/kubectl.ts';
+import { ControlPlane } from '../../harness/control-plane/control-plane.ts';
+import { clientFor } from '../../harness/client.ts';
+import { kubectlOk } from '../../harness/kubectl.ts';
 
 const OBJECTS = 5_000;
 const gc = (globalThis as { gc?: () => void }).gc;

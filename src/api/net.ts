@@ -2,7 +2,7 @@
 // server's CEL CIDR library (k8s.io/apiserver/pkg/cel/library/cidr.go) is built on it: offline checks then
 // accept the strings the API server accepts and no others. Node's isIPv4/isIPv6 judge the address text;
 // the few rules where netip reads differently are added here, each found by test/api/net.test.ts, which
-// compares this file with netip itself (hack/netip-oracle) over thousands of strings.
+// compares this file with netip itself (harness/netip-oracle) over thousands of strings.
 import { isIPv4, isIPv6 } from 'node:net';
 
 export interface Addr {

@@ -1,10 +1,10 @@
-// src/api/net.ts against Go's net/netip itself (hack/netip-oracle): every string of a seeded corpus must
+// src/api/net.ts against Go's net/netip itself (harness/netip-oracle): every string of a seeded corpus must
 // be accepted or refused as netip.ParseAddr and netip.ParsePrefix do, and read as the same address,
 // prefix and masked prefix, compared in netip's canonical text. Needs Go on PATH, as CI has.
 import { isDeepStrictEqual } from 'node:util';
 import { expect } from 'chai';
-import { corpus } from '../../hack/netip-oracle/corpus.ts';
-import { netip, type Reading, type Verdict } from '../../hack/netip-oracle/oracle.ts';
+import { corpus } from '../../harness/netip-oracle/corpus.ts';
+import { netip, type Reading, type Verdict } from '../../harness/netip-oracle/oracle.ts';
 import { is4In6, masked, parseAddr, parsePrefix, type Addr, type Prefix } from '../../src/api/net.ts';
 
 const CORPUS_SIZE = 20_000;

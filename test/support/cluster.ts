@@ -1,6 +1,6 @@
 // The one control plane of a test run: started by the first test that asks for it, stopped by
 // mocha's global teardown (and by the processes' parent-death signal if mocha itself dies).
-import { ControlPlane } from '../cluster/control-plane.ts';
+import { ControlPlane } from '../../harness/control-plane/control-plane.ts';
 import { OPERATOR_USER } from './least-privilege.ts';
 
 let started: Promise<ControlPlane> | undefined;

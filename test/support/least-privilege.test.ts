@@ -1,6 +1,6 @@
 // The audit-log reading behind the least-privilege check: which request needs which grant.
 import { expect } from 'chai';
-import type { AuditEvent } from '../cluster/control-plane.ts';
+import type { AuditEvent } from '../../harness/control-plane/control-plane.ts';
 import { forbiddenRequests, needs, operatorGrants, redundantGrants, unneededGrants, type Grant } from './least-privilege.ts';
 
 const allowed = (verb: string, objectRef: AuditEvent['objectRef'], extra: Partial<AuditEvent> = {}): AuditEvent => ({

@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { load, loadAll } from 'js-yaml';
-import type { AuditEvent, ControlPlane } from '../cluster/control-plane.ts';
+import type { AuditEvent, ControlPlane } from '../../harness/control-plane/control-plane.ts';
 import { eventually } from './eventually.ts';
-import { kubectl, kubectlOk } from './kubectl.ts';
-import { startOperator, type OperatorProcess } from './operator.ts';
+import { kubectl, kubectlOk } from '../../harness/kubectl.ts';
+import { startOperator, type OperatorProcess } from '../../harness/operator.ts';
 
 export const OPERATOR_USER = 'system:serviceaccount:palisade-system:palisade-operator';
 const OPERATOR_GROUPS = ['system:serviceaccounts', 'system:serviceaccounts:palisade-system'];

@@ -2,7 +2,7 @@
 // it is ready for pods once kube-controller-manager has given it its default ServiceAccount.
 import { randomBytes } from 'node:crypto';
 import { sharedCluster } from './cluster.ts';
-import { kubectlOk } from './kubectl.ts';
+import { kubectlOk } from '../../harness/kubectl.ts';
 
 export interface TestNamespace {
   name: string;

@@ -1,9 +1,9 @@
 // A suite's Palisade operator: the CRDs installed and `palisade operator` running as its
 // ServiceAccount (least-privilege.ts) for the whole describe, killed after it.
 import { sharedCluster } from './cluster.ts';
-import { installCrds } from './crds.ts';
+import { installCrds } from '../../harness/crds.ts';
 import { startPalisadeOperator } from './least-privilege.ts';
-import { stopOperator, type OperatorProcess } from './operator.ts';
+import { stopOperator, type OperatorProcess } from '../../harness/operator.ts';
 
 export interface SuiteOperator {
   kubeconfig: string;

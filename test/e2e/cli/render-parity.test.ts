@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { parseManifests } from '../../../src/api/manifests.ts';
 import { renderFiles } from '../../../src/cli/render.ts';
 import { sharedCluster } from '../../support/cluster.ts';
-import { installCrds } from '../../support/crds.ts';
-import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { installCrds } from '../../../harness/crds.ts';
+import { kubectl, kubectlOk } from '../../../harness/kubectl.ts';
 
 const corpus = new URL('./corpus/', import.meta.url).pathname;
 

@@ -5,11 +5,11 @@ import { expect } from 'chai';
 import { loadAll } from 'js-yaml';
 import { render, type Ringfence } from '../../../src/controllers/namespaceringfence/render.ts';
 import { sharedCluster } from '../../support/cluster.ts';
-import { installCrds } from '../../support/crds.ts';
+import { installCrds } from '../../../harness/crds.ts';
 import { eventually } from '../../support/eventually.ts';
-import { kubectlOk } from '../../support/kubectl.ts';
+import { kubectlOk } from '../../../harness/kubectl.ts';
 import { startPalisadeOperator } from '../../support/least-privilege.ts';
-import { stopOperator, type OperatorProcess } from '../../support/operator.ts';
+import { stopOperator, type OperatorProcess } from '../../../harness/operator.ts';
 
 const example = (file: string) => new URL(`../../../examples/${file}`, import.meta.url).pathname;
 const PSA = 'pod-security.kubernetes.io/';

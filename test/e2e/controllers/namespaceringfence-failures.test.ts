@@ -3,7 +3,7 @@
 // nothing here may wait for one.
 import { expect } from 'chai';
 import { eventually } from '../../support/eventually.ts';
-import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { kubectl, kubectlOk } from '../../../harness/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
 import { usePalisadeOperator } from '../../support/palisade-operator.ts';
 import type { NamespaceRingfenceSpec } from '../../../src/api/namespaceringfence.ts';

@@ -3,10 +3,10 @@ import { expect } from 'chai';
 import { render } from '../../../src/controllers/namespaceringfence/render.ts';
 import type { NamespaceRingfenceSpec } from '../../../src/api/namespaceringfence.ts';
 import { eventually } from '../../support/eventually.ts';
-import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { kubectl, kubectlOk } from '../../../harness/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
 import { usePalisadeOperator } from '../../support/palisade-operator.ts';
-import { writeRequests } from '../../support/operator.ts';
+import { writeRequests } from '../../../harness/operator.ts';
 
 interface Status {
   observedGeneration?: number;

@@ -3,7 +3,7 @@
 // each permission was needed.)
 import { expect } from 'chai';
 import { sharedCluster } from '../../support/cluster.ts';
-import { kubectl } from '../../support/kubectl.ts';
+import { kubectl } from '../../../harness/kubectl.ts';
 import { operatorKubeconfig } from '../../support/least-privilege.ts';
 
 describe('the operator with the permissions of config/rbac', function () {

@@ -6,9 +6,9 @@ import type { PodSecurityBaselineSpec } from '../../../src/api/podsecuritybaseli
 import { STATE_ANNOTATION } from '../../../src/controllers/podsecuritybaseline/namespace-plan.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { eventually } from '../../support/eventually.ts';
-import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { kubectl, kubectlOk } from '../../../harness/kubectl.ts';
 import { startPalisadeOperator } from '../../support/least-privilege.ts';
-import { metric, stopOperator, writeRequests } from '../../support/operator.ts';
+import { metric, stopOperator, writeRequests } from '../../../harness/operator.ts';
 import { usePalisadeOperator } from '../../support/palisade-operator.ts';
 
 const PSA = 'pod-security.kubernetes.io/';

@@ -7,12 +7,12 @@ import { expect } from 'chai';
 import { loadAll } from 'js-yaml';
 import type { NamespaceRingfenceSpec, Subject } from '../../../src/api/namespaceringfence.ts';
 import { sharedCluster } from '../../support/cluster.ts';
-import { installCrds } from '../../support/crds.ts';
+import { installCrds } from '../../../harness/crds.ts';
 import { eventually } from '../../support/eventually.ts';
-import { kubectl, kubectlOk, type KubectlResult } from '../../support/kubectl.ts';
+import { kubectl, kubectlOk, type KubectlResult } from '../../../harness/kubectl.ts';
 import { operatorKubeconfig, startPalisadeOperator } from '../../support/least-privilege.ts';
 import { useNamespace } from '../../support/namespace.ts';
-import { stopOperator } from '../../support/operator.ts';
+import { stopOperator } from '../../../harness/operator.ts';
 
 const config = (base: string) => new URL(`../../../config/${base}/`, import.meta.url).pathname;
 

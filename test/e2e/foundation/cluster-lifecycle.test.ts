@@ -7,10 +7,10 @@ import { once } from 'node:events';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ControlPlane } from '../../cluster/control-plane.ts';
-import { isAlive } from '../../cluster/process.ts';
+import { ControlPlane } from '../../../harness/control-plane/control-plane.ts';
+import { isAlive } from '../../../harness/control-plane/process.ts';
 import { eventually } from '../../support/eventually.ts';
-import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { kubectl, kubectlOk } from '../../../harness/kubectl.ts';
 
 function encryptionConfig(keyName: string): string {
   return JSON.stringify({

@@ -2,7 +2,7 @@
 // Security Admission, and kube-controller-manager's garbage collector and service accounts.
 import { expect } from 'chai';
 import { sharedCluster } from '../../support/cluster.ts';
-import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { kubectl, kubectlOk } from '../../../harness/kubectl.ts';
 import { eventually } from '../../support/eventually.ts';
 import { useNamespace } from '../../support/namespace.ts';
 

@@ -3,8 +3,8 @@ import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { API_VERSION, kinds } from '../../../src/api/index.ts';
 import { sharedCluster } from '../../support/cluster.ts';
-import { kubectlOk } from '../../support/kubectl.ts';
-import { installCrds } from '../../support/crds.ts';
+import { kubectlOk } from '../../../harness/kubectl.ts';
+import { installCrds } from '../../../harness/crds.ts';
 
 const examplesDir = new URL('../../../examples/', import.meta.url).pathname;
 

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { load } from 'js-yaml';
 import { sharedCluster } from '../../support/cluster.ts';
-import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { kubectl, kubectlOk } from '../../../harness/kubectl.ts';
 
 const defaults = new URL('../../../config/default', import.meta.url).pathname;
 

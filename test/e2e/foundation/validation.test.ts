@@ -1,8 +1,8 @@
 // Invalid resources are refused by the real API server, with a message that names the field.
 import { expect } from 'chai';
 import { sharedCluster } from '../../support/cluster.ts';
-import { installCrds } from '../../support/crds.ts';
-import { kubectl } from '../../support/kubectl.ts';
+import { installCrds } from '../../../harness/crds.ts';
+import { kubectl } from '../../../harness/kubectl.ts';
 
 const API_VERSION = 'palisade.dev/v1alpha1';
 

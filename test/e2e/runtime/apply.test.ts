@@ -4,9 +4,9 @@ import { expect } from 'chai';
 import { apply, needsApply, type ApplyConfiguration } from '../../../src/runtime/apply.ts';
 import { services } from '../../../src/kubernetes/resources.ts';
 import type { KubeObject } from '../../../src/runtime/client.ts';
-import { useClient } from '../../support/client.ts';
+import { useClient } from '../../../harness/client.ts';
 import { sharedCluster } from '../../support/cluster.ts';
-import { kubectlOk } from '../../support/kubectl.ts';
+import { kubectlOk } from '../../../harness/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
 
 

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { readdir, readlink } from 'node:fs/promises';
 import { configMaps } from '../../../src/kubernetes/resources.ts';
-import { useClient } from '../../support/client.ts';
+import { useClient } from '../../../harness/client.ts';
 
 
 async function openSockets(): Promise<number> {

@@ -2,9 +2,9 @@
 import { expect } from 'chai';
 import type { KubeObject } from '../../../src/runtime/client.ts';
 import { EventRecorder } from '../../../src/runtime/events.ts';
-import { useClient } from '../../support/client.ts';
+import { useClient } from '../../../harness/client.ts';
 import { sharedCluster } from '../../support/cluster.ts';
-import { kubectlOk } from '../../support/kubectl.ts';
+import { kubectlOk } from '../../../harness/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
 
 describe('EventRecorder', function () {

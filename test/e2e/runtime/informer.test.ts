@@ -5,11 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { isGone, type KubeClient, type KubeObject, type Resource } from '../../../src/runtime/client.ts';
 import { Informer, type InformerEvent } from '../../../src/runtime/informer.ts';
-import { ControlPlane, type ApiServer } from '../../cluster/control-plane.ts';
-import { clientFor, useClient } from '../../support/client.ts';
+import { ControlPlane, type ApiServer } from '../../../harness/control-plane/control-plane.ts';
+import { clientFor, useClient } from '../../../harness/client.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { eventually } from '../../support/eventually.ts';
-import { kubectlOk } from '../../support/kubectl.ts';
+import { kubectlOk } from '../../../harness/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
 
 const configMaps: Resource = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true };

@@ -2,12 +2,12 @@
 // retries, zero writes in steady state, leader election hand-overs, and an apiserver outage.
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ControlPlane } from '../../cluster/control-plane.ts';
+import { ControlPlane } from '../../../harness/control-plane/control-plane.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { eventually } from '../../support/eventually.ts';
-import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { kubectl, kubectlOk } from '../../../harness/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
-import { httpGet, metric, startOperator, stopOperator, writeRequests, type OperatorProcess } from '../../support/operator.ts';
+import { httpGet, metric, startOperator, stopOperator, writeRequests, type OperatorProcess } from '../../../harness/operator.ts';
 
 const echoOperator = new URL('fixtures/echo-operator.ts', import.meta.url).pathname;
 

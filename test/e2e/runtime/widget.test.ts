@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { sharedCluster } from '../../support/cluster.ts';
 import { eventually } from '../../support/eventually.ts';
-import { kubectlOk } from '../../support/kubectl.ts';
-import { startOperator, stopOperator, type OperatorProcess } from '../../support/operator.ts';
+import { kubectlOk } from '../../../harness/kubectl.ts';
+import { startOperator, stopOperator, type OperatorProcess } from '../../../harness/operator.ts';
 
 const widgetOperator = new URL('fixtures/widget-operator.ts', import.meta.url).pathname;
 const widgetCrd = new URL('fixtures/widget-crd.json', import.meta.url).pathname;

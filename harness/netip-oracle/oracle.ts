@@ -25,7 +25,7 @@ const GO_OPTIONS: SpawnSyncOptions = { cwd: SOURCE, encoding: 'utf8', env: { ...
 /** Runs `go`, failing with what it printed, or with how to get Go when there is none. */
 function go(...args: string[]): string {
   const run = spawnSync('go', args, GO_OPTIONS);
-  if (run.error) throw new Error(`the netip oracle (hack/netip-oracle) needs Go 1.22 or later on PATH: ${run.error.message}`);
+  if (run.error) throw new Error(`the netip oracle (harness/netip-oracle) needs Go 1.22 or later on PATH: ${run.error.message}`);
   if (run.status !== 0) throw new Error(`go ${args.join(' ')} in ${SOURCE} failed:\n${String(run.stderr)}`);
   return String(run.stdout);
 }

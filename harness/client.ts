@@ -1,8 +1,8 @@
 // A runtime KubeClient for a kubeconfig of the test control plane, optionally aimed at one
 // apiserver of several.
-import { KubeClient, type RequestObserver } from '../../src/runtime/client.ts';
-import { loadCredentials } from '../../src/runtime/credentials.ts';
-import { sharedCluster } from './cluster.ts';
+import { KubeClient, type RequestObserver } from '../src/runtime/client.ts';
+import { loadCredentials } from '../src/runtime/credentials.ts';
+import { sharedCluster } from '../test/support/cluster.ts';
 
 export async function clientFor(kubeconfig: string, options: { server?: string; observe?: RequestObserver } = {}): Promise<KubeClient> {
   const credentials = await loadCredentials(kubeconfig);

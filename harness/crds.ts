@@ -1,7 +1,7 @@
 // Installs Palisade's CRDs the way users do (the config/crd kustomize base) and waits until the API server serves them.
 import { kubectlOk } from './kubectl.ts';
 
-const crdsBase = new URL('../../config/crd/', import.meta.url).pathname;
+const crdsBase = new URL('../config/crd', import.meta.url).pathname;
 
 export async function installCrds(kubeconfig: string): Promise<void> {
   await kubectlOk(kubeconfig, ['apply', '--server-side', '-k', crdsBase]);

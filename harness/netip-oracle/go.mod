@@ -1,4 +1,4 @@
 // The netip oracle for test/api/net.test.ts: standard library only, so building it downloads nothing.
-module palisade.dev/hack/netip-oracle
+module palisade.dev/harness/netip-oracle
 
 go 1.22

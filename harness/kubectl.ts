@@ -2,7 +2,7 @@
 // kubectl built with the control plane, so client and server versions match on any machine.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { controlPlaneBinaries } from '../cluster/control-plane.ts';
+import { controlPlaneBinaries } from './control-plane/control-plane.ts';
 
 let binary: Promise<string> | undefined;
 
