@@ -57,7 +57,7 @@ export type KeyRotationScheduleSpec = Static<typeof spec>;
 const status = Type.Object({
   observedGeneration: Type.Optional(observedGeneration()),
   conditions: Type.Optional(conditions()),
-  phase: Type.Optional(stringEnum(PHASES)),
+  phase: Type.Optional(stringEnum(PHASES, { description: 'The step under way (Pruned once the last rotation finished, Idle before the first).' })),
   currentKey: Type.Optional(Type.String({ description: 'The name (never the material) of the key that encrypts writes.' })),
   previousKeys: Type.Optional(Type.Array(Type.String(), { description: 'Names of earlier keys still kept for reading.' })),
   lastRotationTime: Type.Optional(Type.String({ format: 'date-time' })),
@@ -102,9 +102,9 @@ export const keyRotationSchedule: KindDefinition = {
   spec,
   status,
   conditions: [
-    { type: 'Ready', meaning: 'No rotation is under way and the current key encrypts writes (False: rotating, or InvalidSpec naming the field).' },
+    { type: 'Ready', meaning: 'No rotation is under way and the current key encrypts writes (False: rotating, InvalidSpec naming the field, or OperatorConfiguration naming the operator flag it lacks).' },
     { type: 'Rotating', meaning: 'A rotation is under way; the reason is its phase, the message the gate it waits for.' },
-    { type: 'Degraded', meaning: 'A step failed (it is retried with backoff) or the spec is invalid.' },
+    { type: 'Degraded', meaning: 'A step failed (it is retried with backoff), the spec is invalid, or the operator lacks a setting it needs.' },
   ],
   printerColumns: [
     { name: 'Provider', type: 'string', jsonPath: '.spec.provider' },

@@ -1,8 +1,7 @@
 // Which config each kube-apiserver has loaded, in its own words: the hash in
 // apiserver_encryption_config_controller_last_config_info on its /metrics.
-import type { KubeClient, Resource } from '../../runtime/client.ts';
-
-const endpoints: Resource = { group: '', version: 'v1', kind: 'Endpoints', resource: 'endpoints', namespaced: true };
+import { endpoints } from '../../kubernetes/resources.ts';
+import type { KubeClient } from '../../runtime/client.ts';
 
 export interface EndpointsObject {
   subsets?: { addresses?: { ip: string }[]; ports?: { name?: string; port: number }[] }[];

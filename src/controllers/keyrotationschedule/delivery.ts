@@ -6,10 +6,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { jobs, nodes, secrets } from '../../kubernetes/resources.ts';
 import { apply } from '../../runtime/apply.ts';
-import { ApiError, type KubeClient, type Resource } from '../../runtime/client.ts';
+import { ApiError, type KubeClient } from '../../runtime/client.ts';
 import { writeFileAtomically } from '../../runtime/files.ts';
-import { secrets, SCHEDULE_LABEL } from './keys.ts';
+import { SCHEDULE_LABEL } from './keys.ts';
 
 export interface Delivery {
   /** The config as last delivered ('' when there is none). */
@@ -17,8 +18,6 @@ export interface Delivery {
   write(text: string): Promise<void>;
 }
 
-const jobs: Resource = { group: 'batch', version: 'v1', kind: 'Job', resource: 'jobs', namespaced: true };
-const nodes: Resource = { group: '', version: 'v1', kind: 'Node', resource: 'nodes', namespaced: false };
 export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
 export const CONFIG_KEY = 'encryption-config.yaml';
 const MOUNT = '/palisade';

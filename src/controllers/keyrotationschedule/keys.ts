@@ -2,10 +2,10 @@
 // with its schedule and generation. The material is made here with the CSPRNG and leaves only
 // into the Secret and the config file; names are all that is ever logged or reported.
 import { randomBytes } from 'node:crypto';
+import { secrets } from '../../kubernetes/resources.ts';
 import { FIELD_MANAGER } from '../../runtime/apply.ts';
-import { ApiError, type KubeClient, type KubeObject, type Resource } from '../../runtime/client.ts';
+import { ApiError, type KubeClient, type KubeObject } from '../../runtime/client.ts';
 
-export const secrets: Resource = { group: '', version: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true };
 export const SCHEDULE_LABEL = 'palisade.dev/key-rotation-schedule';
 export const GENERATION_LABEL = 'palisade.dev/key-generation';
 export const KEY_FINALIZER = 'palisade.dev/encryption-key';

@@ -4,8 +4,9 @@
 // memory page by page and are never logged.
 import { ApiError, isGone, type KubeClient, type KubeObject, type Resource } from '../../runtime/client.ts';
 import { inParallel } from '../../runtime/parallel.ts';
+import type { Page } from './plan.ts';
 
-const PAGE_SIZE = 100;
+export const PAGE_SIZE = 100;
 const IN_FLIGHT = 8;
 
 /** `secrets` is core; `widgets.example.com` is found in its group at the preferred version. */
@@ -18,23 +19,27 @@ export async function resolveResource(client: KubeClient, name: string): Promise
   return { group, version: discovery.preferredVersion.version, kind: '', resource: name.slice(0, dot), namespaced: true };
 }
 
-/** Rewrites one page from `token` on; resolves with how many objects changed and where the next page starts. */
-export async function migratePage(client: KubeClient, resource: Resource, token: string | undefined): Promise<{ rewritten: number; continue?: string }> {
+/**
+ * Rewrites one page from `token` on: how many objects it read and wrote back, how many of those
+ * changed, and where the next page starts; or that the token has expired.
+ */
+export async function migratePage(client: KubeClient, resource: Resource, token: string | undefined): Promise<Page> {
   let page;
   try {
     page = await client.list<KubeObject>(resource, { limit: PAGE_SIZE, continue: token });
   } catch (error) {
-    // The token outlived etcd's history: start the resource over (rewriting twice is harmless).
-    if (!token || !isGone(error)) throw error;
-    page = await client.list<KubeObject>(resource, { limit: PAGE_SIZE });
+    // The token outlived etcd's history: the pass starts over (rewriting twice is harmless).
+    if (token && isGone(error)) return { expired: true };
+    throw error;
   }
   const list = page as typeof page & { kind?: string; apiVersion?: string };
   const kind = list.kind?.replace(/List$/, '');
+  const items = page.items ?? [];
   let rewritten = 0;
-  await inParallel(page.items ?? [], IN_FLIGHT, async (object) => {
+  await inParallel(items, IN_FLIGHT, async (object) => {
     if (await rewrite(client, resource, { ...object, apiVersion: list.apiVersion, kind })) rewritten++;
   });
-  return { rewritten, continue: page.metadata.continue || undefined };
+  return { checked: items.length, rewritten, continue: page.metadata.continue || undefined };
 }
 
 async function rewrite(client: KubeClient, resource: Resource, object: KubeObject): Promise<boolean> {

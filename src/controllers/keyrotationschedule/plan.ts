@@ -3,19 +3,23 @@
 // write-ahead record (which key is being rotated in) and the migration checkpoint. One step per
 // pass; no gate is skipped, and before the new key encrypts anything a failure takes it back out.
 import type { KeyRotationScheduleSpec, KeyRotationScheduleStatus, PHASES } from '../../api/keyrotationschedule.ts';
+import type { KubeObject } from '../../runtime/client.ts';
+import type { Condition } from '../../runtime/conditions.ts';
 import { entryName, type Entry, type KeyProvider } from './encryption-config.ts';
 
 export type Phase = (typeof PHASES)[number];
-export type Rotation = NonNullable<KeyRotationScheduleStatus['rotation']>;
+export type Status = KeyRotationScheduleStatus & { conditions?: Condition[] };
+export type Rotation = NonNullable<Status['rotation']>;
 export type Migration = NonNullable<Rotation['migration']>;
+export type Schedule = KubeObject & { metadata: { generation?: number; creationTimestamp?: string }; spec: KeyRotationScheduleSpec; status?: Status };
 
+export const ROTATE_NOW_ANNOTATION = 'palisade.dev/rotate-now';
 /** A stage not observed by every apiserver after this long is given up: before promotion, rolled back. */
 export const GATE_TIMEOUT_MS = 10 * 60_000;
 
 export interface Observed {
-  name: string;
-  spec: KeyRotationScheduleSpec;
-  status: KeyRotationScheduleStatus;
+  schedule: Schedule;
+  /** The time of the pass. */
   now: Date;
   /** The key Secrets of this schedule: name and generation. */
   keys: { name: string; generation: number }[];
@@ -25,55 +29,61 @@ export interface Observed {
   allLoaded: boolean;
   /** spec.resources names a resource the file does not encrypt yet: identity must stay to read it. */
   newResources: boolean;
-  /** A rotation is due: the schedule, a manual run, or encryption not on yet. */
-  due: boolean;
 }
 
 export type Step =
   | { do: 'idle' }
   | { do: 'start'; key: string; generation: number }
-  | { do: 'createKey'; key: string }
+  | { do: 'createKey'; key: string; generation: number }
   | { do: 'writeConfig'; entries: Entry[]; phase: Phase; event: string }
   | { do: 'wait'; phase: Phase; gate: string }
-  | { do: 'migrate'; phase: Phase }
+  | { do: 'migrate' }
   | { do: 'deleteKeys'; names: string[] }
-  | { do: 'finish' }
+  | { do: 'finish'; migration: Migration }
   | { do: 'rollBack'; entries: Entry[]; reason: string }
   | { do: 'fail'; phase: Phase; reason: string; message: string };
 
+/** One page of the re-encryption: how many objects it read and wrote back, how many of those the apiserver stored anew. */
+export type Page = { checked: number; rewritten: number; continue?: string } | { expired: true };
+
 export const keyName = (schedule: string, generation: number) => `${schedule}-${generation}`;
+export const resourcesOf = (spec: KeyRotationScheduleSpec) => spec.resources ?? ['secrets'];
 const IDENTITY: Entry = { provider: 'identity' };
 
 /**
  * Whether to start a rotation: on a manual run, on the schedule, or at once where encryption is not
  * on (for a resource) yet, unless the last attempt was taken back: then not in a loop.
  */
-export function rotationDue(spec: KeyRotationScheduleSpec, status: KeyRotationScheduleStatus,
-  observed: { entries: Entry[]; newResources: boolean; rotateNow: string | undefined; now: Date }): boolean {
+export function rotationDue({ schedule, entries, newResources, now }: Observed): boolean {
+  const { spec, status = {} } = schedule;
   if (spec.suspend) return false;
-  const encryptionOff = spec.provider !== 'kms' && !observed.entries.some((entry) => entry.provider !== 'identity');
+  const encryptionOff = spec.provider !== 'kms' && !entries.some((entry) => entry.provider !== 'identity');
   const lastAttemptRolledBack = !!status.lastRollbackTime && status.lastRollbackTime > (status.lastRotationTime ?? '');
-  const manual = observed.rotateNow !== undefined && observed.rotateNow !== status.lastRotateNow;
-  const scheduled = !!status.nextRotationTime && observed.now >= new Date(status.nextRotationTime);
-  return ((encryptionOff || observed.newResources) && !lastAttemptRolledBack) || manual || scheduled;
+  const rotateNow = schedule.metadata.annotations?.[ROTATE_NOW_ANNOTATION];
+  const manual = rotateNow !== undefined && rotateNow !== status.lastRotateNow;
+  const scheduled = !!status.nextRotationTime && now >= new Date(status.nextRotationTime);
+  return ((encryptionOff || newResources) && !lastAttemptRolledBack) || manual || scheduled;
 }
 
 export function nextStep(observed: Observed): Step {
-  const { spec, status } = observed;
+  const { spec, status = {} } = observed.schedule;
   const rotation = status.rotation;
   if (!rotation) {
-    if (!observed.due) return { do: 'idle' };
+    if (!rotationDue(observed)) return { do: 'idle' };
     const highest = Math.max(status.lastKeyGeneration ?? 0, ...observed.keys.map((key) => key.generation));
-    return { do: 'start', key: keyName(observed.name, highest + 1), generation: highest + 1 };
+    return { do: 'start', key: keyName(observed.schedule.metadata.name, highest + 1), generation: highest + 1 };
   }
-  if (spec.provider === 'kms') return migrationStep(rotation, observed) ?? { do: 'finish' };
+  const { migration } = rotation;
+  const verified = migrationVerified(migration, resourcesOf(spec).length);
+  if (spec.provider === 'kms') return verified ? { do: 'finish', migration } : { do: 'migrate' };
 
   const { entries } = observed;
   const position = entries.findIndex((entry) => entryName(entry) === rotation.key);
   const secretExists = observed.keys.some((key) => key.name === rotation.key);
   if (!secretExists) {
     if (position >= 0) return { do: 'fail', phase: 'KeyCreated', reason: 'KeySecretMissing', message: `the key Secret ${rotation.key} is gone while the config uses it; restore it from a backup` };
-    return { do: 'createKey', key: rotation.key };
+    // The start step recorded the key's generation with the rotation.
+    return { do: 'createKey', key: rotation.key, generation: status.lastKeyGeneration! };
   }
   const key: Entry = { provider: spec.provider as KeyProvider, name: rotation.key, secret: '' };
   const timedOut = observed.now.getTime() - Date.parse(rotation.stagedAt ?? rotation.startedAt) > GATE_TIMEOUT_MS;
@@ -92,40 +102,53 @@ export function nextStep(observed: Observed): Step {
     const promoted = [entries[position]!, ...entries.filter((_, i) => i !== position)];
     return { do: 'writeConfig', entries: promoted, phase: 'WriteStaged', event: `key ${rotation.key} promoted to encrypt writes` };
   }
-  const migrating = migrationStep(rotation, observed);
-  if (migrating) return observed.allLoaded ? migrating : { do: 'wait', phase: 'WriteStaged', gate: 'every apiserver to load the new key for writing' };
+  // Rewrite every object until a pass rewrites none: that pass proves nothing is left under an old key.
+  if (!verified) return observed.allLoaded ? { do: 'migrate' } : { do: 'wait', phase: 'WriteStaged', gate: 'every apiserver to load the new key for writing' };
 
   // Verified: keep the new key and the retained previous keys; identity and older keys go.
   const retained: Entry[] = entries.filter((entry) => entry.provider !== 'identity').slice(0, 1 + (spec.retainPreviousKeys ?? 1));
   if (retained.length !== entries.length) {
-    return { do: 'writeConfig', entries: retained, phase: 'Verified', event: `old keys removed from the config: ${entries.filter((e) => !retained.includes(e)).map(entryName).join(', ')}` };
+    return { do: 'writeConfig', entries: retained, phase: 'Pruned', event: `old keys removed from the config: ${entries.filter((e) => !retained.includes(e)).map(entryName).join(', ')}` };
   }
-  if (!observed.allLoaded) return { do: 'wait', phase: 'Verified', gate: 'every apiserver to load the pruned config' };
+  if (!observed.allLoaded) return { do: 'wait', phase: 'Pruned', gate: 'every apiserver to load the pruned config' };
   const inConfig = new Set(entries.map(entryName));
   const current = observed.keys.find((k) => k.name === rotation.key)!;
   const unused = observed.keys.filter((k) => !inConfig.has(k.name) && k.generation < current.generation).map((k) => k.name);
-  return unused.length ? { do: 'deleteKeys', names: unused } : { do: 'finish' };
+  return unused.length ? { do: 'deleteKeys', names: unused } : { do: 'finish', migration };
 }
 
-/** Rewrite every object until a pass rewrites none: that pass proves nothing is left under an old key. */
-function migrationStep(rotation: Rotation, observed: Observed): Step | undefined {
-  const done = migrationVerified(rotation.migration, observed.spec.resources?.length ?? 1);
-  if (done) return undefined;
-  return { do: 'migrate', phase: rotation.migration && rotation.migration.pass > 1 ? 'Verified' : 'Migrating' };
-}
-
-export function migrationVerified(migration: Migration | undefined, resourceCount: number): boolean {
+export function migrationVerified(migration: Migration | undefined, resourceCount: number): migration is Migration {
   return !!migration && migration.pass > 1 && migration.resource >= resourceCount && migration.rewritten === 0;
 }
 
+/** Pass 1 re-encrypts; every later pass verifies that nothing is left to. */
+export const migrationPhase = (migration: Migration | undefined): Phase => (migration && migration.pass > 1 ? 'Verified' : 'Migrating');
+
+/**
+ * The pass from its first page again, its count of objects checked from 0, so that each object is
+ * counted once. What it found under an old key stays counted: those objects are under the new key now.
+ */
+const passStartedOver = (migration: Migration): Migration => ({ ...migration, resource: 0, continue: undefined, checked: 0 });
+
+/** The checkpoint the next page starts from: as recorded, unless spec.resources shrank under it. */
+export function resumeFrom(migration: Migration | undefined, resourceCount: number): Migration | undefined {
+  return migration && migration.resource >= resourceCount ? passStartedOver(migration) : migration;
+}
+
 /** The checkpoint after a page: where to resume, and when a pass ends, the next pass or the end. */
-export function advanceMigration(migration: Migration | undefined, page: { rewritten: number; continue?: string }, resourceCount: number, now: Date): Migration {
-  const current = migration ?? { pass: 1, resource: 0, rewritten: 0, startedAt: now.toISOString() };
+export function advanceMigration(migration: Migration | undefined, page: Page, resourceCount: number, now: Date): Migration {
+  const current = migration ?? { pass: 1, resource: 0, checked: 0, rewritten: 0, startedAt: now.toISOString() };
+  // The list outlived etcd's history: its token cannot resume it.
+  if ('expired' in page) return passStartedOver(current);
+  const checked = (current.checked ?? 0) + page.checked;
   const rewritten = current.rewritten + page.rewritten;
-  if (page.continue) return { ...current, rewritten, continue: page.continue };
+  if (page.continue) return { ...current, checked, rewritten, continue: page.continue };
   const resource = current.resource + 1;
-  const next = { ...current, rewritten, resource, continue: undefined };
+  const next = { ...current, checked, rewritten, resource, continue: undefined };
   if (resource < resourceCount) return next;
   if (current.pass > 1 && rewritten === 0) return { ...next, verifiedAt: now.toISOString() };
-  return { pass: current.pass + 1, resource: 0, rewritten: 0, startedAt: current.startedAt, firstPassRewritten: current.firstPassRewritten ?? rewritten };
+  return {
+    pass: current.pass + 1, resource: 0, checked: 0, rewritten: 0, startedAt: current.startedAt,
+    firstPassChecked: current.firstPassChecked ?? checked, firstPassRewritten: current.firstPassRewritten ?? rewritten,
+  };
 }

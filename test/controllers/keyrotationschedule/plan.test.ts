@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import type { KeyRotationScheduleSpec } from '../../../src/api/keyrotationschedule.ts';
 import type { Entry } from '../../../src/controllers/keyrotationschedule/encryption-config.ts';
-import { advanceMigration, GATE_TIMEOUT_MS, nextStep, rotationDue, type Observed, type Rotation } from '../../../src/controllers/keyrotationschedule/plan.ts';
+import {
+  advanceMigration, GATE_TIMEOUT_MS, migrationPhase, nextStep, resumeFrom, ROTATE_NOW_ANNOTATION, rotationDue,
+  type Migration, type Observed, type Rotation, type Status,
+} from '../../../src/controllers/keyrotationschedule/plan.ts';
 
 const spec: KeyRotationScheduleSpec = {
   schedule: '@weekly', provider: 'aescbc', resources: ['secrets', 'configmaps'], keyStore: { namespace: 'palisade-system' },
@@ -11,23 +14,28 @@ const now = new Date('2026-11-22T12:00:00Z');
 const key = (name: string): Entry => ({ provider: 'aescbc', name, secret: `material-of-${name}` });
 const identity: Entry = { provider: 'identity' };
 const rotation = (extra: Partial<Rotation> = {}): Rotation => ({ key: 'krs-3', startedAt: now.toISOString(), ...extra });
-const observed = (overrides: Partial<Observed>): Observed => ({
-  name: 'krs', spec, status: {}, now, keys: [{ name: 'krs-1', generation: 1 }, { name: 'krs-2', generation: 2 }],
-  entries: [key('krs-2'), key('krs-1')], allLoaded: true, newResources: false, due: false, ...overrides,
+type Given = Partial<Omit<Observed, 'schedule'>> & { spec?: KeyRotationScheduleSpec; status?: Status; rotateNow?: string };
+const observed = ({ spec: given = spec, status = {}, rotateNow, ...overrides }: Given): Observed => ({
+  schedule: {
+    metadata: { name: 'krs', uid: 'uid-krs', resourceVersion: '1', annotations: rotateNow === undefined ? {} : { [ROTATE_NOW_ANNOTATION]: rotateNow } },
+    spec: given, status,
+  },
+  now, keys: [{ name: 'krs-1', generation: 1 }, { name: 'krs-2', generation: 2 }],
+  entries: [key('krs-2'), key('krs-1')], allLoaded: true, newResources: false, ...overrides,
 });
 const names = (entries: Entry[]) => entries.map((e) => (e.provider === 'identity' ? 'identity' : e.name));
-const verified = { pass: 2, resource: 2, rewritten: 0, firstPassRewritten: 7, startedAt: now.toISOString() };
+const verified: Migration = { pass: 2, resource: 2, checked: 9, rewritten: 0, firstPassChecked: 9, firstPassRewritten: 7, startedAt: now.toISOString(), verifiedAt: now.toISOString() };
 
 describe('KeyRotationSchedule plan', function () {
   it('starts a due rotation with a key name never used, above every Secret and the recorded high mark', function () {
     expect(nextStep(observed({}))).to.deep.equal({ do: 'idle' });
-    expect(nextStep(observed({ due: true }))).to.deep.equal({ do: 'start', key: 'krs-3', generation: 3 });
-    expect(nextStep(observed({ due: true, status: { lastKeyGeneration: 9 } }))).to.deep.include({ key: 'krs-10' });
+    expect(nextStep(observed({ rotateNow: '1' }))).to.deep.equal({ do: 'start', key: 'krs-3', generation: 3 });
+    expect(nextStep(observed({ rotateNow: '1', status: { lastKeyGeneration: 9 } }))).to.deep.include({ key: 'krs-10', generation: 10 });
   });
 
-  it('creates the key Secret first; stages it second; promotes it only once every apiserver loaded that', function () {
-    const status = { rotation: rotation() };
-    expect(nextStep(observed({ status }))).to.deep.equal({ do: 'createKey', key: 'krs-3' });
+  it('creates the key Secret first, with the generation its start recorded; stages it second; promotes it only once every apiserver loaded that', function () {
+    const status = { rotation: rotation(), lastKeyGeneration: 3 };
+    expect(nextStep(observed({ status }))).to.deep.equal({ do: 'createKey', key: 'krs-3', generation: 3 });
     const keys = [...observed({}).keys, { name: 'krs-3', generation: 3 }];
     const staged = nextStep(observed({ status, keys }));
     expect(staged).to.include({ do: 'writeConfig', phase: 'ReadStaged' });
@@ -65,11 +73,11 @@ describe('KeyRotationSchedule plan', function () {
     const keys = [...observed({}).keys, { name: 'krs-3', generation: 3 }];
     const entries = [key('krs-3'), key('krs-2'), key('krs-1'), identity];
     expect(nextStep(observed({ status: { rotation: rotation() }, keys, entries, allLoaded: false }))).to.include({ do: 'wait', phase: 'WriteStaged' });
-    expect(nextStep(observed({ status: { rotation: rotation() }, keys, entries }))).to.deep.equal({ do: 'migrate', phase: 'Migrating' });
-    const secondPass = rotation({ migration: { pass: 2, resource: 1, rewritten: 0, startedAt: now.toISOString() } });
-    expect(nextStep(observed({ status: { rotation: secondPass }, keys, entries }))).to.deep.equal({ do: 'migrate', phase: 'Verified' });
+    expect(nextStep(observed({ status: { rotation: rotation() }, keys, entries }))).to.deep.equal({ do: 'migrate' });
+    const secondPass = rotation({ migration: { pass: 2, resource: 1, checked: 4, rewritten: 0, startedAt: now.toISOString() } });
+    expect(nextStep(observed({ status: { rotation: secondPass }, keys, entries }))).to.deep.equal({ do: 'migrate' });
     const pruned = nextStep(observed({ status: { rotation: rotation({ migration: verified }) }, keys, entries }));
-    expect(pruned).to.include({ do: 'writeConfig', phase: 'Verified' });
+    expect(pruned).to.include({ do: 'writeConfig', phase: 'Pruned' });
     expect(names((pruned as { entries: Entry[] }).entries)).to.deep.equal(['krs-3', 'krs-2']);
   });
 
@@ -77,9 +85,9 @@ describe('KeyRotationSchedule plan', function () {
     const keys = [...observed({}).keys, { name: 'krs-3', generation: 3 }];
     const entries = [key('krs-3'), key('krs-2')];
     const status = { rotation: rotation({ migration: verified }) };
-    expect(nextStep(observed({ status, keys, entries, allLoaded: false }))).to.include({ do: 'wait', phase: 'Verified' });
+    expect(nextStep(observed({ status, keys, entries, allLoaded: false }))).to.include({ do: 'wait', phase: 'Pruned' });
     expect(nextStep(observed({ status, keys, entries }))).to.deep.equal({ do: 'deleteKeys', names: ['krs-1'] });
-    expect(nextStep(observed({ status, keys: keys.filter((k) => k.name !== 'krs-1'), entries }))).to.deep.equal({ do: 'finish' });
+    expect(nextStep(observed({ status, keys: keys.filter((k) => k.name !== 'krs-1'), entries }))).to.deep.equal({ do: 'finish', migration: verified });
   });
 
   it('rolls back a staged key that is not loaded everywhere in time; after promotion it only waits', function () {
@@ -97,34 +105,67 @@ describe('KeyRotationSchedule plan', function () {
 
   it('with kms, only re-encrypts: the plugin owns the keys, so no key, config or reload gate', function () {
     const kms = { ...spec, provider: 'kms' as const, delivery: undefined };
-    expect(nextStep(observed({ spec: kms, status: { rotation: rotation() }, keys: [], entries: [] }))).to.deep.equal({ do: 'migrate', phase: 'Migrating' });
-    expect(nextStep(observed({ spec: kms, status: { rotation: rotation({ migration: verified }) }, keys: [], entries: [] }))).to.deep.equal({ do: 'finish' });
+    expect(nextStep(observed({ spec: kms, status: { rotation: rotation() }, keys: [], entries: [] }))).to.deep.equal({ do: 'migrate' });
+    expect(nextStep(observed({ spec: kms, status: { rotation: rotation({ migration: verified }) }, keys: [], entries: [] }))).to.deep.equal({ do: 'finish', migration: verified });
   });
 
   it('is due on a manual run, on the schedule, and at once where encryption is off, but not again right after a rollback', function () {
-    const on = { entries: [key('krs-1')], newResources: false, rotateNow: undefined, now };
-    expect(rotationDue(spec, {}, on)).to.equal(false);
-    expect(rotationDue(spec, { lastRotateNow: '1' }, { ...on, rotateNow: '2' })).to.equal(true);
-    expect(rotationDue(spec, { lastRotateNow: '2' }, { ...on, rotateNow: '2' })).to.equal(false);
-    expect(rotationDue(spec, { nextRotationTime: '2026-11-22T11:00:00Z' }, on)).to.equal(true);
-    expect(rotationDue(spec, { nextRotationTime: '2026-11-22T13:00:00Z' }, on)).to.equal(false);
-    const off = { ...on, entries: [identity] };
-    expect(rotationDue(spec, {}, off)).to.equal(true);
-    expect(rotationDue(spec, {}, { ...on, newResources: true })).to.equal(true);
-    expect(rotationDue(spec, { lastRollbackTime: '2026-11-22T11:00:00Z' }, off)).to.equal(false);
-    expect(rotationDue(spec, { lastRollbackTime: '2026-11-20T11:00:00Z', lastRotationTime: '2026-11-21T11:00:00Z' }, off)).to.equal(true);
-    expect(rotationDue({ ...spec, suspend: true }, {}, off)).to.equal(false);
+    const due = (given: Given) => rotationDue(observed({ entries: [key('krs-1')], ...given }));
+    expect(due({})).to.equal(false);
+    expect(due({ status: { lastRotateNow: '1' }, rotateNow: '2' })).to.equal(true);
+    expect(due({ status: { lastRotateNow: '2' }, rotateNow: '2' })).to.equal(false);
+    expect(due({ status: { nextRotationTime: '2026-11-22T11:00:00Z' } })).to.equal(true);
+    expect(due({ status: { nextRotationTime: '2026-11-22T13:00:00Z' } })).to.equal(false);
+    expect(due({ entries: [identity] })).to.equal(true);
+    expect(due({ newResources: true })).to.equal(true);
+    expect(due({ entries: [identity], status: { lastRollbackTime: '2026-11-22T11:00:00Z' } })).to.equal(false);
+    expect(due({ entries: [identity], status: { lastRollbackTime: '2026-11-20T11:00:00Z', lastRotationTime: '2026-11-21T11:00:00Z' } })).to.equal(true);
+    expect(due({ entries: [identity], spec: { ...spec, suspend: true } })).to.equal(false);
   });
 
-  it('checkpoints a migration page by page, resource by resource, pass by pass', function () {
-    let migration = advanceMigration(undefined, { rewritten: 5, continue: 'page-2' }, 2, now);
-    expect(migration).to.include({ pass: 1, resource: 0, rewritten: 5, continue: 'page-2' });
-    migration = advanceMigration(migration, { rewritten: 3 }, 2, now);
-    expect(migration).to.include({ pass: 1, resource: 1, rewritten: 8 });
+  it('checkpoints a migration page by page, resource by resource, pass by pass, counting what each pass checked and rewrote', function () {
+    let migration = advanceMigration(undefined, { checked: 100, rewritten: 5, continue: 'page-2' }, 2, now);
+    expect(migration).to.include({ pass: 1, resource: 0, checked: 100, rewritten: 5, continue: 'page-2' });
+    migration = advanceMigration(migration, { checked: 30, rewritten: 3 }, 2, now);
+    expect(migration).to.include({ pass: 1, resource: 1, checked: 130, rewritten: 8 });
     expect(migration.continue).to.equal(undefined);
-    migration = advanceMigration(migration, { rewritten: 1 }, 2, now);
-    expect(migration).to.include({ pass: 2, resource: 0, rewritten: 0, firstPassRewritten: 9 });
-    migration = advanceMigration(advanceMigration(migration, { rewritten: 0 }, 2, now), { rewritten: 0 }, 2, now);
-    expect(migration).to.include({ pass: 2, resource: 2, rewritten: 0, verifiedAt: now.toISOString() });
+    migration = advanceMigration(migration, { checked: 2, rewritten: 1 }, 2, now);
+    expect(migration).to.include({ pass: 2, resource: 0, checked: 0, rewritten: 0, firstPassChecked: 132, firstPassRewritten: 9 });
+    migration = advanceMigration(advanceMigration(migration, { checked: 130, rewritten: 0 }, 2, now), { checked: 2, rewritten: 0 }, 2, now);
+    expect(migration).to.include({ pass: 2, resource: 2, checked: 132, rewritten: 0, firstPassChecked: 132, firstPassRewritten: 9, verifiedAt: now.toISOString() });
+  });
+
+  it('a pass that rewrote something is followed by another; only one that rewrote nothing verifies', function () {
+    const second = advanceMigration(undefined, { checked: 3, rewritten: 3 }, 1, now);
+    const third = advanceMigration(second, { checked: 3, rewritten: 1 }, 1, now);
+    expect(third).to.include({ pass: 3, firstPassChecked: 3, firstPassRewritten: 3 });
+    expect(third.verifiedAt).to.equal(undefined);
+    expect(advanceMigration(third, { checked: 3, rewritten: 0 }, 1, now)).to.include({ verifiedAt: now.toISOString() });
+  });
+
+  it('resumed after a crash mid-page, counts each object once: the page is read again and what it had rewritten is found under the new key', function () {
+    // 250 objects in 3 pages. The operator rewrote page 1 (recorded), then 40 objects of page 2, and was killed.
+    const recorded = advanceMigration(undefined, { checked: 100, rewritten: 100, continue: 'page-2' }, 1, now);
+    // Its successor resumes from the checkpoint: page 2 again, where 40 objects are already under the new key.
+    let migration = advanceMigration(recorded, { checked: 100, rewritten: 60, continue: 'page-3' }, 1, now);
+    migration = advanceMigration(migration, { checked: 50, rewritten: 50 }, 1, now);
+    expect(migration).to.include({ pass: 2, firstPassChecked: 250, firstPassRewritten: 210 });
+  });
+
+  it('starts the pass over, its count of objects checked from 0, when the list token expired or spec.resources shrank under the checkpoint', function () {
+    const midway: Migration = { pass: 1, resource: 1, continue: 'page-5', checked: 480, rewritten: 300, startedAt: now.toISOString() };
+    const expired = advanceMigration(midway, { expired: true }, 2, now);
+    expect(expired).to.include({ pass: 1, resource: 0, checked: 0, rewritten: 300 });
+    expect(expired.continue).to.equal(undefined);
+    expect(resumeFrom(midway, 2)).to.equal(midway);
+    expect(resumeFrom(midway, 1)).to.include({ resource: 0, checked: 0, rewritten: 300 });
+    expect(resumeFrom(midway, 1)?.continue).to.equal(undefined);
+    expect(resumeFrom(undefined, 1)).to.equal(undefined);
+  });
+
+  it('names the phase of a migration by its pass: the first re-encrypts, every later one verifies', function () {
+    expect(migrationPhase(undefined)).to.equal('Migrating');
+    expect(migrationPhase({ pass: 1, resource: 0, checked: 100, rewritten: 100, startedAt: now.toISOString(), continue: 'p' })).to.equal('Migrating');
+    expect(migrationPhase(verified)).to.equal('Verified');
   });
 });

@@ -9,18 +9,26 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { load } from 'js-yaml';
+import { schedules } from '../../../src/api/resources.ts';
 import { configHash } from '../../../src/controllers/keyrotationschedule/encryption-config.ts';
-import { ControlPlane } from '../../cluster/control-plane.ts';
-import { clientFor } from '../../support/client.ts';
-import { installCrds } from '../../support/crds.ts';
-import { writeInitialEncryptionConfig } from '../../support/encryption.ts';
+import { PAGE_SIZE } from '../../../src/controllers/keyrotationschedule/migrate.ts';
+import type { Migration } from '../../../src/controllers/keyrotationschedule/plan.ts';
+import { secrets } from '../../../src/kubernetes/resources.ts';
+import type { KubeObject, Resource, WatchEvent } from '../../../src/runtime/client.ts';
+import { inParallel } from '../../../src/runtime/parallel.ts';
+import { ControlPlane } from '../../../harness/control-plane/control-plane.ts';
+import { clientFor } from '../../../harness/client.ts';
+import { installCrds } from '../../../harness/crds.ts';
+import { writeInitialEncryptionConfig } from '../../../harness/encryption.ts';
 import { eventually } from '../../support/eventually.ts';
-import { kubectl, kubectlOk } from '../../support/kubectl.ts';
+import { kubectl, kubectlOk } from '../../../harness/kubectl.ts';
 import { keepOperatorRequests, OPERATOR_USER, startPalisadeOperator } from '../../support/least-privilege.ts';
-import { stopOperator, type OperatorProcess } from '../../support/operator.ts';
+import { stopOperator, type OperatorProcess } from '../../../harness/operator.ts';
 
 const cli = new URL('../../../src/cli/main.ts', import.meta.url).pathname;
 const SECRETS = 20;
+/** Enough more Secrets that a pass of re-encryption takes several pages. */
+const BULK_SECRETS = 380;
 
 interface JobObject {
   metadata: { name: string };
@@ -29,8 +37,8 @@ interface JobObject {
 
 interface Schedule {
   metadata: { generation: number };
-  status?: { phase?: string; rotation?: { key: string }; currentKey?: string; previousKeys?: string[]; lastRotationTime?: string; observedGeneration?: number;
-    lastMigration?: { objectsRewritten: number }; conditions?: { type: string; status: string; reason: string; message: string }[] };
+  status?: { phase?: string; rotation?: { key: string; migration?: Migration }; currentKey?: string; previousKeys?: string[]; lastRotationTime?: string; observedGeneration?: number;
+    lastMigration?: { objectsChecked?: number; objectsRewritten: number }; conditions?: { type: string; status: string; reason: string; message: string }[] };
 }
 
 describe('KeyRotationSchedule on a control plane with encryption at rest', function () {
@@ -45,6 +53,12 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
     JSON.stringify({ apiVersion: 'palisade.dev/v1alpha1', kind: 'KeyRotationSchedule', metadata: { name, annotations }, spec }));
   const secretData = async () => (JSON.parse(await kubectlAdmin(['get', 'secrets', '-n', 'app', '-o', 'json'])) as { items: { metadata: { name: string }; data: Record<string, string> }[] })
     .items.map((item) => [item.metadata.name, item.data]);
+  /** How many Secrets etcd holds, and how many of them are encrypted with `key` of `provider`. */
+  const secretsInEtcd = async (provider: string, key: string) => {
+    const { stdout } = await promisify(execFile)(join(plane.binDir, 'etcdctl'), [`--endpoints=${plane.etcdUrl}`, 'get', '/registry/secrets/', '--prefix', '-w', 'json'], { maxBuffer: 64 << 20 });
+    const values = ((JSON.parse(stdout) as { kvs?: { value: string }[] }).kvs ?? []).map(({ value }) => Buffer.from(value, 'base64').subarray(0, 80).toString('latin1'));
+    return { total: values.length, underKey: values.filter((value) => value.startsWith(`k8s:enc:${provider}:v1:${key}:`)).length };
+  };
 
   // The apiservers are named: this control plane's default/kubernetes has no endpoints.
   const startOperatorFor = async (urls: string[], ...flags: string[]) => {
@@ -145,7 +159,10 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
   it('rotates (aescbc): every Secret ends up under the new key in etcd, reads back the same, and the old key leaves the config', async function () {
     const status = await rotate('aescbc', '1');
     expect(status.previousKeys).to.deep.equal([]);
-    expect(status.lastMigration?.objectsRewritten).to.be.at.least(SECRETS);
+    // Every Secret, the new key's own included, was under the initial key.
+    const { total } = await secretsInEtcd('aescbc', 'secrets-at-rest-1');
+    expect(total).to.be.at.least(SECRETS);
+    expect(status.lastMigration).to.include({ objectsChecked: total, objectsRewritten: total });
     expect(JSON.stringify(status)).to.not.include(initialKey);
     const config = load(await readFile(configFile, 'utf8')) as { resources: { providers: Record<string, { keys?: { name: string }[] }>[] }[] };
     expect(config.resources[0]!.providers).to.have.length(1);
@@ -156,16 +173,79 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
     expect(JSON.stringify(operator.logs)).to.not.include(initialKey);
   });
 
-  it('rotates (secretbox) to the end though SIGKILLed in every phase it is seen in, and restarted', async function () {
-    const killedIn = new Set<string>();
-    const status = await rotate('secretbox', '2', async ({ phase, rotation }) => {
-      if (!rotation || !phase || killedIn.has(phase)) return;
-      killedIn.add(phase);
+  it('rotates (secretbox) to the end though SIGKILLed in every phase it is seen in, mid-page in the migration, and restarted; counts truthfully', async function () {
+    const client = await clientFor(plane.kubeconfig);
+    await kubectlAdmin(['create', 'namespace', 'bulk']);
+    await inParallel(Array.from({ length: BULK_SECRETS }, (_, i) => i), 16, (i) => client.request('create', secrets, 'POST', client.path(secrets, 'bulk'), {
+      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `b${i}` }, stringData: { value: randomBytes(8).toString('hex') } },
+    }));
+    // Restarts one at a time: the poll below and the watch of the migration both kill.
+    let restarts = Promise.resolve();
+    const restart = (whileDown: () => Promise<void> = () => Promise.resolve()) => (restarts = restarts.then(async () => {
       await stopOperator(operator, 'SIGKILL');
+      await whileDown();
       await startOperatorFor([plane.apiServers[0]!.url]);
+    }));
+    const killedIn = new Set<string>();
+    // The migration, checkpoint by checkpoint: polling would miss its pages. Once pass 1 recorded
+    // its first page, the first Secret it rewrites beyond those ends the operator: mid-page. (Only
+    // the migration modifies Secrets here; each rewrite is a MODIFIED event.)
+    const checkpoints: { phase?: string; migration: Migration }[] = [];
+    let rewrites = 0;
+    let killAfter: number | undefined;
+    let atKill: { recorded: Migration; underNewKey: number; total: number } | undefined;
+    const killMidPage = () => restart(async () => {
+      // What the killed operator had sent lands; then the cluster holds still.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const { status } = await schedule('secrets-at-rest');
+      const { total, underKey } = await secretsInEtcd('secretbox', 'secrets-at-rest-2');
+      atKill = { recorded: status!.rotation!.migration!, underNewKey: underKey, total };
     });
-    expect([...killedIn]).to.include.members(['ReadStaged', 'WriteStaged']);
+    const watching = new AbortController();
+    const watchUntilAborted = async <T extends KubeObject>(resource: Resource, query: { fieldSelector?: string }, onEvent: (event: WatchEvent<T>) => void) => {
+      while (!watching.signal.aborted) await client.watch<T>(resource, query, watching.signal, onEvent);
+    };
+    const watches = Promise.all([
+      watchUntilAborted<KubeObject & Schedule>(schedules, { fieldSelector: 'metadata.name=secrets-at-rest' }, ({ object }) => {
+        const { phase, rotation } = object.status ?? {};
+        if (rotation?.key !== 'secrets-at-rest-2' || !rotation.migration) return;
+        checkpoints.push({ phase, migration: rotation.migration });
+        if (rotation.migration.pass === 1 && rotation.migration.continue) killAfter ??= rotation.migration.rewritten;
+      }),
+      watchUntilAborted(secrets, {}, ({ type }) => {
+        if (type !== 'MODIFIED') return;
+        rewrites++;
+        if (killAfter === undefined || rewrites <= killAfter || killedIn.has('Migrating')) return;
+        killedIn.add('Migrating');
+        void killMidPage();
+      }),
+    ]);
+    let status: Awaited<ReturnType<typeof rotate>>;
+    try {
+      status = await rotate('secretbox', '2', async ({ phase, rotation }) => {
+        if (!rotation || !phase || phase === 'Migrating' || killedIn.has(phase)) return;
+        killedIn.add(phase);
+        await restart();
+      });
+    } finally {
+      watching.abort();
+      await watches;
+      await restarts;
+      await client.close();
+    }
+    expect([...killedIn]).to.include.members(['ReadStaged', 'WriteStaged', 'Migrating']);
     expect(status.previousKeys).to.deep.equal(['secrets-at-rest-1']);
+    // Every checkpoint names the step under way: pass 1 re-encrypts, later passes verify.
+    const phasesOf = (inPass: (pass: number) => boolean) => new Set(checkpoints.filter(({ migration }) => inPass(migration.pass) && !migration.verifiedAt).map(({ phase }) => phase));
+    expect(phasesOf((pass) => pass === 1)).to.deep.equal(new Set(['Migrating']));
+    expect(phasesOf((pass) => pass > 1)).to.deep.equal(new Set(['Verified']));
+    // Killed mid-migration: what the cut page had rewritten the resumed pass finds under the new key.
+    const { recorded, underNewKey, total } = atKill!;
+    expect(recorded.pass).to.equal(1);
+    expect(recorded.checked).to.be.below(total);
+    const unrecorded = underNewKey - recorded.rewritten;
+    expect(unrecorded, 'rewritten by the page the kill cut short').to.be.within(1, PAGE_SIZE);
+    expect(status.lastMigration).to.include({ objectsChecked: total, objectsRewritten: total - unrecorded });
   });
 
   it('rotates (aesgcm) with two apiservers, and promotes the key only once the lagging one has loaded it', async function () {
