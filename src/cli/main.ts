@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { writeFileAtomically } from '../runtime/files.ts';
-import { operatorConfig, OPERATOR_FLAGS, runOperator } from '../runtime/operator.ts';
-import { controllers } from '../controllers/index.ts';
+import { operatorConfig, operatorFlags, runOperator } from '../runtime/operator.ts';
+import { CONTROLLER_FLAGS, controllers } from '../controllers/index.ts';
 import { UsageError } from './usage.ts';
 
 const USAGE = `Usage: palisade COMMAND [flags]
@@ -18,7 +18,7 @@ Commands:
                       replace PATH with FILE's content atomically (temp file, fsync, rename) and print
                       its sha256, as kube-apiserver reports it: what KeyRotationSchedule's Jobs run
 
-Operator ${OPERATOR_FLAGS}`;
+Operator ${operatorFlags(CONTROLLER_FLAGS)}`;
 
 async function renderCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { filename: { type: 'string', short: 'f', multiple: true } }, strict: true });
@@ -40,7 +40,7 @@ async function writeEncryptionConfigCommand(argv: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === 'operator') return runOperator(operatorConfig(rest), controllers);
+  if (command === 'operator') return runOperator(operatorConfig(rest, process.env, CONTROLLER_FLAGS), controllers);
   if (command === 'render') return renderCommand(rest);
   if (command === 'write-encryption-config') return writeEncryptionConfigCommand(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {

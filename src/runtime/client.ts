@@ -162,12 +162,12 @@ export class KubeClient {
     });
   }
 
-  create<T = KubeObject>(resource: Resource, object: KubeObjectBody, options: WriteOptions = {}): Promise<T> {
+  create<T = KubeObject>(resource: Resource, object: KubeObjectBody | KubeObject, options: WriteOptions = {}): Promise<T> {
     return this.request<T>('create', resource, 'POST', this.path(resource, object.metadata.namespace), { body: object, ...writeOptions(options) });
   }
 
   /** A PUT of the whole object, guarded by its resourceVersion when it carries one (409 if it moved on). */
-  update<T = KubeObject>(resource: Resource, object: KubeObjectBody, options: WriteOptions = {}): Promise<T> {
+  update<T = KubeObject>(resource: Resource, object: KubeObjectBody | KubeObject, options: WriteOptions = {}): Promise<T> {
     const { name, namespace } = object.metadata;
     return this.request<T>('update', resource, 'PUT', this.path(resource, namespace, name), { body: object, ...writeOptions(options) });
   }
@@ -193,17 +193,17 @@ export class KubeClient {
     });
   }
 
-  /** A GET of a path outside the resource model (discovery). */
-  getPath<T>(path: string): Promise<T> {
-    return this.request<T>('get', { group: '', version: '', kind: '', resource: path, namespaced: false }, 'GET', path);
+  /** A discovery document (`/apis/GROUP`): a path outside the resource model. */
+  discover<T>(path: string): Promise<T> {
+    return this.request<T>('discovery', { group: '', version: '', kind: '', resource: '', namespaced: false }, 'GET', path);
   }
 
   /** Sends a request and parses its JSON answer; a non-2xx answer throws ApiError. */
-  async request<T>(verb: string, resource: Resource, method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  private async request<T>(verb: string, resource: Resource, method: string, path: string, options: RequestOptions = {}): Promise<T> {
     return (await this.exchange<T>(verb, resource, method, path, options)).body;
   }
 
-  async exchange<T>(verb: string, resource: Resource, method: string, path: string,
+  private async exchange<T>(verb: string, resource: Resource, method: string, path: string,
     options: RequestOptions = {}): Promise<{ body: T; warnings: string[] }> {
     const response = await this.send(verb, resource, method, path, options.query, options, AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs));
     const text = await response.body.text();

@@ -48,7 +48,7 @@ export class EventRecorder {
     const namespace = regarding.metadata.namespace ?? 'default';
     const name = `${regarding.metadata.name}.${randomBytes(8).toString('hex')}`;
     this.recorded.set(key, { name, namespace, count: 1, patchedAt: now, seenAt: now });
-    await this.client.create(events, {
+    const event = {
       apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name, namespace },
       eventTime: microTime(new Date(now)), type, reason, action, note: note.slice(0, 1024),
       reportingController: this.controller, reportingInstance: this.instance,
@@ -56,7 +56,8 @@ export class EventRecorder {
         apiVersion: regarding.apiVersion, kind: regarding.kind, name: regarding.metadata.name,
         namespace: regarding.metadata.namespace, uid: regarding.metadata.uid, resourceVersion: regarding.metadata.resourceVersion,
       },
-    });
+    };
+    await this.client.create(events, event);
   }
 
   private forgetOld(now: number): void {

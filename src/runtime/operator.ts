@@ -18,10 +18,8 @@ export interface OperatorConfig {
   kubeconfig?: string;
   /** The namespace the operator runs in (POD_NAMESPACE, set from the Downward API). */
   namespace: string;
-  /** The kube-apiservers to observe; empty: the endpoints of default/kubernetes. */
-  apiServerUrls: string[];
-  /** The operator's own image, for the Jobs it runs (PALISADE_IMAGE, set by the Deployment). */
-  image: string;
+  /** The values of the flags the controllers declared, by flag name. */
+  settings: Settings;
   leaderElect: boolean;
   leaseNamespace: string;
   leaseName: string;
@@ -33,7 +31,26 @@ export interface OperatorConfig {
   resyncMs: number;
 }
 
-export const OPERATOR_FLAGS = `Flags (each also read from the environment variable in brackets):
+/** A flag a controller declares: the runtime parses it, the controller reads its value from `settings`. */
+export interface ControllerFlag {
+  name: string;
+  /** The environment variable read when the flag is not given. */
+  env: string;
+  /** How the value looks in the help, e.g. URL,... */
+  placeholder: string;
+  description: string;
+}
+
+export type Settings = Readonly<Record<string, string>>;
+
+/** Every flag, the controllers' after the runtime's, for `palisade help`. */
+export function operatorFlags(controllerFlags: readonly ControllerFlag[]): string {
+  const lines = controllerFlags.map(({ name, env, placeholder, description }) =>
+    `  ${`--${name} ${placeholder}`.padEnd(31)}${description} [${env}]`);
+  return [RUNTIME_FLAGS, ...lines].join('\n');
+}
+
+const RUNTIME_FLAGS = `Flags (each also read from the environment variable in brackets):
   --kubeconfig PATH              kubeconfig to use; default: in-cluster, then KUBECONFIG, then ~/.kube/config
   --leader-elect BOOL            elect a leader among replicas (default true) [PALISADE_LEADER_ELECT]
   --leader-election-namespace NS the Lease's namespace (default: POD_NAMESPACE, else palisade-system)
@@ -42,15 +59,13 @@ export const OPERATOR_FLAGS = `Flags (each also read from the environment variab
   --health-address HOST:PORT     /healthz and /readyz (default 0.0.0.0:8081) [PALISADE_HEALTH_ADDRESS]
   --log-level LEVEL              error, warn, info or debug (default info) [PALISADE_LOG_LEVEL]
   --concurrency N                workers per controller (default 2) [PALISADE_CONCURRENCY]
-  --resync SECONDS               re-reconcile everything this often (default 600) [PALISADE_RESYNC_SECONDS]
-  --apiserver-urls URL,...       the kube-apiservers whose loaded encryption config to check (default: the
-                                 endpoints of default/kubernetes) [PALISADE_APISERVER_URLS]
-  --image IMAGE                  the operator's own image, which its Jobs run [PALISADE_IMAGE]`;
+  --resync SECONDS               re-reconcile everything this often (default 600) [PALISADE_RESYNC_SECONDS]`;
 
 const DEFAULT_NAMESPACE = 'palisade-system';
 
 /** Reads the configuration; throws an Error naming the flag at fault. */
-export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig {
+export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.env, controllerFlags: readonly ControllerFlag[] = []): OperatorConfig {
+  const declared = Object.fromEntries(controllerFlags.map((flag) => [flag.name, { type: 'string' as const, default: env[flag.env] ?? '' }]));
   const { values } = parseArgs({
     args: argv, strict: true, allowPositionals: false,
     options: {
@@ -63,8 +78,7 @@ export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.
       'log-level': { type: 'string', default: env.PALISADE_LOG_LEVEL ?? 'info' },
       'concurrency': { type: 'string', default: env.PALISADE_CONCURRENCY ?? '2' },
       'resync': { type: 'string', default: env.PALISADE_RESYNC_SECONDS ?? '600' },
-      'apiserver-urls': { type: 'string', default: env.PALISADE_APISERVER_URLS ?? '' },
-      'image': { type: 'string', default: env.PALISADE_IMAGE ?? '' },
+      ...declared,
     },
   });
   const leaderElect = values['leader-elect'];
@@ -79,8 +93,7 @@ export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.
   return {
     kubeconfig: values.kubeconfig,
     namespace: env.POD_NAMESPACE ?? DEFAULT_NAMESPACE,
-    apiServerUrls: values['apiserver-urls'].split(',').map((url) => url.trim()).filter(Boolean),
-    image: values.image,
+    settings: Object.fromEntries(controllerFlags.map(({ name }) => [name, String((values as Record<string, unknown>)[name])])),
     leaderElect: leaderElect === 'true',
     leaseNamespace: values['leader-election-namespace'],
     leaseName: values['leader-election-id'],
@@ -97,8 +110,8 @@ export function operatorConfig(argv: string[], env: NodeJS.ProcessEnv = process.
 export interface OperatorContext {
   client: KubeClient;
   namespace: string;
-  apiServerUrls: string[];
-  image: string;
+  /** The values of the flags the controllers declared (operatorConfig's controllerFlags). */
+  settings: Settings;
   manager: Manager;
   events: EventRecorder;
   /** Carries out what a controller's decide returns. */
@@ -123,7 +136,7 @@ export async function runOperator(config: OperatorConfig, factory: ControllerFac
   const clock = () => new Date();
   const effects = new Executor({ client, informer: (resource) => manager.informer(resource), events, clock });
   const context: OperatorContext = {
-    client, namespace: config.namespace, apiServerUrls: config.apiServerUrls, image: config.image, manager, events, effects, logger, clock,
+    client, namespace: config.namespace, settings: config.settings, manager, events, effects, logger, clock,
   };
   for (const spec of factory(context)) manager.add({ ...spec, concurrency: config.concurrency });
 

@@ -10,7 +10,7 @@ export interface EndpointsObject {
 /** The apiservers: as configured, else every address behind default/kubernetes. */
 export async function apiServerUrls(client: KubeClient, configured: string[]): Promise<string[]> {
   if (configured.length) return configured;
-  return endpointUrls(await client.request<EndpointsObject>('get', endpoints, 'GET', client.path(endpoints, 'default', 'kubernetes')));
+  return endpointUrls(await client.get<EndpointsObject>(endpoints, 'kubernetes', 'default'));
 }
 
 /** The URL of every address behind an Endpoints object, on its `https` port. */

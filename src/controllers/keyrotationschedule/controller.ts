@@ -9,6 +9,7 @@ import type { KubeClient, KubeObject } from '../../runtime/client.ts';
 import { controller, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
 import { apiServerUrls, loadedConfigs } from './apiservers.ts';
+import { keyRotationSettings } from './settings.ts';
 import { afterPage, decide, failed, refusal, refused, requeueAfter, type Report } from './decide.ts';
 import { CONFIG_KEY, configRecordName, fileDelivery, hostPathJobDelivery, type Delivery } from './delivery.ts';
 import { configHash, entryName, parseConfig, renderConfig, type EncryptionConfig, type Entry } from './encryption-config.ts';
@@ -34,7 +35,8 @@ interface StatusWriter {
   wrote: boolean;
 }
 
-export function keyRotationScheduleController({ client, apiServerUrls: configuredUrls, image, manager, events, clock }: OperatorContext): ControllerSpec {
+export function keyRotationScheduleController({ client, settings, manager, events, clock }: OperatorContext): ControllerSpec {
+  const { apiServerUrls: configuredUrls, image } = keyRotationSettings(settings);
   const cache = manager.informer<Schedule>(schedules);
   const namespaceCache = manager.informer(namespaces);
 

@@ -41,13 +41,8 @@ export function hostPathJobDelivery(client: KubeClient, options: { schedule: str
   const record = configRecordName(schedule);
   return {
     async read() {
-      try {
-        const secret = await client.request<{ data?: Record<string, string> }>('get', secrets, 'GET', client.path(secrets, namespace, record));
-        return Buffer.from(secret.data?.[CONFIG_KEY] ?? '', 'base64').toString('utf8');
-      } catch (error) {
-        if (error instanceof ApiError && error.code === 404) return '';
-        throw error;
-      }
+      const secret = await client.find<{ data?: Record<string, string> }>(secrets, record, namespace);
+      return Buffer.from(secret?.data?.[CONFIG_KEY] ?? '', 'base64').toString('utf8');
     },
     async write(text) {
       const recorded = {
@@ -61,7 +56,7 @@ export function hostPathJobDelivery(client: KubeClient, options: { schedule: str
       if (controlPlane.length === 0) throw new Error(`no node is labelled ${CONTROL_PLANE_LABEL}: nowhere to write the config`);
       for (const node of controlPlane) {
         const job = writerJob({ schedule, namespace, path, image, record, node: node.metadata.name, hash });
-        await client.request('create', jobs, 'POST', client.path(jobs, namespace), { body: job }).catch((error: unknown) => {
+        await client.create(jobs, job).catch((error: unknown) => {
           // The same content for the same node: the Job is already there.
           if (!(error instanceof ApiError && error.code === 409)) throw error;
         });

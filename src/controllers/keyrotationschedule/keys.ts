@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { secrets } from '../../kubernetes/resources.ts';
 import { FIELD_MANAGER } from '../../runtime/apply.ts';
-import { ApiError, type KubeClient, type KubeObject } from '../../runtime/client.ts';
+import { ApiError, isNotFound, type KubeClient, type KubeObject } from '../../runtime/client.ts';
 
 export const SCHEDULE_LABEL = 'palisade.dev/key-rotation-schedule';
 export const GENERATION_LABEL = 'palisade.dev/key-generation';
@@ -21,23 +21,23 @@ export async function createKey(client: KubeClient, namespace: string, schedule:
     data: { key: randomBytes(32).toString('base64') },
   };
   try {
-    await client.request('create', secrets, 'POST', client.path(secrets, namespace), { body: secret, query: { fieldManager: FIELD_MANAGER } });
+    await client.create(secrets, secret, { fieldManager: FIELD_MANAGER });
   } catch (error) {
     // Created by an earlier pass that did not live to record it: that one stands.
     if (!(error instanceof ApiError && error.code === 409)) throw error;
   }
-  const stored = await client.request<KeySecret>('get', secrets, 'GET', client.path(secrets, namespace, name));
+  const stored = await client.get<KeySecret>(secrets, name, namespace);
   if (stored.type !== KEY_TYPE || !stored.data?.key) throw new Error(`Secret ${namespace}/${name} exists but is not a Palisade key`);
   return stored;
 }
 
 /** Lets a key Secret go: its finalizer first (it is immutable, but metadata is not), then the Secret. */
 export async function deleteKey(client: KubeClient, namespace: string, name: string): Promise<void> {
-  const path = client.path(secrets, namespace, name);
   try {
-    await client.request('patch', secrets, 'PATCH', path, { body: { metadata: { finalizers: null } }, contentType: 'application/merge-patch+json' });
-    await client.request('delete', secrets, 'DELETE', path);
+    await client.patch(secrets, { name, namespace }, { metadata: { finalizers: null } }, { type: 'merge' });
   } catch (error) {
-    if (!(error instanceof ApiError && error.code === 404)) throw error;
+    if (isNotFound(error)) return;
+    throw error;
   }
+  await client.delete(secrets, name, namespace);
 }

@@ -14,8 +14,7 @@ export async function resolveResource(client: KubeClient, name: string): Promise
   const dot = name.indexOf('.');
   if (dot < 0) return { group: '', version: 'v1', kind: '', resource: name, namespaced: true };
   const group = name.slice(dot + 1);
-  const discovery = await client.request<{ preferredVersion: { version: string } }>('discovery', { group, version: '', kind: '', resource: '', namespaced: false },
-    'GET', `/apis/${group}`);
+  const discovery = await client.discover<{ preferredVersion: { version: string } }>(`/apis/${group}`);
   return { group, version: discovery.preferredVersion.version, kind: '', resource: name.slice(0, dot), namespaced: true };
 }
 
@@ -43,9 +42,9 @@ export async function migratePage(client: KubeClient, resource: Resource, token:
 }
 
 async function rewrite(client: KubeClient, resource: Resource, object: KubeObject): Promise<boolean> {
-  const { name, namespace, resourceVersion } = object.metadata;
+  const { resourceVersion } = object.metadata;
   try {
-    const written = await client.request<KubeObject>('update', resource, 'PUT', client.path(resource, namespace, name), { body: object });
+    const written = await client.update<KubeObject>(resource, object);
     return written.metadata.resourceVersion !== resourceVersion;
   } catch (error) {
     // Changed or deleted meanwhile: whoever did that wrote it with the current key.

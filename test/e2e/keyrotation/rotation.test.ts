@@ -176,9 +176,8 @@ describe('KeyRotationSchedule on a control plane with encryption at rest', funct
   it('rotates (secretbox) to the end though SIGKILLed in every phase it is seen in, mid-page in the migration, and restarted; counts truthfully', async function () {
     const client = await clientFor(plane.kubeconfig);
     await kubectlAdmin(['create', 'namespace', 'bulk']);
-    await inParallel(Array.from({ length: BULK_SECRETS }, (_, i) => i), 16, (i) => client.request('create', secrets, 'POST', client.path(secrets, 'bulk'), {
-      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: `b${i}` }, stringData: { value: randomBytes(8).toString('hex') } },
-    }));
+    await inParallel(Array.from({ length: BULK_SECRETS }, (_, i) => i), 16, (i) => client.create(secrets,
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: `b${i}`, namespace: 'bulk' }, stringData: { value: randomBytes(8).toString('hex') } }));
     // Restarts one at a time: the poll below and the watch of the migration both kill.
     let restarts = Promise.resolve();
     const restart = (whileDown: () => Promise<void> = () => Promise.resolve()) => (restarts = restarts.then(async () => {
