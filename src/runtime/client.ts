@@ -186,9 +186,10 @@ export class KubeClient {
     });
   }
 
-  /** Deletes an object; one already gone counts as deleted. */
-  async delete(resource: Resource, name: string, namespace?: string): Promise<void> {
-    await this.request('delete', resource, 'DELETE', this.path(resource, namespace, name)).catch((error: unknown) => {
+  /** Deletes an object; one already gone counts as deleted. With `uid`, only that object: not one made since under its name. */
+  async delete(resource: Resource, name: string, namespace?: string, uid?: string): Promise<void> {
+    const body = uid ? { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid } } : undefined;
+    await this.request('delete', resource, 'DELETE', this.path(resource, namespace, name), { body }).catch((error: unknown) => {
       if (!isNotFound(error)) throw error;
     });
   }

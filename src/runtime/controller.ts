@@ -173,7 +173,8 @@ export class Controller {
         this.queue.forget(key);
         this.queue.addAfter(key, error.retryAfterMs);
         this.metrics.reconciled(this.spec.name, 'requeue_after', (performance.now() - started) / 1000);
-        this.logger.info('backing off', { ...line(), retryAfterMs: Math.round(error.retryAfterMs), reason: error.message });
+        // At debug: the status says so, and every write of the other manager brings a pass here.
+        this.logger.debug('backing off', { ...line(), retryAfterMs: Math.round(error.retryAfterMs), reason: error.message });
         return;
       }
       this.queue.addRateLimited(key);

@@ -76,9 +76,11 @@ export interface EffectFailure {
 export function failureCondition(failures: readonly EffectFailure[]): { reason: string; message: string } {
   const reason = failures.every((failure) => failure.conflict) ? 'FieldManagerConflict'
     : failures.some((failure) => failure.verb !== 'delete') ? 'ApplyFailed' : 'DeleteFailed';
-  const message = failures.map(describeFailure).sort().join('; ');
-  return { reason, message: message.length > 1024 ? `${message.slice(0, 1000)}… (truncated)` : message };
+  return { reason, message: truncated(failures.map(describeFailure).sort().join('; ')) };
 }
+
+/** A condition message kept readable (the API allows 32 KiB; a screen does not). */
+export const truncated = (message: string) => (message.length > 1024 ? `${message.slice(0, 1000)}… (truncated)` : message);
 
 export const describeFailure = ({ verb, kind, name, code, message, conflict }: EffectFailure) => (conflict
   ? `${kind} ${name}: field manager "${conflict.manager}" keeps taking ${conflict.fields.join(', ')} back; Palisade puts it back less and less often until that stops`

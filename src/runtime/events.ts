@@ -25,16 +25,20 @@ export class EventRecorder {
   private readonly instance: string;
   private readonly recorded = new Map<string, Recorded>();
 
-  constructor(client: KubeClient, controller: string, instance: string) {
+  private readonly clock: () => Date;
+
+  /** `clock` is the operator's: the series' timing and the events' times follow it. */
+  constructor(client: KubeClient, controller: string, instance: string, clock: () => Date) {
     this.client = client;
     this.controller = controller;
     this.instance = instance;
+    this.clock = clock;
   }
 
   /** Records an event about `regarding`. `note` must name fields and objects, never their secret contents. */
   async record(regarding: KubeObject, type: EventType, reason: string, action: string, note: string): Promise<void> {
     const key = [regarding.metadata.uid, type, reason, action, note].join('\u0000');
-    const now = Date.now();
+    const now = this.clock().getTime();
     this.forgetOld(now);
     const seen = this.recorded.get(key);
     if (seen) {

@@ -73,17 +73,18 @@ export class Executor {
     const key = `${resource.resource}.${resource.group}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
     const nowMs = this.deps.clock().getTime();
     if (!needsApply(object, live)) return fightFailure(resource, object.metadata, this.fights.settled(key, nowMs));
-    const waiting = this.fights.waiting(key, nowMs);
+    // A backoff waits out the other manager, not a change of what we want (a spec edit applies at once).
+    const waiting = this.fights.waiting(key, JSON.stringify(object), nowMs);
     if (waiting) return fightFailure(resource, object.metadata, waiting);
     try {
       // Taking fields back from another manager: first without force, so that the conflict names it.
       const unforced = effect.force && live ? await this.applyUnlessConflict(effect, key, nowMs) : undefined;
       cache.assume(unforced?.written ?? await apply(this.deps.client, resource, object, { force: effect.force ?? false }));
-      return fightFailure(resource, object.metadata, unforced?.fight);
+      return fightFailure(resource, object.metadata, unforced?.fight ?? this.fights.settled(key, nowMs));
     } catch (error) {
       const failure = failureOf('apply', resource, object.metadata, error);
       if (effect.failClosed && live && refused(error)) {
-        const removed = await this.deleteObject({ resource, ...object.metadata });
+        const removed = await this.deleteObject({ resource, ...object.metadata }, live.metadata.uid);
         if (removed) return removed;
       }
       return failure;
@@ -97,7 +98,7 @@ export class Executor {
     } catch (error) {
       const [conflict] = error instanceof ApiError && error.code === 409 ? fieldConflicts(error.causes) : [];
       if (!conflict) throw error;
-      const fight = this.fights.conflicted(key, conflict, nowMs);
+      const fight = this.fights.conflicted(key, conflict, JSON.stringify(object), nowMs);
       return fight ? { fight } : {};
     }
   }
@@ -111,9 +112,9 @@ export class Executor {
     }
   }
 
-  private async deleteObject({ resource, name, namespace }: DeleteEffect): Promise<EffectFailure | undefined> {
+  private async deleteObject({ resource, name, namespace }: DeleteEffect, uid?: string): Promise<EffectFailure | undefined> {
     try {
-      await this.deps.client.delete(resource, name, namespace);
+      await this.deps.client.delete(resource, name, namespace, uid);
       return undefined;
     } catch (error) {
       return failureOf('delete', resource, { name, namespace }, error);
@@ -128,9 +129,12 @@ export class Executor {
   }
 }
 
-/** The API server answered and refused this object as it is (not a conflict, not overload, not a fault of its own). */
+/**
+ * The API server judged this object and refused it as it is (invalid, or denied by a validating
+ * policy). Not 401/403: lost credentials or permissions must not delete what stands.
+ */
 function refused(error: unknown): boolean {
-  return error instanceof ApiError && error.code >= 400 && error.code < 500 && error.code !== 409 && error.code !== 429;
+  return error instanceof ApiError && (error.code === 400 || error.code === 422);
 }
 
 function fightFailure(resource: Resource, target: { name: string; namespace?: string | undefined }, fight: FightReport | undefined): EffectFailure | undefined {

@@ -18,6 +18,8 @@ export const QUIET_MS = 2 * MAX_BACKOFF_MS;
 
 interface Fight {
   conflict: FieldConflict;
+  /** What we applied when we last reverted: wanting something else ends the backoff. */
+  desired: string;
   /** Re-takes after a revert of ours: 0 is plain drift, 1 and more a fight. */
   retakes: number;
   revertedAt: number;
@@ -35,9 +37,9 @@ export class FightTracker {
   private readonly fights = new Map<string, Fight>();
 
   /** Set while backing off from a fight over `object`: then no apply is tried. */
-  waiting(object: string, nowMs: number): FightReport | undefined {
+  waiting(object: string, desired: string, nowMs: number): FightReport | undefined {
     const fight = this.fights.get(object);
-    if (!fight || fight.retakes === 0) return undefined;
+    if (!fight || fight.retakes === 0 || fight.desired !== desired) return undefined;
     const retryAfterMs = fight.revertedAt + backoff(fight.retakes) - nowMs;
     return retryAfterMs > 0 ? { conflict: fight.conflict, retryAfterMs } : undefined;
   }
@@ -46,13 +48,19 @@ export class FightTracker {
    * A conflict on `object`, which the caller now reverts: new (drift, no report), or the same
    * manager taking the same fields back after our last revert (a fight).
    */
-  conflicted(object: string, conflict: FieldConflict, nowMs: number): FightReport | undefined {
+  conflicted(object: string, conflict: FieldConflict, desired: string, nowMs: number): FightReport | undefined {
+    this.forgetQuiet(nowMs);
     const previous = this.fights.get(object);
     const again = previous && previous.conflict.manager === conflict.manager && nowMs - previous.revertedAt < QUIET_MS
       && conflict.fields.some((field) => previous.conflict.fields.includes(field));
-    const fight: Fight = { conflict, retakes: again ? previous.retakes + 1 : 0, revertedAt: nowMs };
+    const fight: Fight = { conflict, desired, retakes: again ? previous.retakes + 1 : 0, revertedAt: nowMs };
     this.fights.set(object, fight);
     return fight.retakes === 0 ? undefined : { conflict, retryAfterMs: backoff(fight.retakes) };
+  }
+
+  /** Objects no longer applied (their owner gone, say) are never settled: forget every quiet fight. */
+  private forgetQuiet(nowMs: number): void {
+    for (const [object, fight] of this.fights) if (nowMs - fight.revertedAt >= QUIET_MS) this.fights.delete(object);
   }
 
   /** The object is as we want it: a fight stays reported until the other manager has been quiet for QUIET_MS. */

@@ -132,8 +132,8 @@ export async function runOperator(config: OperatorConfig, factory: ControllerFac
     client, logger, metrics, resyncMs: config.resyncMs,
     leaderElection: config.leaderElect ? { namespace: config.leaseNamespace, name: config.leaseName, identity: config.identity } : undefined,
   });
-  const events = new EventRecorder(client, 'palisade.dev/operator', config.identity);
   const clock = () => new Date();
+  const events = new EventRecorder(client, 'palisade.dev/operator', config.identity, clock);
   const effects = new Executor({ client, informer: (resource) => manager.informer(resource), events, clock });
   const context: OperatorContext = {
     client, namespace: config.namespace, settings: config.settings, manager, events, effects, logger, clock,

@@ -131,7 +131,13 @@ export function keyRotationScheduleController({ client, settings, manager, event
     return status;
   }
 
-  return controller('keyrotationschedule').for(schedules).reconcile(reconcile);
+  const all = () => cache.list().map((schedule) => ({ name: schedule.metadata.name }));
+  return controller('keyrotationschedule').for(schedules)
+    // A keyStore namespace appearing, or its Pod Security changing, may end a refusal.
+    .watches(namespaces, (ns) => cache.list().filter((s) => s.spec.keyStore.namespace === ns.metadata.name).map((s) => ({ name: s.metadata.name })))
+    // A schedule going away may leave its file to one refused as a second schedule on it.
+    .watches(schedules, (_, event) => (event.type === 'delete' ? all() : []))
+    .reconcile(reconcile);
 }
 
 function statusWriter(client: KubeClient, schedule: Schedule): StatusWriter {

@@ -45,8 +45,10 @@ export function namespaceRingfenceController({ manager, effects, clock }: Operat
   return controller('namespaceringfence')
     .for(ringfences)
     .owns(networkPolicies)
-    // A ringfence going away may leave the namespace to one that lost a Conflict: it takes over now.
-    .watches(ringfences, (fence, event) => (event.type === 'delete' ? fencesIn(fence.metadata.namespace ?? '') : []))
+    // A ringfence going away (being deleted, or gone) may leave the namespace to one that lost a
+    // Conflict: it takes over now.
+    .watches(ringfences, (fence, event) => (event.type === 'delete' || (event.type === 'update' && !event.old.metadata.deletionTimestamp && fence.metadata.deletionTimestamp)
+      ? fencesIn(fence.metadata.namespace ?? '') : []))
     // Every RoleBinding of a fenced namespace: ours to keep in place, the others for AccessDrift.
     .watches(roleBindings, (binding) => fencesIn(binding.metadata.namespace ?? ''))
     // A peer namespace appearing or going changes what status reports as missing.

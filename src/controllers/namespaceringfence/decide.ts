@@ -9,7 +9,7 @@ import { networkPolicies, roleBindings } from '../../kubernetes/resources.ts';
 import { needsApply } from '../../runtime/apply.ts';
 import type { KubeObject } from '../../runtime/client.ts';
 import { findCondition, setCondition, type Condition, type ConditionUpdate } from '../../runtime/conditions.ts';
-import { failureCondition, type EffectFailure, type Effects, type EventEffect } from '../../runtime/effects.ts';
+import { failureCondition, truncated, type EffectFailure, type Effects, type EventEffect } from '../../runtime/effects.ts';
 import { ringfences } from '../../api/resources.ts';
 import { DEFAULT_DENY, render, type Rendered, type Ringfence } from './render.ts';
 
@@ -45,10 +45,11 @@ const byAge = (a: ObservedRingfence, b: ObservedRingfence) =>
 
 export function decide(observed: Observed, failures: readonly EffectFailure[] = []): Effects {
   const { ringfence } = observed;
-  const [first] = [...observed.ringfences].sort(byAge);
+  // One being deleted no longer fences the namespace (its objects go with it): the next takes over.
+  const [first] = observed.ringfences.filter((other) => !other.metadata.deletionTimestamp).sort(byAge);
   if (first && first.metadata.uid !== ringfence.metadata.uid) {
     const note = `namespace ${ringfence.metadata.namespace} is already fenced by NamespaceRingfence ${first.metadata.name}; this one generates nothing`;
-    return notApplied(observed, 'Conflict', note, removeAll(observed));
+    return notApplied(observed, 'Conflict', note, removeAll(observed), failures);
   }
   let desired: Rendered;
   try {
@@ -56,9 +57,9 @@ export function decide(observed: Observed, failures: readonly EffectFailure[] = 
   } catch (error) {
     if (!(error instanceof FieldError)) throw error;
     // What is applied stays: the last valid spec still fences the namespace.
-    return notApplied(observed, 'InvalidSpec', error.message, []);
+    return notApplied(observed, 'InvalidSpec', error.message, [], failures);
   }
-  return (ringfence.spec.mode ?? 'Enforce') === 'DryRun' ? dryRun(observed, desired) : enforce(observed, desired, failures);
+  return (ringfence.spec.mode ?? 'Enforce') === 'DryRun' ? dryRun(observed, desired, failures) : enforce(observed, desired, failures);
 }
 
 function enforce(observed: Observed, desired: Rendered, failures: readonly EffectFailure[]): Effects {
@@ -68,7 +69,7 @@ function enforce(observed: Observed, desired: Rendered, failures: readonly Effec
   const inPlace = objects.filter((object) => !failed({ kind: object.kind, name: object.metadata.name }));
   const names = (kind: Generated['kind']) => inPlace.filter((o) => o.kind === kind).map((o) => o.metadata.name);
   const missing = missingNamespaces(ringfence, observed.namespaceExists);
-  const missingNote = missing.length ? `; peer namespaces not found (their rules are in place): ${missing.join(', ')}` : '';
+  const missingNote = noteMissing(missing);
   const conditions = new Conditions(ringfence, observed.now);
   conditions.set(accessDrift(ringfence, observed.foreignBindings));
   conditions.set(
@@ -97,18 +98,20 @@ function enforce(observed: Observed, desired: Rendered, failures: readonly Effec
   };
 }
 
-function dryRun(observed: Observed, desired: Rendered): Effects {
+function dryRun(observed: Observed, desired: Rendered, failures: readonly EffectFailure[]): Effects {
   const { ringfence } = observed;
   const policyNames = desired.networkPolicies.map((p) => p.metadata.name);
   const bindingNames = desired.roleBindings.map((b) => b.metadata.name);
   const missing = missingNamespaces(ringfence, observed.namespaceExists);
-  const missingNote = missing.length ? `; peer namespaces not found (their rules are in place): ${missing.join(', ')}` : '';
   const conditions = new Conditions(ringfence, observed.now);
   conditions.set(
     accessDrift(ringfence, observed.foreignBindings),
     { type: 'NetworkPoliciesReady', status: 'False', reason: 'DryRun', message: 'nothing is applied in DryRun' },
     { type: 'AccessReady', status: 'False', reason: 'DryRun', message: 'nothing is applied in DryRun' },
-    { type: 'Ready', status: 'True', reason: 'DryRun', message: `${policyNames.length} NetworkPolicies and ${bindingNames.length} RoleBindings would be applied${missingNote}` },
+    // What Enforce applied must go: until it has, the namespace is not as DryRun says.
+    failures.length
+      ? { type: 'Ready', status: 'False', ...failureCondition(failures) }
+      : { type: 'Ready', status: 'True', reason: 'DryRun', message: `${policyNames.length} NetworkPolicies and ${bindingNames.length} RoleBindings would be applied${noteMissing(missing)}` },
   );
   return {
     delete: removeAll(observed),
@@ -117,12 +120,15 @@ function dryRun(observed: Observed, desired: Rendered): Effects {
       networkPolicies: [], roleBindings: [], missingNamespaces: missing,
       planned: [...policyNames.map((name) => ({ kind: 'NetworkPolicy', name })), ...bindingNames.map((name) => ({ kind: 'RoleBinding', name }))],
     }),
+    events: failureEvent(ringfence, failures),
   };
 }
 
 /** Nothing is applied: Conflict (what it generated goes) or InvalidSpec (what is applied stays). */
-function notApplied(observed: Observed, reason: string, message: string, deletes: Effects['delete']): Effects {
+function notApplied(observed: Observed, reason: string, note: string, deletes: Effects['delete'], failures: readonly EffectFailure[]): Effects {
   const { ringfence } = observed;
+  // Objects it generated that could not be deleted are named: they still stand.
+  const message = failures.length ? `${note}; ${failureCondition(failures).message}` : note;
   const conditions = new Conditions(ringfence, observed.now);
   conditions.set(...['Ready', 'NetworkPoliciesReady', 'AccessReady'].map((type) => ({ type, status: 'False' as const, reason, message })));
   // Once per change: a spec edit, or a reason the status does not report yet.
@@ -130,7 +136,7 @@ function notApplied(observed: Observed, reason: string, message: string, deletes
   return {
     delete: deletes,
     status: statusEffect(ringfence, { observedGeneration: ringfence.metadata.generation, conditions: conditions.list, policyCount: 0, bindingCount: 0, networkPolicies: [], roleBindings: [] }),
-    events: repeated ? [] : [warning(ringfence, reason, 'Reconcile', message)],
+    events: [...(repeated ? [] : [warning(ringfence, reason, 'Reconcile', note)]), ...failureEvent(ringfence, failures)],
   };
 }
 
@@ -152,7 +158,7 @@ function failureEvent(ringfence: ObservedRingfence, failures: readonly EffectFai
   if (!failures.length) return [];
   const { reason, message } = failureCondition(failures);
   const ready = findCondition(ringfence.status?.conditions, 'Ready');
-  const reported = !specChanged(ringfence) && ready?.reason === reason && ready.message.startsWith(message);
+  const reported = !specChanged(ringfence) && ready?.message.includes(message) === true;
   return reported ? [] : [warning(ringfence, reason, 'Apply', message)];
 }
 
@@ -193,7 +199,7 @@ function accessDrift(ringfence: Ringfence, bindings: ForeignBinding[]): Conditio
     return outside.length ? [`RoleBinding ${binding.metadata.name} grants ${binding.roleRef.kind} ${binding.roleRef.name} to ${outside.map(key).join(', ')}`] : [];
   }).sort();
   return drift.length
-    ? { type: 'AccessDrift', status: 'True', reason: 'ForeignBindings', message: truncate(drift.join('; ')) }
+    ? { type: 'AccessDrift', status: 'True', reason: 'ForeignBindings', message: truncated(drift.join('; ')) }
     : { type: 'AccessDrift', status: 'False', reason: 'NoForeignBindings', message: 'no other RoleBinding grants access here' };
 }
 
@@ -223,4 +229,4 @@ const statusEffect = (ringfence: ObservedRingfence, status: NamespaceRingfenceSt
 
 const warning = (regarding: KubeObject, reason: string, action: string, note: string): EventEffect => ({ regarding, type: 'Warning', reason, action, note });
 
-const truncate = (message: string) => (message.length > 1024 ? `${message.slice(0, 1000)}… (truncated)` : message);
+const noteMissing = (missing: string[]) => (missing.length ? `; peer namespaces not found (their rules are in place): ${missing.join(', ')}` : '');

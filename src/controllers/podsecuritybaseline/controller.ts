@@ -10,7 +10,7 @@ import type { KubeObject } from '../../runtime/client.ts';
 import type { Condition } from '../../runtime/conditions.ts';
 import { controller, Trigger, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
-import { decideBaseline, decideNamespace, FINALIZER, releaseBaseline } from './decide.ts';
+import { decideBaseline, decideNamespace, FINALIZER, holdBaseline, releaseBaseline } from './decide.ts';
 import { NamespaceFindings } from './findings.ts';
 import { planNamespace, readState } from './namespace-plan.ts';
 import { effectivePolicy, levelLabel, selects, versionLabel, type Baseline, type LevelVersion } from './policy.ts';
@@ -46,11 +46,20 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
     return parseViolations(warnings);
   }
 
-  /** Reported: what the dry run found; once enforced (Immediate enforces over violators), the last finding while a pod it names is there. */
+  /**
+   * Reported: what the dry run found; once enforced (Immediate enforces over violators), the last
+   * finding while a pod it names is there: this process's, else the one a baseline's status records
+   * (after a restart no dry run is made where enforce is in force already).
+   */
   function violationsToReport(name: string, action: string, found: NamespaceViolations | undefined) {
-    const previous = findings.violations.get(name);
+    const previous = findings.violations.get(name) ?? recordedViolations(name);
     const stillThere = previous?.pods.some((pod) => podCache.get(pod.name, name)) ? previous : undefined;
     return action === 'apply' ? worthReporting(found ?? stillThere) : undefined;
+  }
+
+  function recordedViolations(namespace: string): NamespaceViolations | undefined {
+    const recorded = baselineCache.list().flatMap((b) => b.status?.violations ?? []).find((v) => v.namespace === namespace);
+    return recorded && { total: recorded.total, pods: recorded.pods, complete: true };
   }
 
   /** Brings one namespace's labels to what the active baselines decide; shared by both controllers. */
@@ -87,9 +96,9 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
       for (const ns of touched) await syncNamespace(ns.metadata.name);
       return effects.run(() => releaseBaseline(name));
     }
-    // Not before each namespace it selects was looked at since the start (the namespace controller
-    // tells us when): a status from fewer facts would be wrong, and corrected a moment later.
-    if (!matching(baseline).every((ns) => findings.hasObserved(ns.metadata.name))) return undefined;
+    // Its status not before each namespace it selects was looked at since the start (the namespace
+    // controller tells us when): a status from fewer facts would be wrong, and corrected a moment later.
+    if (!matching(baseline).every((ns) => findings.hasObserved(ns.metadata.name))) return effects.run(() => holdBaseline(name));
     const now = clock();
     const decided = decideBaseline({
       baseline, namespaces: namespaceCache.list(), baselines: active(), operatorNamespace,

@@ -51,19 +51,26 @@ export interface ObservedBaseline extends StatusObserved {
   statusWrittenAt: Date | undefined;
 }
 
+const identity = (name: string) => ({ apiVersion: API_VERSION, kind: 'PodSecurityBaseline', metadata: { name } });
+
+/** The finalizer alone: on before any namespace is labelled, whatever the status waits for. */
+export function holdBaseline(name: string): Effects {
+  const withFinalizer = { ...identity(name), metadata: { name, finalizers: [FINALIZER] } };
+  return { apply: [{ resource: baselines, object: withFinalizer }] };
+}
+
 /** The finalizer, and the status once it changed, no more often than STATUS_INTERVAL_MS. */
 export function decideBaseline(observed: ObservedBaseline): Effects {
   const { name } = observed.baseline.metadata;
-  const identity = { apiVersion: API_VERSION, kind: 'PodSecurityBaseline', metadata: { name } };
-  const finalizer = { resource: baselines, object: { ...identity, metadata: { name, finalizers: [FINALIZER] } } };
-  const status = { ...identity, status: baselineStatus(observed.baseline, observed, observed.now) };
-  if (!needsApply(status, observed.baseline, { subresource: 'status' })) return { apply: [finalizer] };
+  const [finalizer] = holdBaseline(name).apply!;
+  const status = { ...identity(name), status: baselineStatus(observed.baseline, observed, observed.now) };
+  if (!needsApply(status, observed.baseline, { subresource: 'status' })) return { apply: [finalizer!] };
   const wait = (observed.statusWrittenAt?.getTime() ?? -Infinity) + STATUS_INTERVAL_MS - observed.now.getTime();
-  if (wait > 0) return { apply: [finalizer], requeueAfterMs: wait };
-  return { apply: [finalizer], status: { resource: baselines, object: status } };
+  if (wait > 0) return { apply: [finalizer!], requeueAfterMs: wait };
+  return { apply: [finalizer!], status: { resource: baselines, object: status } };
 }
 
 /** A baseline being deleted lets go of its finalizer (applying its identity alone drops the field). */
 export function releaseBaseline(name: string): Effects {
-  return { apply: [{ resource: baselines, object: { apiVersion: API_VERSION, kind: 'PodSecurityBaseline', metadata: { name } } }] };
+  return { apply: [{ resource: baselines, object: identity(name) }] };
 }

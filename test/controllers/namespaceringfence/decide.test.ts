@@ -97,6 +97,24 @@ describe('NamespaceRingfence decide', function () {
     expect(decide(observed(older, { ringfences: [newer, older] })).events).to.deep.equal([]);
   });
 
+  it('lets the next ringfence take over while the winner is being deleted', function () {
+    const older = { ...fence('older', {}, '2026-01-01T00:00:00Z'), metadata: { ...fence('older', {}).metadata, deletionTimestamp: '2026-12-01T09:59:00Z' } };
+    const newer = fence('newer', {}, '2026-02-01T00:00:00Z');
+    expect(condition(decide(observed(newer, { ringfences: [newer, older] })), 'Ready')).to.include({ status: 'True', reason: 'Applied' });
+  });
+
+  it('says which of its objects could not be deleted, in DryRun and when it lost a Conflict', function () {
+    const refusedDelete = [{ verb: 'delete' as const, kind: 'NetworkPolicy', name: 'palisade-dns', namespace: 'team', code: 500, message: 'etcd timeout' }];
+    const dry = decide(observed(fence('fence', { mode: 'DryRun' }), { ownedNetworkPolicies: named('palisade-dns') }), refusedDelete);
+    expect(condition(dry, 'Ready')).to.include({ status: 'False', reason: 'DeleteFailed' });
+    expect(condition(dry, 'Ready')?.message).to.include('delete NetworkPolicy palisade-dns failed (500): etcd timeout');
+    const older = fence('older', {}, '2026-01-01T00:00:00Z');
+    const newer = fence('newer', {}, '2026-02-01T00:00:00Z');
+    const lost = decide(observed(newer, { ringfences: [newer, older], ownedNetworkPolicies: named('palisade-dns') }), refusedDelete);
+    expect(condition(lost, 'Ready')).to.include({ status: 'False', reason: 'Conflict' });
+    expect(condition(lost, 'Ready')?.message).to.include('generates nothing; delete NetworkPolicy palisade-dns failed');
+  });
+
   it('keeps what is applied when the spec cannot be rendered, and names the field', function () {
     const ringfence = fence('fence', { egress: { to: [{ ipBlock: { cidr: '169.254.169.254/32' } }] } });
     const effects = decide(observed(ringfence, { ownedNetworkPolicies: named('palisade-default-deny') }));

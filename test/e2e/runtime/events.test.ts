@@ -20,7 +20,7 @@ describe('EventRecorder', function () {
   it('records an event about an object once, however often it repeats', async function () {
     await kubectlOk(kubeconfig, ['create', 'configmap', 'subject', '-n', ns.name]);
     const subject = JSON.parse(await kubectlOk(kubeconfig, ['get', 'configmap', 'subject', '-n', ns.name, '-o', 'json'])) as KubeObject;
-    const recorder = new EventRecorder(api.client, 'palisade.dev/test', 'test-instance');
+    const recorder = new EventRecorder(api.client, 'palisade.dev/test', 'test-instance', () => new Date());
     for (let i = 0; i < 5; i++) await recorder.record(subject, 'Warning', 'DriftReverted', 'Apply', 'NetworkPolicy default-deny was edited; put back');
 
     const events = JSON.parse(await kubectlOk(kubeconfig, ['get', 'events.events.k8s.io', '-n', ns.name, '-o', 'json'])) as {
