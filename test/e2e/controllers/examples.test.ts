@@ -22,7 +22,7 @@ describe('the examples, through the operator', function () {
   const readyAtGeneration = (...args: string[]) => eventually(async () => {
     const { metadata, status } = await get<{ metadata: { generation: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] } }>(...args);
     expect(status?.observedGeneration).to.equal(metadata.generation);
-    expect(status?.conditions?.find((c) => c.type === 'Ready')?.status).to.equal('True');
+    expect(status?.conditions?.find((c) => c.type === 'Ready')?.status, JSON.stringify(status)).to.equal('True');
   }, 30_000);
 
   before(async function () {
