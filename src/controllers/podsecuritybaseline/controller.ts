@@ -29,10 +29,11 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
   const namespaceCache = manager.informer<NamespaceObject>(namespaces);
   const podCache = manager.informer(pods, { metadataOnly: true });
   const statusChanged = new Trigger();
-  const findings = new NamespaceFindings((name) => {
+  const tellBaselines = (name: string) => {
     const ns = namespaceCache.get(name);
     for (const b of baselineCache.list()) if (ns && selects(b, ns, operatorNamespace)) statusChanged.fire({ name: b.metadata.name });
-  });
+  };
+  const findings = new NamespaceFindings(tellBaselines);
   const statusWrittenAt = new Map<string, Date>();
 
   const active = () => baselineCache.list().filter((b) => !b.metadata.deletionTimestamp);
@@ -76,6 +77,9 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
       }
       const violations = violationsToReport(name, plan.action, found);
       await effects.run((failures) => decideNamespace(name, plan, policy, (baseline) => baselineCache.get(baseline), failures));
+      // The apply's answer is cached ahead of its watch event, whose echo then tells no one: the
+      // baselines counting this namespace must hear that its labels changed from here.
+      if (namespaceCache.get(name)?.metadata.resourceVersion !== ns.metadata.resourceVersion) tellBaselines(name);
       findings.record(name, { violations });
     } catch (error) {
       findings.record(name, { violations: findings.violations.get(name), failure: error instanceof Error ? error.message : String(error) });
