@@ -113,7 +113,6 @@ export function labelSelector(options: Options = {}) {
     matchExpressions: Type.Optional(Type.Array(labelSelectorRequirement, { maxItems: 32 })),
   }, { 'x-kubernetes-map-type': 'atomic', ...options });
 }
-export type LabelSelector = Static<ReturnType<typeof labelSelector>>;
 
 /** CEL that is true when a labelSelector node selects something narrower than everything. */
 export const SELECTOR_IS_NOT_EMPTY =
