@@ -1,6 +1,7 @@
 // The REST endpoints of the built-in Kubernetes kinds Palisade reads or writes: one definition
 // each, for the runtime, the controllers, the CLI and the benchmarks.
 import type { Resource } from '../runtime/client.ts';
+import type { CacheView } from '../runtime/manager.ts';
 
 const core = (kind: string, resource: string, namespaced: boolean): Resource => ({ group: '', version: 'v1', kind, resource, namespaced });
 
@@ -16,3 +17,6 @@ export const roleBindings: Resource = { group: 'rbac.authorization.k8s.io', vers
 export const jobs: Resource = { group: 'batch', version: 'v1', kind: 'Job', resource: 'jobs', namespaced: true };
 export const leases: Resource = { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', namespaced: true };
 export const events: Resource = { group: 'events.k8s.io', version: 'v1', kind: 'Event', resource: 'events', namespaced: true };
+
+/** Every controller reads namespaces' metadata alone (name, labels, annotations, deletion): one metadata-only cache serves them all. */
+export const NAMESPACE_METADATA: CacheView = { metadataOnly: true };

@@ -15,7 +15,7 @@ export interface ApplyOptions {
 export interface ApplyConfiguration {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string | undefined };
+  metadata: { name: string; namespace?: string | undefined; labels?: Record<string, string> };
 }
 
 export function apply<T extends KubeObject>(client: KubeClient, resource: Resource, desired: ApplyConfiguration, options: ApplyOptions = {}): Promise<T> {
@@ -26,18 +26,6 @@ export function apply<T extends KubeObject>(client: KubeClient, resource: Resour
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/**
- * A cache transform: keeps of managedFields only what needsApply reads (our own Apply entries)
- * and drops kubectl's last-applied annotation. Cached objects shrink to about half.
- */
-export function trimForCache<T extends KubeObject>(object: T): T {
-  const metadata = object.metadata as KubeObject['metadata'] & { managedFields?: ManagedFields };
-  const managedFields = metadata.managedFields?.filter((entry) => entry.manager === FIELD_MANAGER && entry.operation === 'Apply');
-  const annotations = metadata.annotations && Object.fromEntries(
-    Object.entries(metadata.annotations).filter(([key]) => key !== 'kubectl.kubernetes.io/last-applied-configuration'));
-  return { ...object, metadata: { ...metadata, managedFields, annotations } };
-}
 type ManagedFields = { manager: string; operation: string; subresource?: string; fieldsV1?: Record<string, Json> }[];
 
 /** Would applying `desired` (an apply configuration) change `live`? */

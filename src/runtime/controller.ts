@@ -1,10 +1,11 @@
 // A controller: the keys of one kind in a work queue, fed by that kind's informer, by the objects
 // it owns and by any other kind it watches, worked by N workers that call reconcile. A reconcile
 // returns done or a requeue delay, or throws (retried with backoff); nothing it throws escapes.
-import type { KubeObject, Resource, View } from './client.ts';
+import type { KubeObject, Resource } from './client.ts';
 import { EffectsFailed } from './executor.ts';
 import type { Informer, InformerEvent } from './informer.ts';
 import type { Logger } from './logging.ts';
+import type { CacheView } from './manager.ts';
 import type { Metrics } from './metrics.ts';
 import { WorkQueue } from './workqueue.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
@@ -25,7 +26,13 @@ export interface Watch {
   resource: Resource;
   /** The requests an event on this object should cause (the event, for what changed). */
   map: (object: KubeObject, event: InformerEvent<KubeObject>) => Request[];
-  view?: View;
+  view?: CacheView;
+}
+
+/** A kind and the view of it a controller caches (Manager.informer). */
+export interface Cached {
+  resource: Resource;
+  view?: CacheView;
 }
 
 /**
@@ -47,7 +54,8 @@ export class Trigger {
 export interface ControllerSpec {
   name: string;
   for: Resource;
-  owns: Resource[];
+  forView?: CacheView;
+  owns: Cached[];
   watches: Watch[];
   triggers: Trigger[];
   reconcile: Reconciler;
@@ -59,8 +67,8 @@ export const controller = (name: string) => new ControllerBuilder(name);
 
 class ControllerBuilder {
   private readonly name: string;
-  private primary: Resource | undefined;
-  private readonly owned: Resource[] = [];
+  private primary: Cached | undefined;
+  private readonly owned: Cached[] = [];
   private readonly watched: Watch[] = [];
   private readonly triggers: Trigger[] = [];
   private workers = 2;
@@ -69,18 +77,20 @@ class ControllerBuilder {
     this.name = name;
   }
 
-  for(resource: Resource): this {
-    this.primary = resource;
+  /** The kind reconciled; `view` says how much of it the cache holds (all of it by default). */
+  for(resource: Resource, view?: CacheView): this {
+    this.primary = { resource, view };
     return this;
   }
 
-  owns(resource: Resource): this {
-    this.owned.push(resource);
+  /** Objects of a kind the controller generates (by ownerReference or owner-UID label); `view` selects them, e.g. by label. */
+  owns(resource: Resource, view?: CacheView): this {
+    this.owned.push({ resource, view });
     return this;
   }
 
   /** Events on another kind cause the requests `map` returns; `view` can ask for metadata alone. */
-  watches(resource: Resource, map: Watch['map'], view?: View): this {
+  watches(resource: Resource, map: Watch['map'], view?: CacheView): this {
     this.watched.push({ resource, map, view });
     return this;
   }
@@ -97,7 +107,7 @@ class ControllerBuilder {
 
   reconcile(reconcile: Reconciler): ControllerSpec {
     if (!this.primary) throw new Error(`controller ${this.name}: call for() before reconcile()`);
-    return { name: this.name, for: this.primary, owns: this.owned, watches: this.watched, triggers: this.triggers, concurrency: this.workers, reconcile };
+    return { name: this.name, for: this.primary.resource, forView: this.primary.view, owns: this.owned, watches: this.watched, triggers: this.triggers, concurrency: this.workers, reconcile };
   }
 }
 
@@ -109,7 +119,7 @@ function requestOf(key: string): Request {
 }
 
 export interface ControllerDependencies {
-  informer: (resource: Resource, view?: View) => Informer;
+  informer: (resource: Resource, view?: CacheView) => Informer;
   logger: Logger;
   metrics: Metrics;
 }
@@ -120,18 +130,20 @@ export class Controller {
   private readonly primary: Informer;
   private readonly logger: Logger;
   private readonly metrics: Metrics;
+  /** The objects the first pass has still to reconcile once; undefined until the workers start. */
+  private firstPass: { left: Set<string>; startedAt: number; objects: number } | undefined;
 
   constructor(spec: ControllerSpec, deps: ControllerDependencies) {
     this.spec = spec;
     this.logger = deps.logger.child({ controller: spec.name });
     this.metrics = deps.metrics;
     this.queue = new WorkQueue(defaultControllerRateLimiter(), deps.metrics.queueObserver(spec.name));
-    this.primary = deps.informer(spec.for);
+    this.primary = deps.informer(spec.for, spec.forView);
     this.primary.onEvent((event) => this.queue.add(requestKey(this.identify(event.object))));
     // A resync re-reconciles every primary object, which re-reads everything else: re-delivered
     // owned and watched objects would only repeat that, at the cost of their mapping.
     for (const owned of spec.owns) {
-      deps.informer(owned).onEvent((event) => event.type !== 'resync' && this.enqueueOwner(event));
+      deps.informer(owned.resource, owned.view).onEvent((event) => event.type !== 'resync' && this.enqueueOwner(event));
     }
     for (const watch of spec.watches) {
       deps.informer(watch.resource, watch.view).onEvent((event) => event.type !== 'resync'
@@ -142,12 +154,32 @@ export class Controller {
 
   /** Works the queue with the configured number of workers until it is shut down and drained. */
   async run(): Promise<void> {
+    const left = new Set(this.primary.list().map((object) => requestKey(this.identify(object))));
+    this.firstPass = { left, startedAt: performance.now(), objects: left.size };
+    this.passed(undefined);
     await Promise.all(Array.from({ length: this.spec.concurrency }, () => this.work()));
+  }
+
+  /**
+   * Every object cached when the workers started has been reconciled once, whatever the outcome:
+   * until then, what the cluster holds may still differ from what Palisade says (after a restart,
+   * say), and the process is not ready. A failure retries with backoff and is in the status.
+   */
+  get firstPassDone(): boolean {
+    return this.firstPass?.left.size === 0;
+  }
+
+  private passed(key: string | undefined): void {
+    const pass = this.firstPass;
+    if (!pass || pass.left.size === 0) return;
+    if (key !== undefined) pass.left.delete(key);
+    if (pass.left.size === 0) this.logger.info('first pass done', { objects: pass.objects, seconds: +((performance.now() - pass.startedAt) / 1000).toFixed(1) });
   }
 
   private async work(): Promise<void> {
     for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
       await this.process(key);
+      this.passed(key);
       this.queue.done(key);
     }
   }

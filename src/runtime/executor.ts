@@ -28,7 +28,8 @@ export class EffectsFailed extends Error {
 
 export interface ExecutorDependencies {
   client: KubeClient;
-  informer: (resource: Resource) => Informer;
+  /** The caches an object with these labels is in, the one to judge an apply by first (Manager.cachesOf). */
+  caches: (resource: Resource, labels: Record<string, string> | undefined) => Informer[];
   events: EventRecorder;
   clock: () => Date;
 }
@@ -68,8 +69,8 @@ export class Executor {
 
   private async applyObject(effect: ApplyEffect): Promise<EffectFailure | undefined> {
     const { resource, object } = effect;
-    const cache = this.deps.informer(resource);
-    const live = cache.get(object.metadata.name, object.metadata.namespace);
+    const caches = this.deps.caches(resource, object.metadata.labels);
+    const live = caches[0]!.get(object.metadata.name, object.metadata.namespace);
     const key = `${resource.resource}.${resource.group}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
     const nowMs = this.deps.clock().getTime();
     if (!needsApply(object, live)) return fightFailure(resource, object.metadata, this.fights.settled(key, nowMs));
@@ -79,7 +80,7 @@ export class Executor {
     try {
       // Taking fields back from another manager: first without force, so that the conflict names it.
       const unforced = effect.force && live ? await this.applyUnlessConflict(effect, key, nowMs) : undefined;
-      cache.assume(unforced?.written ?? await apply(this.deps.client, resource, object, { force: effect.force ?? false }));
+      assumeAll(caches, unforced?.written ?? await apply(this.deps.client, resource, object, { force: effect.force ?? false }));
       return fightFailure(resource, object.metadata, unforced?.fight ?? this.fights.settled(key, nowMs));
     } catch (error) {
       const failure = failureOf('apply', resource, object.metadata, error);
@@ -122,11 +123,16 @@ export class Executor {
   }
 
   private async writeStatus(resource: Resource, desired: Parameters<typeof apply>[2]): Promise<void> {
-    const cache = this.deps.informer(resource);
-    if (!needsApply(desired, cache.get(desired.metadata.name, desired.metadata.namespace), { subresource: 'status' })) return;
+    const caches = this.deps.caches(resource, undefined);
+    if (!needsApply(desired, caches[0]!.get(desired.metadata.name, desired.metadata.namespace), { subresource: 'status' })) return;
     // Force: the status is the operator's alone; no other manager has a say in it.
-    cache.assume(await apply<KubeObject>(this.deps.client, resource, desired, { subresource: 'status', force: true }));
+    assumeAll(caches, await apply<KubeObject>(this.deps.client, resource, desired, { subresource: 'status', force: true }));
   }
+}
+
+/** Each cache takes the answer if its selector lets it through (Informer.assume). */
+function assumeAll(caches: readonly Informer[], written: KubeObject): void {
+  for (const cache of caches) cache.assume(written);
 }
 
 /**

@@ -1,5 +1,5 @@
 // The operator's HTTP endpoints: /healthz (the process answers), /readyz (caches synced and not
-// silent) and /metrics (Prometheus text).
+// silent, and the first pass done where this process is in charge) and /metrics (Prometheus text).
 import { createServer, type Server } from 'node:http';
 import type { Registry } from '@prometheus-io/client';
 
@@ -17,7 +17,7 @@ export async function serve(address: string, endpoints: Endpoints): Promise<{ se
     };
     if (request.method !== 'GET') return answer(405, 'method not allowed\n');
     if (path === '/healthz') return answer(200, 'ok\n');
-    if (path === '/readyz') return endpoints.ready() ? answer(200, 'ok\n') : answer(503, 'caches not synced or watch silent\n');
+    if (path === '/readyz') return endpoints.ready() ? answer(200, 'ok\n') : answer(503, 'caches not synced, a watch silent, or the first pass under way\n');
     if (path === '/metrics' && endpoints.registry) {
       const registry = endpoints.registry;
       registry.metrics().then((text) => answer(200, text, registry.contentType), () => answer(500, 'metrics failed\n'));

@@ -6,6 +6,7 @@
 // period, and takes a writer's answers ahead of their watch events.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, isGone, type KubeClient, type KubeObject, type Resource, type WatchEvent } from './client.ts';
+import { matchesLabels, parseLabelSelector, type LabelRequirement } from './label-selector.ts';
 
 export type InformerEvent<T extends KubeObject> =
   | { type: 'add'; object: T }
@@ -63,15 +64,23 @@ function later(a: string, b: string): boolean {
   return a.length !== b.length ? a.length > b.length : a > b;
 }
 
-const keyOf = (object: KubeObject) =>
-  object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name;
+/** What a metadata-only watch sends of an object: a write's answer is cut to it before it is cached. */
+const asMetadata = <T extends KubeObject>(object: T): T => ({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: object.metadata }) as unknown as T;
+
+/** An index (client-go's Indexer): the objects under each key that `keys` gives for an object. */
+interface Index<T> {
+  keys: (object: T) => readonly string[];
+  uidsByKey: Map<string, Set<string>>;
+}
 
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly client: KubeClient;
   private readonly options: Required<Omit<InformerOptions<T>, 'namespace' | 'labelSelector' | 'fieldSelector' | 'transform' | 'metadataOnly'>> & InformerOptions<T>;
   private readonly byUid = new Map<string, T>();
-  private readonly uidByKey = new Map<string, string>();
-  private readonly uidsByNamespace = new Map<string, Set<string>>();
+  /** Namespace ('' for cluster-scoped) → name → uid: the two maps give get and listNamespace without a key string per object. */
+  private readonly uidsByNamespace = new Map<string, Map<string, string>>();
+  private readonly indexes = new Map<string, Index<T>>();
+  private readonly labelRequirements: LabelRequirement[] | undefined;
   private readonly handlers: ((event: InformerEvent<T>) => void)[] = [];
   private readonly stopping = new AbortController();
   private resourceVersion: string | undefined;
@@ -91,6 +100,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       pageSize: 500, resyncMs: 0, silenceMs: 90_000, watchTimeoutSeconds: 300,
       backoff: { initialMs: 500, maxMs: 30_000 }, persistentFailureMs: 10_000, observer: {}, ...options,
     };
+    this.labelRequirements = options.labelSelector === undefined ? undefined : parseLabelSelector(options.labelSelector);
   }
 
   get hasSynced(): boolean {
@@ -107,7 +117,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   get(name: string, namespace?: string): T | undefined {
-    const uid = this.uidByKey.get(namespace ? `${namespace}/${name}` : name);
+    const uid = this.uidsByNamespace.get(namespace ?? '')?.get(name);
     return uid === undefined ? undefined : this.byUid.get(uid);
   }
 
@@ -121,7 +131,21 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** The cached objects of one namespace, from an index: reconciles call this per object, so it must not scan. */
   listNamespace(namespace: string): T[] {
-    return [...(this.uidsByNamespace.get(namespace) ?? [])].map((uid) => this.byUid.get(uid)!);
+    return [...(this.uidsByNamespace.get(namespace)?.values() ?? [])].map((uid) => this.byUid.get(uid)!);
+  }
+
+  /** Keeps an index of the cached objects by the keys `keys` gives each: `byIndex` then finds them without a scan. */
+  addIndex(name: string, keys: (object: T) => readonly string[]): void {
+    if (this.indexes.has(name)) throw new Error(`informer of ${this.options.resource.resource}: index ${name} exists`);
+    const index: Index<T> = { keys, uidsByKey: new Map() };
+    this.indexes.set(name, index);
+    for (const object of this.byUid.values()) indexObject(index, object);
+  }
+
+  byIndex(name: string, key: string): T[] {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`informer of ${this.options.resource.resource}: no index ${name}`);
+    return [...(index.uidsByKey.get(key) ?? [])].map((uid) => this.byUid.get(uid)!);
   }
 
   /**
@@ -133,9 +157,10 @@ export class Informer<T extends KubeObject = KubeObject> {
    * resourceVersion, is then no change, and older ones do not step back over it.
    */
   assume(written: T): void {
-    const { labelSelector, fieldSelector, metadataOnly, namespace } = this.options;
-    // The cache holds only what the selectors let through, and only metadata when metadataOnly.
-    if (labelSelector || fieldSelector || metadataOnly || (namespace && written.metadata.namespace !== namespace)) return;
+    const { fieldSelector, namespace } = this.options;
+    // The cache holds only what the selectors let through: an object this watch would not see is not for it.
+    if (fieldSelector || (namespace && written.metadata.namespace !== namespace)) return;
+    if (this.labelRequirements && !matchesLabels(this.labelRequirements, written.metadata.labels)) return;
     if (this.resourceVersion === undefined || !later(written.metadata.resourceVersion, this.resourceVersion)) return;
     this.store(written);
   }
@@ -308,30 +333,31 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** Caches `received` unless the cache holds it at that resourceVersion or a later one; says what it replaced. */
   private store(received: T): { object: T; old: T | undefined } | undefined {
-    const object = this.options.transform ? this.options.transform(received) : received;
-    const key = keyOf(object);
-    const previousUid = this.uidByKey.get(key);
+    const shaped = this.options.metadataOnly ? asMetadata(received) : received;
+    const { uid, name, namespace = '', resourceVersion } = shaped.metadata;
+    const previousUid = this.uidsByNamespace.get(namespace)?.get(name);
     const previous = previousUid === undefined ? undefined : this.byUid.get(previousUid);
-    if (previous && previousUid !== object.metadata.uid) this.remove(previous);
-    const old = this.byUid.get(object.metadata.uid);
-    const { resourceVersion } = object.metadata;
+    if (previous && previousUid !== uid) this.remove(previous);
+    const old = this.byUid.get(uid);
     if (old && (old.metadata.resourceVersion === resourceVersion || later(old.metadata.resourceVersion, resourceVersion))) return undefined;
-    this.byUid.set(object.metadata.uid, object);
-    this.uidByKey.set(key, object.metadata.uid);
-    const namespace = object.metadata.namespace ?? '';
-    if (!this.uidsByNamespace.has(namespace)) this.uidsByNamespace.set(namespace, new Set());
-    this.uidsByNamespace.get(namespace)!.add(object.metadata.uid);
+    const object = this.options.transform ? this.options.transform(shaped) : shaped;
+    if (old) this.indexes.forEach((index) => unindexObject(index, old));
+    this.byUid.set(uid, object);
+    if (!this.uidsByNamespace.has(namespace)) this.uidsByNamespace.set(namespace, new Map());
+    this.uidsByNamespace.get(namespace)!.set(name, uid);
+    this.indexes.forEach((index) => indexObject(index, object));
     return { object, old };
   }
 
   private remove(object: T): void {
     const cached = this.byUid.get(object.metadata.uid);
     if (!cached) return;
-    this.byUid.delete(object.metadata.uid);
-    if (this.uidByKey.get(keyOf(cached)) === object.metadata.uid) this.uidByKey.delete(keyOf(cached));
-    const namespace = this.uidsByNamespace.get(cached.metadata.namespace ?? '');
-    namespace?.delete(object.metadata.uid);
-    if (namespace?.size === 0) this.uidsByNamespace.delete(cached.metadata.namespace ?? '');
+    const { uid, name, namespace = '' } = cached.metadata;
+    this.byUid.delete(uid);
+    const names = this.uidsByNamespace.get(namespace);
+    if (names?.get(name) === uid) names.delete(name);
+    if (names?.size === 0) this.uidsByNamespace.delete(namespace);
+    this.indexes.forEach((index) => unindexObject(index, cached));
     this.emit({ type: 'delete', object: cached });
   }
 
@@ -350,5 +376,20 @@ export class Informer<T extends KubeObject = KubeObject> {
   private selectors() {
     const { namespace, labelSelector, fieldSelector } = this.options;
     return { namespace, labelSelector, fieldSelector };
+  }
+}
+
+function indexObject<T extends KubeObject>(index: Index<T>, object: T): void {
+  for (const key of index.keys(object)) {
+    if (!index.uidsByKey.has(key)) index.uidsByKey.set(key, new Set());
+    index.uidsByKey.get(key)!.add(object.metadata.uid);
+  }
+}
+
+function unindexObject<T extends KubeObject>(index: Index<T>, object: T): void {
+  for (const key of index.keys(object)) {
+    const uids = index.uidsByKey.get(key);
+    uids?.delete(object.metadata.uid);
+    if (uids?.size === 0) index.uidsByKey.delete(key);
   }
 }

@@ -2,10 +2,11 @@
 // ready; workers only while this process leads. Stopping drains the queues (work in flight
 // finishes), stops the informers and releases the lease.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KubeClient, KubeObject, Resource, View } from './client.ts';
-import { trimForCache } from './apply.ts';
+import type { KubeClient, KubeObject, Resource } from './client.ts';
+import { projection, shapeForCache } from './cache-shape.ts';
 import { Controller, type ControllerSpec } from './controller.ts';
 import { Informer } from './informer.ts';
+import { matchesLabels, parseLabelSelector, type LabelRequirement } from './label-selector.ts';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.ts';
 import type { Logger } from './logging.ts';
 import type { Metrics } from './metrics.ts';
@@ -21,15 +22,39 @@ export interface ManagerOptions {
   resyncMs?: number;
 }
 
+/**
+ * Which objects of a kind a cache holds, and how much of each: what its readers read and nothing
+ * more, so that memory follows what Palisade owns and not what the cluster holds.
+ */
+export interface CacheView {
+  /** Only the objects' metadata (client-go's metadata informer). */
+  metadataOnly?: boolean;
+  /** Only the objects with these labels (equality-based): e.g. those a controller generated. */
+  labelSelector?: string;
+  /** Only the objects' identity (name, namespace, uid, resourceVersion, deletion) and these top-level fields. */
+  fields?: readonly string[];
+}
+
+interface CacheEntry {
+  resource: Resource;
+  view: CacheView;
+  informer: Informer;
+  selects: LabelRequirement[] | undefined;
+}
+
 const resourceKey = (r: Resource) => `${r.resource}.${r.group}`;
+const viewKey = ({ metadataOnly, labelSelector, fields }: CacheView) =>
+  `${metadataOnly ? ' metadata' : ''}${labelSelector ? ` [${labelSelector}]` : ''}${fields ? ` {${fields.join(',')}}` : ''}`;
 
 export class Manager {
   private readonly options: ManagerOptions;
-  private readonly informers = new Map<string, Informer>();
+  private readonly informers = new Map<string, CacheEntry>();
   private readonly controllers: Controller[] = [];
   private readonly elector: LeaderElector | undefined;
   private leading = false;
   private running = false;
+  /** The workers run: this process is in charge and its caches have synced. */
+  private working = false;
 
   constructor(options: ManagerOptions) {
     this.options = options;
@@ -42,16 +67,18 @@ export class Manager {
     }));
   }
 
-  /** The shared informer of a kind: of whole objects, or of their metadata alone. */
-  informer<T extends KubeObject = KubeObject>(resource: Resource, view: View = {}): Informer<T> {
-    const key = `${resourceKey(resource)}${view.metadataOnly ? ' (metadata)' : ''}`;
-    let informer = this.informers.get(key);
+  /** The shared informer of a kind and view: every caller asking for the same gets the same. */
+  informer<T extends KubeObject = KubeObject>(resource: Resource, view: CacheView = {}): Informer<T> {
+    const key = `${resourceKey(resource)}${viewKey(view)}`;
+    let informer = this.informers.get(key)?.informer;
     if (!informer) {
       const { logger, metrics, resyncMs } = this.options;
       const observer = metrics.informerObserver(key, () => created.silenceMs);
       const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+      const project = view.fields && projection(view.fields);
       const created: Informer = new Informer(this.options.client, {
-        resource, resyncMs, transform: trimForCache, metadataOnly: view.metadataOnly,
+        resource, resyncMs, metadataOnly: view.metadataOnly, labelSelector: view.labelSelector,
+        transform: project ? (object) => shapeForCache(project(object)) : shapeForCache,
         // A retry is routine (a restarted apiserver refuses watches until its RBAC cache fills):
         // failures that persist are said once, and so is their end.
         observer: {
@@ -65,11 +92,25 @@ export class Manager {
         },
       });
       informer = created;
-      this.informers.set(key, informer);
+      this.informers.set(key, { resource, view, informer, selects: view.labelSelector === undefined ? undefined : parseLabelSelector(view.labelSelector) });
       if (this.running) informer.start();
     }
     // One informer serves every caller of a kind; each names the type it reads it as.
     return informer as unknown as Informer<T>;
+  }
+
+  /**
+   * The caches an object with `labels` is in, of those the controllers asked for: where a write's
+   * answer goes. The first holds the most of it (whole objects before projections and metadata),
+   * and is where the executor judges whether an apply would change anything.
+   */
+  cachesOf(resource: Resource, labels: Record<string, string> | undefined): Informer[] {
+    const partial = ({ view }: CacheEntry) => Number(view.fields !== undefined || view.metadataOnly === true);
+    const caches = [...this.informers.values()]
+      .filter((entry) => resourceKey(entry.resource) === resourceKey(resource) && (!entry.selects || matchesLabels(entry.selects, labels)))
+      .sort((a, b) => partial(a) - partial(b));
+    if (!caches.length) throw new Error(`no cache of ${resource.resource} holds an object labelled ${JSON.stringify(labels ?? {})}: a controller must watch what it writes`);
+    return caches.map(({ informer }) => informer);
   }
 
   get isLeader(): boolean {
@@ -81,10 +122,15 @@ export class Manager {
     return !this.elector || this.leading;
   }
 
-  /** Ready once every informer has synced and none has been silent past the watchdog. */
+  /**
+   * Ready once every informer has synced and none has been silent past the watchdog, and, where
+   * this process is in charge, once each controller's first pass is done. A standby is ready
+   * when its caches are warm: the leader serves.
+   */
   get ready(): boolean {
     const watchdogMs = this.options.watchdogMs ?? 120_000;
-    return [...this.informers.values()].every((informer) => informer.hasSynced && informer.silenceMs < watchdogMs);
+    const caches = [...this.informers.values()].every(({ informer }) => informer.hasSynced && informer.silenceMs < watchdogMs);
+    return caches && (!this.working || this.controllers.every((controller) => controller.firstPassDone));
   }
 
   /**
@@ -93,7 +139,7 @@ export class Manager {
    */
   async run(signal: AbortSignal): Promise<void> {
     this.running = true;
-    this.informers.forEach((informer) => informer.start());
+    this.informers.forEach(({ informer }) => informer.start());
     try {
       if (this.elector) {
         this.options.logger.info('waiting for leadership', { lease: this.options.leaderElection?.name });
@@ -103,7 +149,7 @@ export class Manager {
       }
       await this.work(signal);
     } finally {
-      await Promise.all([...this.informers.values()].map((informer) => informer.stop()));
+      await Promise.all([...this.informers.values()].map(({ informer }) => informer.stop()));
     }
   }
 
@@ -112,6 +158,7 @@ export class Manager {
     const holding = this.elector ? this.elector.holdUntil(signal) : aborted(signal);
     try {
       await Promise.race([this.waitForSync(signal), holding]);
+      this.working = !signal.aborted;
       const working = signal.aborted ? Promise.resolve([]) : Promise.all(this.controllers.map((controller) => controller.run()));
       await holding;
       await Promise.all(this.controllers.map((controller) => controller.queue.shutDownWithDrain()));
@@ -127,7 +174,7 @@ export class Manager {
 
   /** Reconciles read other kinds from the caches: start no worker before every cache is full. */
   private async waitForSync(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted && ![...this.informers.values()].every((informer) => informer.hasSynced)) {
+    while (!signal.aborted && ![...this.informers.values()].every(({ informer }) => informer.hasSynced)) {
       await sleep(100, undefined, { signal }).catch(() => undefined);
     }
   }

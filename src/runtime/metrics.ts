@@ -2,6 +2,7 @@
 // have one, so existing dashboards and alerts work; the rest are palisade_*.
 import { Counter, Gauge, Histogram, Registry } from '@prometheus-io/client';
 import type { RequestObserver } from './client.ts';
+import type { HeapSample } from './heap.ts';
 import type { InformerObserver } from './informer.ts';
 import type { QueueObserver } from './workqueue.ts';
 
@@ -54,6 +55,12 @@ export class Metrics {
   private readonly leader = new Gauge({
     name: 'leader_election_master_status', help: '1 while this process holds the lease.', labelNames: ['name'] as const, registers: [this.registry],
   });
+  private readonly heapUsed = new Gauge({
+    name: 'palisade_heap_used_bytes', help: 'V8 old generation in use, garbage not yet collected included; sampled every few seconds.', registers: [this.registry],
+  });
+  private readonly heapLimit = new Gauge({
+    name: 'palisade_heap_limit_bytes', help: 'V8 old generation limit (--max-old-space-size); the process aborts when use reaches it.', registers: [this.registry],
+  });
   private readonly silences = new Map<string, () => number>();
 
   constructor() {
@@ -95,5 +102,10 @@ export class Metrics {
 
   leading(name: string, isLeader: boolean): void {
     this.leader.set({ name }, isLeader ? 1 : 0);
+  }
+
+  heap({ usedBytes, limitBytes }: HeapSample): void {
+    this.heapUsed.set(usedBytes);
+    this.heapLimit.set(limitBytes);
   }
 }

@@ -10,6 +10,7 @@ import type { ControllerSpec } from './controller.ts';
 import { EventRecorder } from './events.ts';
 import { Executor } from './executor.ts';
 import { serve } from './health.ts';
+import { HeapWatcher } from './heap.ts';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logging.ts';
 import { Manager } from './manager.ts';
 import { Metrics } from './metrics.ts';
@@ -127,6 +128,8 @@ export type ControllerFactory = (context: OperatorContext) => ControllerSpec[];
 export async function runOperator(config: OperatorConfig, factory: ControllerFactory): Promise<number> {
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
+  const heap = new HeapWatcher(logger, metrics);
+  heap.start();
   const client = new KubeClient(await loadCredentials(config.kubeconfig), { observe: metrics.observeRequest });
   const manager = new Manager({
     client, logger, metrics, resyncMs: config.resyncMs,
@@ -134,7 +137,7 @@ export async function runOperator(config: OperatorConfig, factory: ControllerFac
   });
   const clock = () => new Date();
   const events = new EventRecorder(client, 'palisade.dev/operator', config.identity, clock);
-  const effects = new Executor({ client, informer: (resource) => manager.informer(resource), events, clock });
+  const effects = new Executor({ client, caches: (resource, labels) => manager.cachesOf(resource, labels), events, clock });
   const context: OperatorContext = {
     client, namespace: config.namespace, settings: config.settings, manager, events, effects, logger, clock,
   };
@@ -160,6 +163,7 @@ export async function runOperator(config: OperatorConfig, factory: ControllerFac
     return 1;
   } finally {
     process.removeListener('SIGTERM', onSignal).removeListener('SIGINT', onSignal);
+    heap.stop();
     servers.forEach(({ server }) => server.close());
     await client.close();
   }

@@ -47,3 +47,33 @@ describe('Controller wiring', function () {
     expect(queue.length).to.equal(1);
   });
 });
+
+describe('Controller first pass', function () {
+  it('is done once every object cached when the workers started has been reconciled once, failures included', async function () {
+    const cached = ['a', 'b', 'c'].map((name): KubeObject => ({ metadata: { name, namespace: 'ns', uid: name, resourceVersion: '1' } }));
+    const { informer, emit } = fakeInformer();
+    const primary = { ...informer, list: () => cached } as unknown as Informer;
+    const release: (() => void)[] = [];
+    const seen = new Set<string>();
+    // The first reconcile of each waits for the test; b's fails (and its retries pass at once).
+    const reconcile = ({ name }: { name: string }) => (seen.has(name) ? Promise.resolve() : new Promise<void>((resolve, reject) => {
+      seen.add(name);
+      release.push(name === 'b' ? () => reject(new Error('refused')) : resolve);
+    }));
+    const built = new Controller(controller('widgets').for(widgets).concurrency(3).reconcile(reconcile),
+      { informer: () => primary, logger: createLogger('error'), metrics: new Metrics() });
+    cached.forEach((object) => emit({ type: 'add', object }));
+    const running = built.run();
+    const passes: boolean[] = [built.firstPassDone];
+    while (release.length < 3) await new Promise((resolve) => setTimeout(resolve, 1));
+    for (const done of release.splice(0, 2)) done();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    passes.push(built.firstPassDone);
+    release.shift()!();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    passes.push(built.firstPassDone);
+    await built.queue.shutDownWithDrain();
+    await running;
+    expect(passes).to.deep.equal([false, false, true]);
+  });
+});

@@ -219,7 +219,7 @@ describe('Informer lists', function () {
 });
 
 describe('Informer.assume', function () {
-  async function syncedWith(items: KubeObject[], options: { labelSelector?: string } = {}) {
+  async function syncedWith(items: KubeObject[], options: { labelSelector?: string; metadataOnly?: boolean } = {}) {
     let listed = items;
     let listResourceVersion = '100';
     let relists = 0;
@@ -286,11 +286,41 @@ describe('Informer.assume', function () {
     expect(events).to.deep.equal(['delete gone 110']);
   });
 
-  it('caches nothing for an informer with a selector: the answer may lie outside what it holds', async function () {
-    const { informer } = await syncedWith([], { labelSelector: 'app=x' });
-    informer.assume(object('a', 'uid-a', '200'));
+  it('takes only answers its label selector lets through: the watch would show it no other', async function () {
+    const { informer } = await syncedWith([], { labelSelector: 'app=x,tier!=db' });
+    const labelled = (name: string, labels: Record<string, string>): KubeObject => ({ metadata: { ...object(name, `uid-${name}`, '200').metadata, labels } });
+    informer.assume(object('bare', 'uid-bare', '200'));
+    informer.assume(labelled('db', { app: 'x', tier: 'db' }));
+    informer.assume(labelled('web', { app: 'x', tier: 'web' }));
     await informer.stop();
-    expect(informer.list()).to.deep.equal([]);
+    expect(informer.list().map((o) => o.metadata.name)).to.deep.equal(['web']);
+  });
+
+  it('keeps only the metadata of an answer when it caches metadata alone, as its watch would send', async function () {
+    const { informer } = await syncedWith([], { metadataOnly: true });
+    informer.assume({ ...object('a', 'uid-a', '200'), data: { secret: 'x' } } as KubeObject);
+    await informer.stop();
+    expect(informer.get('a', 'ns')).to.deep.equal({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: object('a', 'uid-a', '200').metadata });
+  });
+});
+
+describe('Informer indexes', function () {
+  const team = (name: string, teams: string[], resourceVersion = '1'): KubeObject =>
+    ({ metadata: { ...object(name, `uid-${name}`, resourceVersion).metadata, labels: Object.fromEntries(teams.map((t) => [`team-${t}`, ''])) } });
+  const teamsOf = (o: KubeObject) => Object.keys(o.metadata.labels ?? {}).map((key) => key.slice('team-'.length));
+
+  it('finds objects by index key, following updates and deletes, and indexes what was cached before it', async function () {
+    const { client, send } = fakeApi(() => [team('a', ['red']), team('b', ['red', 'blue'])]);
+    const informer = new Informer(client, { resource });
+    await synced(informer);
+    informer.addIndex('team', teamsOf);
+    const names = (key: string) => informer.byIndex('team', key).map((o) => o.metadata.name).sort();
+    expect([names('red'), names('blue')]).to.deep.equal([['a', 'b'], ['b']]);
+    await send('MODIFIED', team('a', ['blue'], '2'));
+    await send('DELETED', team('b', ['red', 'blue'], '3'));
+    await send('ADDED', team('c', ['green'], '4'));
+    await informer.stop();
+    expect([names('red'), names('blue'), names('green')]).to.deep.equal([[], ['a'], ['c']]);
   });
 });
 

@@ -3,7 +3,7 @@
 // and writes the report. A rotation requeues itself: apiservers reload on their own clock.
 import { API_VERSION } from '../../api/crd.ts';
 import { schedules } from '../../api/resources.ts';
-import { namespaces, secrets } from '../../kubernetes/resources.ts';
+import { NAMESPACE_METADATA, namespaces, secrets } from '../../kubernetes/resources.ts';
 import { apply, needsApply } from '../../runtime/apply.ts';
 import type { KubeClient, KubeObject } from '../../runtime/client.ts';
 import { controller, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
@@ -38,7 +38,7 @@ interface StatusWriter {
 export function keyRotationScheduleController({ client, settings, manager, events, clock }: OperatorContext): ControllerSpec {
   const { apiServerUrls: configuredUrls, image } = keyRotationSettings(settings);
   const cache = manager.informer<Schedule>(schedules);
-  const namespaceCache = manager.informer(namespaces);
+  const namespaceCache = manager.informer(namespaces, NAMESPACE_METADATA);
 
   const deliveryOf = ({ spec, metadata }: Schedule): Delivery => {
     const path = spec.delivery?.path ?? '/etc/kubernetes/enc/encryption-config.yaml';
@@ -134,7 +134,7 @@ export function keyRotationScheduleController({ client, settings, manager, event
   const all = () => cache.list().map((schedule) => ({ name: schedule.metadata.name }));
   return controller('keyrotationschedule').for(schedules)
     // A keyStore namespace appearing, or its Pod Security changing, may end a refusal.
-    .watches(namespaces, (ns) => cache.list().filter((s) => s.spec.keyStore.namespace === ns.metadata.name).map((s) => ({ name: s.metadata.name })))
+    .watches(namespaces, (ns) => cache.list().filter((s) => s.spec.keyStore.namespace === ns.metadata.name).map((s) => ({ name: s.metadata.name })), NAMESPACE_METADATA)
     // A schedule going away may leave its file to one refused as a second schedule on it.
     .watches(schedules, (_, event) => (event.type === 'delete' ? all() : []))
     .reconcile(reconcile);

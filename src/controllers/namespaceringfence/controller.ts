@@ -2,18 +2,32 @@
 // what decide() returns. Generated objects are applied with force: a hand edit of a field we set
 // is drift, and is put back (with an Event).
 import { ringfences } from '../../api/resources.ts';
-import { namespaces, networkPolicies, roleBindings } from '../../kubernetes/resources.ts';
+import { NAMESPACE_METADATA, namespaces, networkPolicies, roleBindings } from '../../kubernetes/resources.ts';
 import type { KubeObject } from '../../runtime/client.ts';
 import { controller, type ControllerSpec, type Request } from '../../runtime/controller.ts';
+import type { CacheView } from '../../runtime/manager.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
 import { decide, type ForeignBinding, type Observed, type ObservedRingfence } from './decide.ts';
 import { MANAGED_BY_LABEL, RINGFENCE_LABEL } from './render.ts';
 
+// What this controller generates carries its label: the caches hold those, not every
+// NetworkPolicy and RoleBinding of the cluster.
+const GENERATED: CacheView = { labelSelector: `${MANAGED_BY_LABEL}=palisade` };
+// The other RoleBindings, for AccessDrift: whom they bind to what, and nothing else.
+const OTHER_BINDINGS: CacheView = { labelSelector: `${MANAGED_BY_LABEL}!=palisade`, fields: ['roleRef', 'subjects'] };
+const PEER_NAMESPACE = 'peer-namespace';
+
+const peerNamespaces = (fence: ObservedRingfence) =>
+  [...(fence.spec.ingress?.from ?? []), ...(fence.spec.egress?.to ?? [])].flatMap((peer) => peer.namespaces ?? []);
+
 export function namespaceRingfenceController({ manager, effects, clock }: OperatorContext): ControllerSpec {
   const fences = manager.informer<ObservedRingfence>(ringfences);
-  const policies = manager.informer(networkPolicies);
-  const bindings = manager.informer<KubeObject & ForeignBinding>(roleBindings);
-  const namespaceCache = manager.informer(namespaces);
+  const policies = manager.informer(networkPolicies, GENERATED);
+  const ownBindings = manager.informer(roleBindings, GENERATED);
+  const otherBindings = manager.informer<KubeObject & ForeignBinding>(roleBindings, OTHER_BINDINGS);
+  const namespaceCache = manager.informer(namespaces, NAMESPACE_METADATA);
+  // A namespace event asks which ringfences name it as a peer: an index, not a scan of them all.
+  fences.addIndex(PEER_NAMESPACE, peerNamespaces);
 
   const generatedBy = (object: KubeObject, ringfence: string) =>
     object.metadata.labels?.[MANAGED_BY_LABEL] === 'palisade' && object.metadata.labels[RINGFENCE_LABEL] === ringfence;
@@ -21,14 +35,13 @@ export function namespaceRingfenceController({ manager, effects, clock }: Operat
 
   function observe(ringfence: ObservedRingfence): Observed {
     const { name, namespace } = ringfence.metadata;
-    const namespaceBindings = bindings.listNamespace(namespace);
     return {
       ringfence,
       ringfences: fences.listNamespace(namespace),
       namespaceExists: (ns) => namespaceCache.get(ns) !== undefined,
       ownedNetworkPolicies: policies.listNamespace(namespace).filter((p) => generatedBy(p, name)),
-      ownedRoleBindings: namespaceBindings.filter((b) => generatedBy(b, name)),
-      foreignBindings: namespaceBindings.filter((b) => b.metadata.labels?.[MANAGED_BY_LABEL] !== 'palisade'),
+      ownedRoleBindings: ownBindings.listNamespace(namespace).filter((b) => generatedBy(b, name)),
+      foreignBindings: otherBindings.listNamespace(namespace),
       now: clock(),
     };
   }
@@ -44,16 +57,16 @@ export function namespaceRingfenceController({ manager, effects, clock }: Operat
 
   return controller('namespaceringfence')
     .for(ringfences)
-    .owns(networkPolicies)
+    .owns(networkPolicies, GENERATED)
+    .owns(roleBindings, GENERATED)
     // A ringfence going away (being deleted, or gone) may leave the namespace to one that lost a
     // Conflict: it takes over now.
     .watches(ringfences, (fence, event) => (event.type === 'delete' || (event.type === 'update' && !event.old.metadata.deletionTimestamp && fence.metadata.deletionTimestamp)
       ? fencesIn(fence.metadata.namespace ?? '') : []))
-    // Every RoleBinding of a fenced namespace: ours to keep in place, the others for AccessDrift.
-    .watches(roleBindings, (binding) => fencesIn(binding.metadata.namespace ?? ''))
+    // The other RoleBindings of a fenced namespace, for AccessDrift.
+    .watches(roleBindings, (binding) => fencesIn(binding.metadata.namespace ?? ''), OTHER_BINDINGS)
     // A peer namespace appearing or going changes what status reports as missing.
-    .watches(namespaces, (ns) => fences.list()
-      .filter((f) => [...(f.spec.ingress?.from ?? []), ...(f.spec.egress?.to ?? [])].some((peer) => peer.namespaces?.includes(ns.metadata.name)))
-      .map((f) => ({ namespace: f.metadata.namespace, name: f.metadata.name })))
+    .watches(namespaces, (ns) => fences.byIndex(PEER_NAMESPACE, ns.metadata.name)
+      .map((f) => ({ namespace: f.metadata.namespace, name: f.metadata.name })), NAMESPACE_METADATA)
     .reconcile(reconcile);
 }

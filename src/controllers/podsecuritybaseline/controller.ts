@@ -4,7 +4,7 @@
 // works baselines: finalizer, status, and on deletion the hand-back of its namespaces.
 import { baselines } from '../../api/resources.ts';
 import type { PodSecurityBaselineStatus } from '../../api/podsecuritybaseline.ts';
-import { namespaces, pods } from '../../kubernetes/resources.ts';
+import { NAMESPACE_METADATA, namespaces, pods } from '../../kubernetes/resources.ts';
 import { FIELD_MANAGER } from '../../runtime/apply.ts';
 import type { KubeObject } from '../../runtime/client.ts';
 import type { Condition } from '../../runtime/conditions.ts';
@@ -26,7 +26,7 @@ type NamespaceObject = KubeObject & { metadata: { labels?: Record<string, string
 
 export function podSecurityBaselineControllers({ client, namespace: operatorNamespace, manager, effects, clock }: OperatorContext): ControllerSpec[] {
   const baselineCache = manager.informer<BaselineObject>(baselines);
-  const namespaceCache = manager.informer<NamespaceObject>(namespaces);
+  const namespaceCache = manager.informer<NamespaceObject>(namespaces, NAMESPACE_METADATA);
   const podCache = manager.informer(pods, { metadataOnly: true });
   const statusChanged = new Trigger();
   const tellBaselines = (name: string) => {
@@ -114,7 +114,7 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
   }
 
   const namespaceController = controller('podsecuritybaseline-namespaces')
-    .for(namespaces)
+    .for(namespaces, NAMESPACE_METADATA)
     // A baseline's spec change or deletion may concern every namespace it selects, and every one
     // it labelled before; its status writes concern none.
     .watches(baselines, (baseline, event) => (event.type === 'update' && !specOrDeletionChanged(event.old, baseline) ? [] : namespaceCache.list()
@@ -133,7 +133,7 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
   const baselineController = controller('podsecuritybaseline')
     .for(baselines)
     // Statuses count namespaces: any namespace change may change any baseline's counts.
-    .watches(namespaces, () => baselineCache.list().map((b) => ({ name: b.metadata.name })))
+    .watches(namespaces, () => baselineCache.list().map((b) => ({ name: b.metadata.name })), NAMESPACE_METADATA)
     .triggeredBy(statusChanged)
     .reconcile(reconcileBaseline);
 

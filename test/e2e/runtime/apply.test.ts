@@ -16,7 +16,7 @@ describe('server-side apply', function () {
 
   const service = (labels: Record<string, string>, ports: { port: number; name: string }[]): ApplyConfiguration => ({
     apiVersion: 'v1', kind: 'Service',
-    metadata: { name: 'web', namespace: ns.name, labels } as ApplyConfiguration['metadata'],
+    metadata: { name: 'web', namespace: ns.name, labels },
     ...{ spec: { selector: { app: 'web' }, ports } },
   });
 
