@@ -3,7 +3,7 @@
 // they measure it and the control plane with.
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { metric, startOperator, writeRequests, type OperatorProcess } from '../harness/operator.ts';
+import { httpGet, metric, startOperator, stopOperator, writeRequests, type OperatorProcess } from '../harness/operator.ts';
 
 const SCRIPT = new URL('../dist/cli/main.js', import.meta.url).pathname;
 
@@ -14,6 +14,44 @@ export async function operatorNodeOptions(): Promise<string[]> {
 
 export async function startShippedOperator(kubeconfig: string, args: string[]): Promise<OperatorProcess> {
   return startOperator(SCRIPT, kubeconfig, ['--log-level=info', ...args], ['operator'], await operatorNodeOptions());
+}
+
+/** Resolves once the operator's /readyz answers 200. */
+export async function untilReady(operator: OperatorProcess): Promise<void> {
+  while ((await httpGet(operator.port, '/readyz')).status !== 200) await sleep(100);
+}
+
+/** Polls `done` while the operator runs: a crash (out of memory, say) fails the run instead of hanging it. */
+export async function whileRunning(operator: OperatorProcess, done: () => boolean): Promise<void> {
+  while (!done()) {
+    const { exitCode, signalCode } = operator.child;
+    if (exitCode !== null || signalCode !== null) throw new Error(`the operator exited (${exitCode ?? signalCode}) before the work was done`);
+    await sleep(100);
+  }
+}
+
+/**
+ * A second operator process started over what the first one left, as after a rollout or a crash:
+ * the seconds from its spawn to /readyz 200, the write requests it made until 2 s after (everything
+ * is as it wants it: must be 0), `controller`'s reconciles when it became ready, its peak RSS, and
+ * the CPU each of `pids` and it spent. Stopped before this resolves.
+ */
+export async function restartFigures(kubeconfig: string, args: string[], controller: string, pids: Record<string, number | undefined>) {
+  const cpu = await cpuMeter(pids);
+  const operator = await startShippedOperator(kubeconfig, args);
+  try {
+    await untilReady(operator);
+    const secondsToReady = +((performance.now() - operator.spawnedAt) / 1000).toFixed(1);
+    const reconcilesAtReady = await metric(operator.port, 'controller_runtime_reconcile_total', { controller });
+    await sleep(2000);
+    return {
+      secondsToReady, reconcilesAtReady, writes: await writeRequests(operator.port), peakRssMiB: await peakRssMiB(operator.child.pid!),
+      // Its own CPU from its start: it has no earlier reading.
+      cpuSeconds: { ...await cpu(), operator: await cpuSeconds(operator.child.pid!) },
+    };
+  } finally {
+    await stopOperator(operator);
+  }
 }
 
 /** User plus system CPU seconds a process has used. */
@@ -30,6 +68,14 @@ export async function cpuMeter(pids: Record<string, number | undefined>): Promis
     const after = await Promise.all(named.map(([, pid]) => cpuSeconds(pid)));
     return Object.fromEntries(named.map(([name], i) => [name, +(after[i]! - before[i]!).toFixed(1)]));
   };
+}
+
+/** How long `work` takes, and the CPU seconds each of `pids` spends meanwhile. */
+export async function timed(pids: Record<string, number | undefined>, work: () => Promise<unknown>) {
+  const cpu = await cpuMeter(pids);
+  const started = performance.now();
+  await work();
+  return { seconds: +((performance.now() - started) / 1000).toFixed(1), cpuSeconds: await cpu() };
 }
 
 /** The highest resident memory a process has had, in MiB. */

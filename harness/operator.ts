@@ -9,6 +9,8 @@ export interface OperatorProcess {
   logs: Record<string, unknown>[];
   port: number;
   exited: Promise<number | null>;
+  /** performance.now() at spawn: where a start-up clock (to /readyz, say) begins. */
+  spawnedAt: number;
 }
 
 /**
@@ -19,6 +21,7 @@ export async function startOperator(script: string, kubeconfig: string, args: st
   nodeOptions: string[] = [], env: Record<string, string> = {}): Promise<OperatorProcess> {
   // Tests read every outcome from the log: debug, unless `args` name another level.
   const flags = [`--kubeconfig=${kubeconfig}`, '--health-address=127.0.0.1:0', '--metrics-address=127.0.0.1:0', '--log-level=debug', ...args];
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, [...nodeOptions, script, ...command, ...flags], {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env },
   });
@@ -37,7 +40,7 @@ export async function startOperator(script: string, kubeconfig: string, args: st
     });
     void exited.then((code) => reject(new Error(`operator exited with ${code} before starting`)));
   });
-  return { child, logs, port: await started, exited };
+  return { child, logs, port: await started, exited, spawnedAt };
 }
 
 export async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {

@@ -1,12 +1,24 @@
-// Informer memory: heap per 1,000 cached ConfigMaps, against a real control plane. Run with
-// `node --expose-gc`; make bench does.
-import { configMaps } from '../../src/kubernetes/resources.ts';
+// Informer memory: heap bytes per cached object, against a real control plane, for each cache the
+// ringfence controller keeps, built by the Manager itself (its views and shapeForCache), next to
+// the same objects cached whole (no transform). Run with `node --expose-gc`; make bench does.
+import { ringfences } from '../../src/api/resources.ts';
+import { GENERATED, OTHER_BINDINGS } from '../../src/controllers/namespaceringfence/caches.ts';
+import { configMaps, NAMESPACE_METADATA, namespaces, networkPolicies, roleBindings } from '../../src/kubernetes/resources.ts';
+import type { Resource } from '../../src/runtime/client.ts';
 import { Informer } from '../../src/runtime/informer.ts';
-import { ControlPlane } from '../../harness/control-plane/control-plane.ts';
+import { createLogger } from '../../src/runtime/logging.ts';
+import { Manager, type CacheView } from '../../src/runtime/manager.ts';
+import { Metrics } from '../../src/runtime/metrics.ts';
 import { clientFor } from '../../harness/client.ts';
-import { kubectlOk } from '../../harness/kubectl.ts';
+import { installCrds } from '../../harness/crds.ts';
+import { startBenchControlPlane } from '../cluster.ts';
+import { writeConfigMaps, writeForeignRoleBindings, writeRingfences } from './cache-objects.ts';
 
-const OBJECTS = 5_000;
+const CONFIG_MAPS = 5_000;
+const RINGFENCES = Number(process.env.RINGFENCES ?? 1000);
+const FOREIGN_NAMESPACES = 100;
+const FOREIGN_PER_NAMESPACE = 50;
+
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 
@@ -16,31 +28,56 @@ function heapAfterGc(): number {
   return process.memoryUsage().heapUsed;
 }
 
-const plane = await ControlPlane.start();
+const plane = await startBenchControlPlane();
 try {
-  await kubectlOk(plane.kubeconfig, ['create', 'namespace', 'bench']);
-  for (let batch = 0; batch < OBJECTS; batch += 500) {
-    const items = Array.from({ length: 500 }, (_, i) => ({
-      apiVersion: 'v1', kind: 'ConfigMap',
-      metadata: { name: `cm-${batch + i}`, labels: { app: 'bench', shard: String((batch + i) % 10) } },
-      data: { 'config.yaml': `replicas: 3\nimage: registry.example/app:${batch + i}\n` },
-    }));
-    await kubectlOk(plane.kubeconfig, ['create', '-n', 'bench', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
-  }
+  await installCrds(plane.kubeconfig);
   const client = await clientFor(plane.kubeconfig);
-  const before = heapAfterGc();
-  const informer = new Informer(client, { resource: configMaps, namespace: 'bench' });
-  const started = performance.now();
-  informer.start();
-  while (!informer.hasSynced) await new Promise((resolve) => setTimeout(resolve, 20));
-  const syncSeconds = (performance.now() - started) / 1000;
-  const after = heapAfterGc();
-  const cached = informer.list().length;
-  console.log(JSON.stringify({
-    benchmark: 'informer-memory', objects: cached, syncSeconds: +syncSeconds.toFixed(2),
-    heapMiBPer1000: +(((after - before) / cached) * 1000 / 2 ** 20).toFixed(2),
-  }));
-  await informer.stop();
+  await writeConfigMaps(plane.kubeconfig, CONFIG_MAPS);
+  await writeRingfences(client, RINGFENCES);
+  await writeForeignRoleBindings(client, FOREIGN_NAMESPACES, FOREIGN_PER_NAMESPACE);
+
+  // A Manager with no controllers, running: each informer it is asked for starts at once, so
+  // that each cache fills (and is measured) on its own, built by the operator's own code path.
+  const manager = new Manager({ client, logger: createLogger('error'), metrics: new Metrics() });
+  const stop = new AbortController();
+  const running = manager.run(stop.signal);
+  /** Every cache until the end: one no longer referenced would be collected, and weigh nothing. */
+  const caches: Informer[] = [];
+  /** Whole objects, as an Informer with no transform caches them: what the views save is measured against these. */
+  const raw = (resource: Resource, options: { namespace?: string; labelSelector?: string } = {}) => new Informer(client, { resource, ...options });
+  const cached = (resource: Resource, view?: CacheView) => manager.informer(resource, view);
+
+  const rows: Record<string, string | number>[] = [];
+  const measure = async (cache: string, view: string, make: () => Informer) => {
+    const before = heapAfterGc();
+    const started = performance.now();
+    const informer = make();
+    caches.push(informer);
+    informer.start(); // The Manager's are started already; a second start does nothing.
+    while (!informer.hasSynced) await new Promise((resolve) => setTimeout(resolve, 20));
+    const syncSeconds = (performance.now() - started) / 1000;
+    const bytes = heapAfterGc() - before;
+    const objects = informer.list().length;
+    rows.push({ cache, view, objects, bytesPerObject: Math.round(bytes / objects), heapMiB: +(bytes / 2 ** 20).toFixed(2), syncSeconds: +syncSeconds.toFixed(2) });
+  };
+  await measure('configmaps', 'raw', () => raw(configMaps, { namespace: 'bench' }));
+  // In the order the ringfence controller asks for them: a value shared by content is counted
+  // in the first cache that holds it (a ringfence's ownerReferences in its NetworkPolicies').
+  await measure('namespaceringfences', 'raw', () => raw(ringfences));
+  await measure('namespaceringfences', 'full + shapeForCache', () => cached(ringfences));
+  await measure('networkpolicies', 'generated, raw', () => raw(networkPolicies, GENERATED));
+  await measure('networkpolicies', 'generated + shapeForCache', () => cached(networkPolicies, GENERATED));
+  await measure('rolebindings', 'generated, raw', () => raw(roleBindings, GENERATED));
+  await measure('rolebindings', 'generated + shapeForCache', () => cached(roleBindings, GENERATED));
+  await measure('rolebindings', 'others, raw', () => raw(roleBindings, { labelSelector: OTHER_BINDINGS.labelSelector! }));
+  await measure('rolebindings', 'others {roleRef,subjects} + shapeForCache', () => cached(roleBindings, OTHER_BINDINGS));
+  await measure('namespaces', 'raw', () => raw(namespaces));
+  await measure('namespaces', 'metadata + shapeForCache', () => cached(namespaces, NAMESPACE_METADATA));
+
+  console.log(JSON.stringify({ benchmark: 'informer-memory', ringfences: RINGFENCES, caches: rows }));
+  stop.abort();
+  await running;
+  await Promise.all(caches.map((informer) => informer.stop()));
   await client.close();
 } finally {
   await plane.stop();

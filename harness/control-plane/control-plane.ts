@@ -26,6 +26,11 @@ export interface ControlPlaneOptions {
   encryptionConfigFile?: string;
   /** Users whose requests every apiserver writes to an audit log (see auditEvents). */
   auditedUsers?: string[];
+  /**
+   * kube-controller-manager's --controllers (e.g. ['*', '-serviceaccount-controller']); its own
+   * default (every on-by-default controller) when unset.
+   */
+  controllers?: string[];
 }
 
 /** What an apiserver's audit log says about one request (the fields the tests read). */
@@ -228,6 +233,7 @@ export class ControlPlane {
       `--service-account-private-key-file=${this.pki.serviceAccountKey}`, `--root-ca-file=${this.pki.caCert}`,
       '--bind-address=127.0.0.1', `--secure-port=${port}`,
       '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics',
+      ...(this.options.controllers ? [`--controllers=${this.options.controllers.join(',')}`] : []),
     ]);
     await manager.start();
     await waitFor('kube-controller-manager', manager, () => httpGetOk(`https://127.0.0.1:${port}/healthz`));

@@ -3,42 +3,57 @@
 // are the same in every namespace (the same spec, labels, managed fields), and JSON.parse gives
 // each a copy of its own; caching one copy of each value makes the per-object cost little more
 // than its identity.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { KubeObject } from './client.ts';
 import { FIELD_MANAGER } from './apply.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type ManagedFieldsEntry = { manager: string; operation: string; subresource?: string; time?: string; fieldsV1?: Record<string, Json> };
 
-/** A value of a shape no cache reader needs twice: the first object of each content, by digest. */
+/**
+ * One copy of each value the caches hold, by content, held weakly: a value no cached object refers
+ * to any more is collected. Entries whose value is gone are swept once the pool has doubled since
+ * the last sweep: a FinalizationRegistry cell per entry would cost more than the entry.
+ */
 const pool = new Map<string, WeakRef<object>>();
-// A value no cached object refers to any more is collected; its entry goes with it.
-const collected = new FinalizationRegistry<string>((key) => {
-  if (pool.get(key)?.deref() === undefined) pool.delete(key);
-});
-/** Short JSON is its own key; longer is keyed by a digest (collision-free in practice, and shorter than the JSON). */
-const SHORT_KEY = 64;
+const MIN_SWEEP = 1024;
+let sweepAt = MIN_SWEEP;
+/** JSON this short is its own key; longer is keyed by 128 bits of its SHA-256 (no collision in practice, and short). */
+const KEY_LENGTH = 22;
+const keyOf = (json: string) => (json.length <= KEY_LENGTH ? json : hash('sha256', json, 'base64').slice(0, KEY_LENGTH));
 
 /**
- * The cached copy of a value equal to `value`, or `value` itself, frozen, when none is cached. Frozen
- * because every object holding it shares it: a reader that wrote to it would write to them all.
+ * The cached copy of a value equal to `value`, or `value` itself, frozen, when none is cached.
+ * Frozen because every object holding it shares it: a reader that wrote to it would write to them all.
  */
 export function shared<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
-  const json = JSON.stringify(value);
-  const key = json.length <= SHORT_KEY ? json : createHash('sha256').update(json).digest('base64');
+  const key = keyOf(JSON.stringify(value));
   const cached = pool.get(key)?.deref();
   if (cached) return cached as T;
   deepFreeze(value);
   pool.set(key, new WeakRef(value));
-  collected.register(value, key);
+  if (pool.size >= sweepAt) sweep();
   return value;
+}
+
+function sweep(): void {
+  for (const [key, ref] of pool) if (ref.deref() === undefined) pool.delete(key);
+  sweepAt = Math.max(MIN_SWEEP, pool.size * 2);
 }
 
 function deepFreeze(value: object): void {
   if (Object.isFrozen(value)) return;
   Object.freeze(value);
   for (const child of Object.values(value) as unknown[]) if (child !== null && typeof child === 'object') deepFreeze(child);
+}
+
+/** One string per apiVersion and kind (a handful in all), not one per cached object. */
+const typeNames = new Map<string, string>();
+function typeName(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  if (!typeNames.has(name)) typeNames.set(name, name);
+  return typeNames.get(name);
 }
 
 /**
@@ -51,9 +66,11 @@ function ourManagedFields(entries: ManagedFieldsEntry[] | undefined): ManagedFie
   return ours?.length ? ours.map(({ time: _, fieldsV1, ...entry }) => ({ ...entry, ...(fieldsV1 ? { fieldsV1: cutAtLists(fieldsV1) } : {}) })) : undefined;
 }
 
+/** A fieldsV1 key naming a list item (by key, value or index) rather than a field. */
+const namesItem = (key: string) => key[1] === ':' && (key[0] === 'k' || key[0] === 'v' || key[0] === 'i');
+
 function cutAtLists(fields: Record<string, Json>): Record<string, Json> {
-  const keys = Object.keys(fields);
-  if (keys.some((key) => /^[kvi]:/.test(key))) return {};
+  if (Object.keys(fields).some(namesItem)) return {};
   return Object.fromEntries(Object.entries(fields).map(([key, child]): [string, Json] =>
     [key, key.startsWith('f:') && child !== null && typeof child === 'object' && !Array.isArray(child) ? cutAtLists(child) : child]));
 }
@@ -67,8 +84,9 @@ function withoutLastApplied(annotations: Record<string, string> | undefined): Re
 }
 
 /**
- * The cache transform every informer of the operator applies: our managed fields only, no
- * kubectl last-applied annotation, and every part but the object's identity shared.
+ * The cache transform every informer of whole objects applies: our managed fields only, no
+ * kubectl last-applied annotation, and every part but the identity and the status shared. A status
+ * is its object's own (times, counts, messages naming it): a pool entry for it would save nothing.
  */
 export function shapeForCache<T extends KubeObject>(object: T): T {
   const { apiVersion, kind, metadata, ...content } = object as T & { apiVersion?: string; kind?: string };
@@ -79,9 +97,9 @@ export function shapeForCache<T extends KubeObject>(object: T): T {
     labels: shared(labels), annotations: shared(withoutLastApplied(annotations)),
     ownerReferences: shared(ownerReferences), managedFields: shared(ourManagedFields(managedFields)),
   };
-  const sharedContent = Object.fromEntries(Object.entries(content).map(([key, value]) => [key, shared(value)]));
+  const sharedContent = Object.fromEntries(Object.entries(content).map(([key, value]) => [key, key === 'status' ? value : shared(value)]));
   return {
-    apiVersion, kind,
+    apiVersion: typeName(apiVersion), kind: typeName(kind),
     metadata: { ...identity, ...Object.fromEntries(Object.entries(kept).filter(([, value]) => value !== undefined)) },
     ...sharedContent,
   } as unknown as T;
@@ -89,7 +107,8 @@ export function shapeForCache<T extends KubeObject>(object: T): T {
 
 /**
  * Of an object, only its identity and `fields` (top level): for caches whose readers read no more,
- * such as other managers' objects, which a cluster may hold by the ten thousand.
+ * such as other managers' objects, which a cluster may hold by the ten thousand. Nothing is
+ * shared: such objects rarely repeat, and a pool entry for each would cost more than it saves.
  */
 export function projection(fields: readonly string[]): <T extends KubeObject>(object: T) => T {
   return <T extends KubeObject>(object: T): T => {

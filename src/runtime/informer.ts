@@ -65,6 +65,10 @@ function later(a: string, b: string): boolean {
 }
 
 /** What a metadata-only watch sends of an object: a write's answer is cut to it before it is cached. */
+/** The cached `cached` is at `other`'s resourceVersion or a later one. */
+const notOlder = (cached: KubeObject, other: KubeObject) =>
+  cached.metadata.resourceVersion === other.metadata.resourceVersion || later(cached.metadata.resourceVersion, other.metadata.resourceVersion);
+
 const asMetadata = <T extends KubeObject>(object: T): T => ({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: object.metadata }) as unknown as T;
 
 /** An index (client-go's Indexer): the objects under each key that `keys` gives for an object. */
@@ -77,8 +81,11 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly client: KubeClient;
   private readonly options: Required<Omit<InformerOptions<T>, 'namespace' | 'labelSelector' | 'fieldSelector' | 'transform' | 'metadataOnly'>> & InformerOptions<T>;
   private readonly byUid = new Map<string, T>();
-  /** Namespace ('' for cluster-scoped) → name → uid: the two maps give get and listNamespace without a key string per object. */
-  private readonly uidsByNamespace = new Map<string, Map<string, string>>();
+  /**
+   * Namespace ('' for cluster-scoped) → name → uid: get and listNamespace without a key string per
+   * object. Each entry's namespace string is the one its objects keep: one per namespace, not one per object.
+   */
+  private readonly uidsByNamespace = new Map<string, { namespace: string; uids: Map<string, string> }>();
   private readonly indexes = new Map<string, Index<T>>();
   private readonly labelRequirements: LabelRequirement[] | undefined;
   private readonly handlers: ((event: InformerEvent<T>) => void)[] = [];
@@ -117,7 +124,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   get(name: string, namespace?: string): T | undefined {
-    const uid = this.uidsByNamespace.get(namespace ?? '')?.get(name);
+    const uid = this.uidsByNamespace.get(namespace ?? '')?.uids.get(name);
     return uid === undefined ? undefined : this.byUid.get(uid);
   }
 
@@ -131,7 +138,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** The cached objects of one namespace, from an index: reconciles call this per object, so it must not scan. */
   listNamespace(namespace: string): T[] {
-    return [...(this.uidsByNamespace.get(namespace)?.values() ?? [])].map((uid) => this.byUid.get(uid)!);
+    return [...(this.uidsByNamespace.get(namespace)?.uids.values() ?? [])].map((uid) => this.byUid.get(uid)!);
   }
 
   /** Keeps an index of the cached objects by the keys `keys` gives each: `byIndex` then finds them without a scan. */
@@ -162,7 +169,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (fieldSelector || (namespace && written.metadata.namespace !== namespace)) return;
     if (this.labelRequirements && !matchesLabels(this.labelRequirements, written.metadata.labels)) return;
     if (this.resourceVersion === undefined || !later(written.metadata.resourceVersion, this.resourceVersion)) return;
-    this.store(written);
+    this.store(this.shape(written));
   }
 
   start(): void {
@@ -265,8 +272,9 @@ export class Informer<T extends KubeObject = KubeObject> {
         token = undefined;
         continue;
       }
-      // An empty PartialObjectMetadataList comes with `items: null`.
-      items.push(...(page.items ?? []));
+      // An empty PartialObjectMetadataList comes with `items: null`. Shaped page by page: a list of
+      // 50,000 whole objects held until its end would take more heap than the cache they make.
+      for (const object of page.items ?? []) items.push(this.shape(object));
       resourceVersion = page.metadata.resourceVersion;
       token = page.metadata.continue || undefined;
       if (token === undefined) break;
@@ -322,29 +330,41 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.received++;
     this.answered();
     if (event.type === 'DELETED') this.remove(event.object);
-    else if (event.type !== 'BOOKMARK') this.upsert(event.object);
+    else if (event.type !== 'BOOKMARK') this.upsert(this.shape(event.object));
     this.resourceVersion = event.object.metadata.resourceVersion;
   }
 
-  private upsert(received: T): void {
-    const stored = this.store(received);
+  private upsert(object: T): void {
+    const stored = this.store(object);
     if (stored) this.emit(stored.old ? { type: 'update', object: stored.object, old: stored.old } : { type: 'add', object: stored.object });
   }
 
-  /** Caches `received` unless the cache holds it at that resourceVersion or a later one; says what it replaced. */
-  private store(received: T): { object: T; old: T | undefined } | undefined {
-    const shaped = this.options.metadataOnly ? asMetadata(received) : received;
-    const { uid, name, namespace = '', resourceVersion } = shaped.metadata;
-    const previousUid = this.uidsByNamespace.get(namespace)?.get(name);
+  /**
+   * What the cache keeps of `received`: the cached object itself when that is as new (no work for
+   * an echo or an unchanged object on a relist), else `received` cut to metadata where only that
+   * is cached, and transformed.
+   */
+  private shape(received: T): T {
+    const cached = this.byUid.get(received.metadata.uid);
+    if (cached && notOlder(cached, received)) return cached;
+    const cut = this.options.metadataOnly ? asMetadata(received) : received;
+    return this.options.transform ? this.options.transform(cut) : cut;
+  }
+
+  /** Caches `object` (shaped) unless the cache holds it at that resourceVersion or a later one; says what it replaced. */
+  private store(object: T): { object: T; old: T | undefined } | undefined {
+    const { uid, name, namespace = '' } = object.metadata;
+    const previousUid = this.uidsByNamespace.get(namespace)?.uids.get(name);
     const previous = previousUid === undefined ? undefined : this.byUid.get(previousUid);
     if (previous && previousUid !== uid) this.remove(previous);
     const old = this.byUid.get(uid);
-    if (old && (old.metadata.resourceVersion === resourceVersion || later(old.metadata.resourceVersion, resourceVersion))) return undefined;
-    const object = this.options.transform ? this.options.transform(shaped) : shaped;
+    if (old && notOlder(old, object)) return undefined;
     if (old) this.indexes.forEach((index) => unindexObject(index, old));
     this.byUid.set(uid, object);
-    if (!this.uidsByNamespace.has(namespace)) this.uidsByNamespace.set(namespace, new Map());
-    this.uidsByNamespace.get(namespace)!.set(name, uid);
+    if (!this.uidsByNamespace.has(namespace)) this.uidsByNamespace.set(namespace, { namespace, uids: new Map() });
+    const entry = this.uidsByNamespace.get(namespace)!;
+    entry.uids.set(name, uid);
+    if (object.metadata.namespace !== undefined) object.metadata.namespace = entry.namespace;
     this.indexes.forEach((index) => indexObject(index, object));
     return { object, old };
   }
@@ -354,7 +374,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (!cached) return;
     const { uid, name, namespace = '' } = cached.metadata;
     this.byUid.delete(uid);
-    const names = this.uidsByNamespace.get(namespace);
+    const names = this.uidsByNamespace.get(namespace)?.uids;
     if (names?.get(name) === uid) names.delete(name);
     if (names?.size === 0) this.uidsByNamespace.delete(namespace);
     this.indexes.forEach((index) => unindexObject(index, cached));

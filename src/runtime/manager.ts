@@ -75,10 +75,9 @@ export class Manager {
       const { logger, metrics, resyncMs } = this.options;
       const observer = metrics.informerObserver(key, () => created.silenceMs);
       const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-      const project = view.fields && projection(view.fields);
       const created: Informer = new Informer(this.options.client, {
         resource, resyncMs, metadataOnly: view.metadataOnly, labelSelector: view.labelSelector,
-        transform: project ? (object) => shapeForCache(project(object)) : shapeForCache,
+        transform: view.fields ? projection(view.fields) : shapeForCache,
         // A retry is routine (a restarted apiserver refuses watches until its RBAC cache fills):
         // failures that persist are said once, and so is their end.
         observer: {
@@ -174,9 +173,12 @@ export class Manager {
 
   /** Reconciles read other kinds from the caches: start no worker before every cache is full. */
   private async waitForSync(signal: AbortSignal): Promise<void> {
+    const started = performance.now();
     while (!signal.aborted && ![...this.informers.values()].every(({ informer }) => informer.hasSynced)) {
       await sleep(100, undefined, { signal }).catch(() => undefined);
     }
+    const objects = Object.fromEntries([...this.informers].map(([key, { informer }]) => [key, informer.list().length]));
+    if (!signal.aborted) this.options.logger.info('caches synced', { seconds: +((performance.now() - started) / 1000).toFixed(1), objects });
   }
 
   private setLeading(leading: boolean): void {

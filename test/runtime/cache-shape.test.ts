@@ -57,6 +57,14 @@ describe('shapeForCache', function () {
     expect(() => shaped.spec.policyTypes.push('x')).to.throw(TypeError);
   });
 
+  it('shares no status: it is its object\'s own', function () {
+    const fence = (namespace: string) => JSON.parse(JSON.stringify({ metadata: { name: 'f', namespace, uid: namespace, resourceVersion: '1' }, spec: { a: 1 }, status: { conditions: [{ type: 'Ready' }] } })) as KubeObject & { spec: object; status: object };
+    const [a, b] = [shapeForCache(fence('a')), shapeForCache(fence('b'))];
+    expect(a.spec).to.equal(b.spec);
+    expect(a.status).to.deep.equal(b.status);
+    expect(a.status).to.not.equal(b.status);
+  });
+
   it('shares values by content, long or short', function () {
     const long = { text: 'x'.repeat(200) };
     expect(shared({ text: 'x'.repeat(200) })).to.equal(shared(long));

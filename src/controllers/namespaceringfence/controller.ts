@@ -5,16 +5,11 @@ import { ringfences } from '../../api/resources.ts';
 import { NAMESPACE_METADATA, namespaces, networkPolicies, roleBindings } from '../../kubernetes/resources.ts';
 import type { KubeObject } from '../../runtime/client.ts';
 import { controller, type ControllerSpec, type Request } from '../../runtime/controller.ts';
-import type { CacheView } from '../../runtime/manager.ts';
+import { GENERATED, OTHER_BINDINGS } from './caches.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
 import { decide, type ForeignBinding, type Observed, type ObservedRingfence } from './decide.ts';
 import { MANAGED_BY_LABEL, RINGFENCE_LABEL } from './render.ts';
 
-// What this controller generates carries its label: the caches hold those, not every
-// NetworkPolicy and RoleBinding of the cluster.
-const GENERATED: CacheView = { labelSelector: `${MANAGED_BY_LABEL}=palisade` };
-// The other RoleBindings, for AccessDrift: whom they bind to what, and nothing else.
-const OTHER_BINDINGS: CacheView = { labelSelector: `${MANAGED_BY_LABEL}!=palisade`, fields: ['roleRef', 'subjects'] };
 const PEER_NAMESPACE = 'peer-namespace';
 
 const peerNamespaces = (fence: ObservedRingfence) =>
