@@ -63,11 +63,14 @@ function contains(have: Json | undefined, want: Json): boolean {
   return have === want;
 }
 
+/** A fieldsV1 key naming a list item (by key, value or index) rather than a field. */
+export const namesListItem = (key: string) => key[1] === ':' && (key[0] === 'k' || key[0] === 'v' || key[0] === 'i');
+
 // The fields a managedFields entry owns, as paths of map keys; a list (whose items are owned by
 // key or value) or an atomic map ends a path.
 function ownedPaths(fields: Record<string, Json>, path: string[] = []): string[][] {
   const children = Object.entries(fields).filter(([key]) => key.startsWith('f:'));
-  const isList = Object.keys(fields).some((key) => /^[kvi]:/.test(key));
+  const isList = Object.keys(fields).some(namesListItem);
   if (children.length === 0 || isList) return [path];
   return children.flatMap(([key, child]) => ownedPaths((child ?? {}) as Record<string, Json>, [...path, key.slice(2)]));
 }

@@ -5,7 +5,7 @@
 // than its identity.
 import { hash } from 'node:crypto';
 import type { KubeObject } from './client.ts';
-import { FIELD_MANAGER } from './apply.ts';
+import { FIELD_MANAGER, namesListItem } from './apply.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type ManagedFieldsEntry = { manager: string; operation: string; subresource?: string; time?: string; fieldsV1?: Record<string, Json> };
@@ -66,11 +66,8 @@ function ourManagedFields(entries: ManagedFieldsEntry[] | undefined): ManagedFie
   return ours?.length ? ours.map(({ time: _, fieldsV1, ...entry }) => ({ ...entry, ...(fieldsV1 ? { fieldsV1: cutAtLists(fieldsV1) } : {}) })) : undefined;
 }
 
-/** A fieldsV1 key naming a list item (by key, value or index) rather than a field. */
-const namesItem = (key: string) => key[1] === ':' && (key[0] === 'k' || key[0] === 'v' || key[0] === 'i');
-
 function cutAtLists(fields: Record<string, Json>): Record<string, Json> {
-  if (Object.keys(fields).some(namesItem)) return {};
+  if (Object.keys(fields).some(namesListItem)) return {};
   return Object.fromEntries(Object.entries(fields).map(([key, child]): [string, Json] =>
     [key, key.startsWith('f:') && child !== null && typeof child === 'object' && !Array.isArray(child) ? cutAtLists(child) : child]));
 }

@@ -219,17 +219,22 @@ export class Controller {
     return { namespace: this.spec.for.namespaced ? object.metadata.namespace : undefined, name: object.metadata.name };
   }
 
-  /** An owned object maps to its controlling ownerReference of our kind, or to the owner named by UID label. */
+  /**
+   * An owned object maps to its controlling ownerReference of our kind, or to the owner named by
+   * UID label; an update to the old object's owner too (client-go's EnqueueRequestForOwner): an
+   * edit that removes the reference must reach the owner, which puts it back.
+   */
   private enqueueOwner(event: InformerEvent<KubeObject>): void {
-    const { metadata } = event.object;
+    const owners = [this.ownerOf(event.object), event.type === 'update' ? this.ownerOf(event.old) : undefined];
+    for (const owner of new Set(owners)) if (owner !== undefined) this.queue.add(owner);
+  }
+
+  private ownerOf({ metadata }: KubeObject): string | undefined {
     const apiVersion = this.spec.for.group ? `${this.spec.for.group}/${this.spec.for.version}` : this.spec.for.version;
     const reference = metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === this.spec.for.kind && ref.apiVersion === apiVersion);
-    if (reference) {
-      this.queue.add(requestKey({ namespace: this.spec.for.namespaced ? metadata.namespace : undefined, name: reference.name }));
-      return;
-    }
+    if (reference) return requestKey({ namespace: this.spec.for.namespaced ? metadata.namespace : undefined, name: reference.name });
     const ownerUid = metadata.labels?.[OWNER_UID_LABEL];
     const owner = ownerUid ? this.primary.getByUid(ownerUid) : undefined;
-    if (owner) this.queue.add(requestKey(this.identify(owner)));
+    return owner && requestKey(this.identify(owner));
   }
 }

@@ -79,13 +79,16 @@ export class Executor {
     if (waiting) return fightFailure(resource, object.metadata, waiting);
     try {
       // Taking fields back from another manager: first without force, so that the conflict names it.
-      const unforced = effect.force && live ? await this.applyUnlessConflict(effect, key, nowMs) : undefined;
+      // Also when the cache holds no such object: a label-selected cache does not see one whose
+      // label another manager changed, and an apply that creates cannot conflict (no extra request).
+      const unforced = effect.force ? await this.applyUnlessConflict(effect, key, nowMs) : undefined;
       assumeAll(caches, unforced?.written ?? await apply(this.deps.client, resource, object, { force: effect.force ?? false }));
       return fightFailure(resource, object.metadata, unforced?.fight ?? this.fights.settled(key, nowMs));
     } catch (error) {
       const failure = failureOf('apply', resource, object.metadata, error);
-      if (effect.failClosed && live && refused(error)) {
-        const removed = await this.deleteObject({ resource, ...object.metadata }, live.metadata.uid);
+      // Whether or not the cache holds it (see above): an older version must not stay in force.
+      if (effect.failClosed && refused(error)) {
+        const removed = await this.deleteObject({ resource, ...object.metadata }, live?.metadata.uid);
         if (removed) return removed;
       }
       return failure;

@@ -64,11 +64,11 @@ function later(a: string, b: string): boolean {
   return a.length !== b.length ? a.length > b.length : a > b;
 }
 
-/** What a metadata-only watch sends of an object: a write's answer is cut to it before it is cached. */
 /** The cached `cached` is at `other`'s resourceVersion or a later one. */
 const notOlder = (cached: KubeObject, other: KubeObject) =>
   cached.metadata.resourceVersion === other.metadata.resourceVersion || later(cached.metadata.resourceVersion, other.metadata.resourceVersion);
 
+/** What a metadata-only watch sends of an object: a write's answer is cut to it before it is cached. */
 const asMetadata = <T extends KubeObject>(object: T): T => ({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: object.metadata }) as unknown as T;
 
 /** An index (client-go's Indexer): the objects under each key that `keys` gives for an object. */
@@ -134,6 +134,10 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   list(): T[] {
     return [...this.byUid.values()];
+  }
+
+  get size(): number {
+    return this.byUid.size;
   }
 
   /** The cached objects of one namespace, from an index: reconciles call this per object, so it must not scan. */

@@ -4,10 +4,10 @@ export type LabelRequirement = { key: string; op: '=' | '!=' | 'exists' | '!exis
 
 export function parseLabelSelector(selector: string): LabelRequirement[] {
   return selector.split(',').map((part) => part.trim()).filter(Boolean).map((part): LabelRequirement => {
-    const match = /^([^=!\s]+)\s*(==|=|!=)\s*([^=!\s]*)$/.exec(part);
+    const match = /^([^=!\s<>()]+)\s*(==|=|!=)\s*([^=!\s<>()]*)$/.exec(part);
     if (match) return { key: match[1]!, op: match[2] === '!=' ? '!=' : '=', value: match[3]! };
-    if (/^![^=!\s()]+$/.test(part)) return { key: part.slice(1), op: '!exists' };
-    if (/^[^=!\s()]+$/.test(part)) return { key: part, op: 'exists' };
+    if (/^![^=!\s<>()]+$/.test(part)) return { key: part.slice(1), op: '!exists' };
+    if (/^[^=!\s<>()]+$/.test(part)) return { key: part, op: 'exists' };
     throw new Error(`label selector ${JSON.stringify(selector)}: only equality-based requirements are supported, not ${JSON.stringify(part)}`);
   });
 }

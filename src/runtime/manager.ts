@@ -177,7 +177,7 @@ export class Manager {
     while (!signal.aborted && ![...this.informers.values()].every(({ informer }) => informer.hasSynced)) {
       await sleep(100, undefined, { signal }).catch(() => undefined);
     }
-    const objects = Object.fromEntries([...this.informers].map(([key, { informer }]) => [key, informer.list().length]));
+    const objects = Object.fromEntries([...this.informers].map(([key, { informer }]) => [key, informer.size]));
     if (!signal.aborted) this.options.logger.info('caches synced', { seconds: +((performance.now() - started) / 1000).toFixed(1), objects });
   }
 

@@ -38,6 +38,12 @@ describe('Controller wiring', function () {
     expect(queue.length).to.equal(3);
   });
 
+  it('enqueues the former owner of an owned object whose ownerReference an edit removed', function () {
+    const { queue } = build();
+    emit(gadgets, { type: 'update', object: object('g1'), old: object('g1', 'w3') });
+    expect(queue.length).to.equal(1);
+  });
+
   it('re-reconciles primary objects on a resync, and leaves owned and watched resyncs out', function () {
     const { queue } = build();
     emit(gadgets, { type: 'resync', object: object('g1', 'w2') });

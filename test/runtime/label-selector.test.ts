@@ -17,5 +17,6 @@ describe('label selectors (equality-based)', function () {
 
   it('refuses set-based requirements rather than misreading them', function () {
     expect(() => parseLabelSelector('tier in (web,db)')).to.throw(/only equality-based/);
+    expect(() => parseLabelSelector('replicas>1')).to.throw(/only equality-based/);
   });
 });

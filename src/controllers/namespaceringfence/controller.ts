@@ -18,7 +18,7 @@ const peerNamespaces = (fence: ObservedRingfence) =>
 export function namespaceRingfenceController({ manager, effects, clock }: OperatorContext): ControllerSpec {
   const fences = manager.informer<ObservedRingfence>(ringfences);
   const policies = manager.informer(networkPolicies, GENERATED);
-  const ownBindings = manager.informer(roleBindings, GENERATED);
+  const ownBindings = manager.informer<KubeObject & ForeignBinding>(roleBindings, GENERATED);
   const otherBindings = manager.informer<KubeObject & ForeignBinding>(roleBindings, OTHER_BINDINGS);
   const namespaceCache = manager.informer(namespaces, NAMESPACE_METADATA);
   // A namespace event asks which ringfences name it as a peer: an index, not a scan of them all.
@@ -36,7 +36,8 @@ export function namespaceRingfenceController({ manager, effects, clock }: Operat
       namespaceExists: (ns) => namespaceCache.get(ns) !== undefined,
       ownedNetworkPolicies: policies.listNamespace(namespace).filter((p) => generatedBy(p, name)),
       ownedRoleBindings: ownBindings.listNamespace(namespace).filter((b) => generatedBy(b, name)),
-      foreignBindings: otherBindings.listNamespace(namespace),
+      // Whatever this ringfence did not generate, Palisade's label or not (anyone can set a label).
+      foreignBindings: [...otherBindings.listNamespace(namespace), ...ownBindings.listNamespace(namespace).filter((b) => !generatedBy(b, name))],
       now: clock(),
     };
   }
@@ -53,12 +54,13 @@ export function namespaceRingfenceController({ manager, effects, clock }: Operat
   return controller('namespaceringfence')
     .for(ringfences)
     .owns(networkPolicies, GENERATED)
-    .owns(roleBindings, GENERATED)
     // A ringfence going away (being deleted, or gone) may leave the namespace to one that lost a
     // Conflict: it takes over now.
     .watches(ringfences, (fence, event) => (event.type === 'delete' || (event.type === 'update' && !event.old.metadata.deletionTimestamp && fence.metadata.deletionTimestamp)
       ? fencesIn(fence.metadata.namespace ?? '') : []))
-    // The other RoleBindings of a fenced namespace, for AccessDrift.
+    // Every RoleBinding of a fenced namespace, in both caches: ours to keep in place (whatever an
+    // edit did to its ownerReference), the others for AccessDrift.
+    .watches(roleBindings, (binding) => fencesIn(binding.metadata.namespace ?? ''), GENERATED)
     .watches(roleBindings, (binding) => fencesIn(binding.metadata.namespace ?? ''), OTHER_BINDINGS)
     // A peer namespace appearing or going changes what status reports as missing.
     .watches(namespaces, (ns) => fences.byIndex(PEER_NAMESPACE, ns.metadata.name)
