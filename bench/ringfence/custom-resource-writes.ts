@@ -4,7 +4,6 @@
 // against a server-side apply of a ConfigMap carrying the same spec, a built-in object's cost.
 import { readFile } from 'node:fs/promises';
 import { load } from 'js-yaml';
-import type { NamespaceRingfenceSpec } from '../../src/api/namespaceringfence.ts';
 import { apply } from '../../src/runtime/apply.ts';
 import { configMaps } from '../../src/kubernetes/resources.ts';
 import type { Resource } from '../../src/runtime/client.ts';
@@ -13,17 +12,13 @@ import { clientFor } from '../../harness/client.ts';
 import { installCrds } from '../../harness/crds.ts';
 import { kubectlOk } from '../../harness/kubectl.ts';
 import { inParallel } from '../../src/runtime/parallel.ts';
+import { IN_FLIGHT } from '../cluster.ts';
 import { cpuSeconds } from '../operator.ts';
+import { BENCH_SPEC as spec } from './spec.ts';
 
 const COUNT = Number(process.env.RINGFENCES ?? 1000);
-const IN_FLIGHT = 64;
 
-// The ringfence and the status of the ringfence benchmark (run.ts).
-const spec: NamespaceRingfenceSpec = {
-  ingress: { from: [{ namespaces: ['ingress-nginx'], ports: [{ port: 8443 }] }] },
-  egress: { to: [{ namespaces: ['db'], ports: [{ port: 5432 }] }, { ipBlock: { cidr: '0.0.0.0/0' }, ports: [{ port: 443 }] }] },
-  access: { editors: [{ kind: 'Group', name: 'devs' }], viewers: [{ kind: 'Group', name: 'auditors' }] },
-};
+// The status of the ringfence benchmark (run.ts), for its ringfence (spec.ts).
 const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const status = {
   observedGeneration: 1,

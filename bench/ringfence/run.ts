@@ -16,7 +16,7 @@ import { clientFor } from '../../harness/client.ts';
 import { installCrds } from '../../harness/crds.ts';
 import { metric, stopOperator } from '../../harness/operator.ts';
 import { inParallel } from '../../src/runtime/parallel.ts';
-import { controlPlaneMode, createNamespaces, namespaceObjects, settled, startBenchControlPlane } from '../cluster.ts';
+import { controlPlaneMode, createNamespaces, IN_FLIGHT, namespaceObjects, settled, startBenchControlPlane } from '../cluster.ts';
 import {
   operatorNodeOptions, peakRssMiB, restartFigures, startShippedOperator, timed, untilReady, whileRunning, writesOnResync,
 } from '../operator.ts';
@@ -26,7 +26,6 @@ import { BENCH_SPEC as spec } from './spec.ts';
 const COUNT = Number(process.env.RINGFENCES ?? 1000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const FOREIGN = Number(process.env.FOREIGN ?? 0);
-const IN_FLIGHT = 64;
 const RESYNC_SECONDS = 60;
 const OPERATOR_ARGS = ['--leader-elect=false', `--concurrency=${CONCURRENCY}`, `--resync=${RESYNC_SECONDS}`];
 const CONTROLLER = 'namespaceringfence';

@@ -1,17 +1,14 @@
 // The objects the informer-memory benchmark caches, written before any cache starts (untimed
 // setup): ConfigMaps as today's row had them, ringfences with what the operator writes for them
-// (their objects and status, from decide() itself), and RoleBindings written by others.
+// (their objects and status, from decide() itself).
 import { ringfences } from '../../src/api/resources.ts';
 import { decide, type ObservedRingfence } from '../../src/controllers/namespaceringfence/decide.ts';
-import { roleBindings } from '../../src/kubernetes/resources.ts';
 import { apply } from '../../src/runtime/apply.ts';
 import type { KubeClient } from '../../src/runtime/client.ts';
 import { inParallel } from '../../src/runtime/parallel.ts';
 import { kubectlOk } from '../../harness/kubectl.ts';
-import { applyAs, createNamespaces, namespaceObjects, SETUP_FIELD_MANAGER } from '../cluster.ts';
+import { createNamespaces, IN_FLIGHT, namespaceObjects, SETUP_FIELD_MANAGER } from '../cluster.ts';
 import { BENCH_SPEC as spec } from '../ringfence/spec.ts';
-
-const IN_FLIGHT = 64;
 
 /** Today's row: `count` small ConfigMaps in namespace `bench`, created by kubectl. */
 export async function writeConfigMaps(kubeconfig: string, count: number): Promise<void> {
@@ -25,7 +22,6 @@ export async function writeConfigMaps(kubeconfig: string, count: number): Promis
     await kubectlOk(kubeconfig, ['create', '-n', 'bench', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
   }
 }
-
 
 /**
  * A ringfence in each of namespaces `fenced-0` … `fenced-(count-1)`, applied by a user, and what a
@@ -46,24 +42,4 @@ export async function writeRingfences(client: KubeClient, count: number): Promis
     await Promise.all((effects.apply ?? []).map(({ resource, object, force }) => apply(client, resource, object, { force })));
     await apply(client, ringfences, effects.status!.object, { subresource: 'status', force: true });
   });
-}
-
-/**
- * RoleBindings written by others, `perNamespace` to each of `namespaces` namespaces (`foreign-*`):
- * ClusterRole edit or view, granted to one or two users, groups or service accounts of their own names.
- */
-export async function writeForeignRoleBindings(client: KubeClient, namespaces: number, perNamespace: number): Promise<void> {
-  await createNamespaces(client, namespaceObjects('foreign', namespaces));
-  const subject = (i: number, n: number) => [
-    { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: `user-${i}-${n}@example.com` },
-    { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: `team-${i}-${n}` },
-    { kind: 'ServiceAccount', name: `ci-${i}-${n}`, namespace: `foreign-${i % namespaces}` },
-  ][(i + n) % 3]!;
-  const bindings = Array.from({ length: namespaces * perNamespace }, (_, i) => ({
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
-    metadata: { name: `access-${i}`, namespace: `foreign-${i % namespaces}`, labels: { 'app.kubernetes.io/name': `app-${i % 20}`, 'app.kubernetes.io/managed-by': 'Helm' } },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: i % 2 ? 'view' : 'edit' },
-    subjects: Array.from({ length: 1 + (i % 2) }, (_, n) => subject(i, n)),
-  }));
-  await applyAs(client, 'helm', roleBindings, bindings);
 }

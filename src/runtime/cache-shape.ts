@@ -102,18 +102,8 @@ export function shapeForCache<T extends KubeObject>(object: T): T {
   } as unknown as T;
 }
 
-/**
- * Of an object, only its identity and `fields` (top level): for caches whose readers read no more,
- * such as other managers' objects, which a cluster may hold by the ten thousand. Nothing is
- * shared: such objects rarely repeat, and a pool entry for each would cost more than it saves.
- */
-export function projection(fields: readonly string[]): <T extends KubeObject>(object: T) => T {
-  return <T extends KubeObject>(object: T): T => {
-    const { name, namespace, uid, resourceVersion, deletionTimestamp } = object.metadata as KubeObject['metadata'] & { deletionTimestamp?: string };
-    const record = object as unknown as Record<string, unknown>;
-    return {
-      metadata: { name, uid, resourceVersion, ...(namespace === undefined ? {} : { namespace }), ...(deletionTimestamp === undefined ? {} : { deletionTimestamp }) },
-      ...Object.fromEntries(fields.filter((field) => field in record).map((field) => [field, record[field]])),
-    } as unknown as T;
-  };
+/** An object's identity alone (name, namespace, uid, resourceVersion, deletion): what an informer needs of what it caches. */
+export function identity({ metadata }: KubeObject): KubeObject['metadata'] {
+  const { name, namespace, uid, resourceVersion, deletionTimestamp } = metadata as KubeObject['metadata'] & { deletionTimestamp?: string };
+  return { name, uid, resourceVersion, ...(namespace === undefined ? {} : { namespace }), ...(deletionTimestamp === undefined ? {} : { deletionTimestamp }) };
 }

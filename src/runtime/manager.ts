@@ -3,7 +3,7 @@
 // finishes), stops the informers and releases the lease.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeClient, KubeObject, Resource } from './client.ts';
-import { projection, shapeForCache } from './cache-shape.ts';
+import { shapeForCache } from './cache-shape.ts';
 import { Controller, type ControllerSpec } from './controller.ts';
 import { Informer } from './informer.ts';
 import { matchesLabels, parseLabelSelector, type LabelRequirement } from './label-selector.ts';
@@ -31,8 +31,12 @@ export interface CacheView {
   metadataOnly?: boolean;
   /** Only the objects with these labels (equality-based): e.g. those a controller generated. */
   labelSelector?: string;
-  /** Only the objects' identity (name, namespace, uid, resourceVersion, deletion) and these top-level fields. */
-  fields?: readonly string[];
+  /**
+   * Of each object, what `keep` makes of it instead of the object (named, so that one cache serves
+   * all who ask for it): for other managers' objects, which a cluster may hold by the ten thousand,
+   * and of which a reader needs a few fields. It must keep the identity (cache-shape's `identity`).
+   */
+  digest?: { name: string; keep: (object: KubeObject) => KubeObject };
 }
 
 interface CacheEntry {
@@ -43,8 +47,8 @@ interface CacheEntry {
 }
 
 const resourceKey = (r: Resource) => `${r.resource}.${r.group}`;
-const viewKey = ({ metadataOnly, labelSelector, fields }: CacheView) =>
-  `${metadataOnly ? ' metadata' : ''}${labelSelector ? ` [${labelSelector}]` : ''}${fields ? ` {${fields.join(',')}}` : ''}`;
+const viewKey = ({ metadataOnly, labelSelector, digest }: CacheView) =>
+  `${metadataOnly ? ' metadata' : ''}${labelSelector ? ` [${labelSelector}]` : ''}${digest ? ` {${digest.name}}` : ''}`;
 
 export class Manager {
   private readonly options: ManagerOptions;
@@ -77,7 +81,7 @@ export class Manager {
       const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
       const created: Informer = new Informer(this.options.client, {
         resource, resyncMs, metadataOnly: view.metadataOnly, labelSelector: view.labelSelector,
-        transform: view.fields ? projection(view.fields) : shapeForCache,
+        transform: view.digest?.keep ?? shapeForCache,
         // A retry is routine (a restarted apiserver refuses watches until its RBAC cache fills):
         // failures that persist are said once, and so is their end.
         observer: {
@@ -104,7 +108,7 @@ export class Manager {
    * and is where the executor judges whether an apply would change anything.
    */
   cachesOf(resource: Resource, labels: Record<string, string> | undefined): Informer[] {
-    const partial = ({ view }: CacheEntry) => Number(view.fields !== undefined || view.metadataOnly === true);
+    const partial = ({ view }: CacheEntry) => Number(view.digest !== undefined || view.metadataOnly === true);
     const caches = [...this.informers.values()]
       .filter((entry) => resourceKey(entry.resource) === resourceKey(resource) && (!entry.selects || matchesLabels(entry.selects, labels)))
       .sort((a, b) => partial(a) - partial(b));
@@ -129,7 +133,7 @@ export class Manager {
   get ready(): boolean {
     const watchdogMs = this.options.watchdogMs ?? 120_000;
     const caches = [...this.informers.values()].every(({ informer }) => informer.hasSynced && informer.silenceMs < watchdogMs);
-    return caches && (!this.working || this.controllers.every((controller) => controller.firstPassDone));
+    return caches && (!this.inCharge || (this.working && this.controllers.every((controller) => controller.firstPassDone)));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { needsApply } from '../../src/runtime/apply.ts';
-import { projection, shapeForCache, shared } from '../../src/runtime/cache-shape.ts';
+import { identity, shapeForCache, shared } from '../../src/runtime/cache-shape.ts';
 import type { KubeObject } from '../../src/runtime/client.ts';
 
 /** A NetworkPolicy as the API server returns it after Palisade applied it, owned by `owner`. */
@@ -73,15 +73,9 @@ describe('shapeForCache', function () {
   });
 });
 
-describe('projection', function () {
-  it('keeps the identity and the named fields only', function () {
-    const binding = {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
-      metadata: { name: 'b', namespace: 'team', uid: 'u', resourceVersion: '1', labels: { app: 'x' }, creationTimestamp: '2026-12-01T00:00:00Z' },
-      roleRef: { kind: 'ClusterRole', name: 'edit' }, subjects: [{ kind: 'Group', name: 'devs' }], extra: 'dropped',
-    };
-    expect(projection(['roleRef', 'subjects'])(binding)).to.deep.equal({
-      metadata: { name: 'b', namespace: 'team', uid: 'u', resourceVersion: '1' }, roleRef: binding.roleRef, subjects: binding.subjects,
-    });
+describe('identity', function () {
+  it('keeps what an informer needs of an object and nothing else', function () {
+    const metadata = { name: 'b', namespace: 'team', uid: 'u', resourceVersion: '1', labels: { app: 'x' }, creationTimestamp: '2026-12-01T00:00:00Z' };
+    expect(identity({ metadata })).to.deep.equal({ name: 'b', namespace: 'team', uid: 'u', resourceVersion: '1' });
   });
 });

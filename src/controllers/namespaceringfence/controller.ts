@@ -5,7 +5,7 @@ import { ringfences } from '../../api/resources.ts';
 import { NAMESPACE_METADATA, namespaces, networkPolicies, roleBindings } from '../../kubernetes/resources.ts';
 import type { KubeObject } from '../../runtime/client.ts';
 import { controller, type ControllerSpec, type Request } from '../../runtime/controller.ts';
-import { GENERATED, OTHER_BINDINGS } from './caches.ts';
+import { bindingOf, GENERATED, OTHER_BINDINGS, type Grant } from './caches.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
 import { decide, type ForeignBinding, type Observed, type ObservedRingfence } from './decide.ts';
 import { MANAGED_BY_LABEL, RINGFENCE_LABEL } from './render.ts';
@@ -19,7 +19,7 @@ export function namespaceRingfenceController({ manager, effects, clock }: Operat
   const fences = manager.informer<ObservedRingfence>(ringfences);
   const policies = manager.informer(networkPolicies, GENERATED);
   const ownBindings = manager.informer<KubeObject & ForeignBinding>(roleBindings, GENERATED);
-  const otherBindings = manager.informer<KubeObject & ForeignBinding>(roleBindings, OTHER_BINDINGS);
+  const otherBindings = manager.informer<Grant>(roleBindings, OTHER_BINDINGS);
   const namespaceCache = manager.informer(namespaces, NAMESPACE_METADATA);
   // A namespace event asks which ringfences name it as a peer: an index, not a scan of them all.
   fences.addIndex(PEER_NAMESPACE, peerNamespaces);
@@ -37,7 +37,7 @@ export function namespaceRingfenceController({ manager, effects, clock }: Operat
       ownedNetworkPolicies: policies.listNamespace(namespace).filter((p) => generatedBy(p, name)),
       ownedRoleBindings: ownBindings.listNamespace(namespace).filter((b) => generatedBy(b, name)),
       // Whatever this ringfence did not generate, Palisade's label or not (anyone can set a label).
-      foreignBindings: [...otherBindings.listNamespace(namespace), ...ownBindings.listNamespace(namespace).filter((b) => !generatedBy(b, name))],
+      foreignBindings: [...otherBindings.listNamespace(namespace).map(bindingOf), ...ownBindings.listNamespace(namespace).filter((b) => !generatedBy(b, name))],
       now: clock(),
     };
   }
