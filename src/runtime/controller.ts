@@ -27,6 +27,8 @@ export interface Watch {
   /** The requests an event on this object should cause (the event, for what changed). */
   map: (object: KubeObject, event: InformerEvent<KubeObject>) => Request[];
   view?: CacheView;
+  /** Requests wait this long, and those for one key meanwhile are one (see `watches`). */
+  coalesceMs?: number;
 }
 
 /** A kind and the view of it a controller caches (Manager.informer). */
@@ -57,7 +59,7 @@ export interface ControllerSpec {
   forView?: CacheView;
   owns: Cached[];
   watches: Watch[];
-  triggers: Trigger[];
+  triggers: { trigger: Trigger; coalesceMs?: number }[];
   reconcile: Reconciler;
   concurrency: number;
 }
@@ -70,7 +72,7 @@ class ControllerBuilder {
   private primary: Cached | undefined;
   private readonly owned: Cached[] = [];
   private readonly watched: Watch[] = [];
-  private readonly triggers: Trigger[] = [];
+  private readonly triggers: { trigger: Trigger; coalesceMs?: number }[] = [];
   private workers = 2;
 
   constructor(name: string) {
@@ -89,14 +91,19 @@ class ControllerBuilder {
     return this;
   }
 
-  /** Events on another kind cause the requests `map` returns; `view` can ask for metadata alone. */
-  watches(resource: Resource, map: Watch['map'], view?: CacheView): this {
-    this.watched.push({ resource, map, view });
+  /**
+   * Events on another kind cause the requests `map` returns; `view` can ask for metadata alone.
+   * With `coalesceMs`, a request waits that long and all for one key meanwhile are one reconcile:
+   * for a reconcile that reads a whole cache (a status counting 10,000 namespaces), which one
+   * event per namespace would otherwise run back to back.
+   */
+  watches(resource: Resource, map: Watch['map'], view?: CacheView, coalesceMs?: number): this {
+    this.watched.push({ resource, map, view, coalesceMs });
     return this;
   }
 
-  triggeredBy(trigger: Trigger): this {
-    this.triggers.push(trigger);
+  triggeredBy(trigger: Trigger, coalesceMs?: number): this {
+    this.triggers.push({ trigger, coalesceMs });
     return this;
   }
 
@@ -147,9 +154,9 @@ export class Controller {
     }
     for (const watch of spec.watches) {
       deps.informer(watch.resource, watch.view).onEvent((event) => event.type !== 'resync'
-        && watch.map(event.object, event).forEach((request) => this.queue.add(requestKey(request))));
+        && watch.map(event.object, event).forEach((request) => this.request(request, watch.coalesceMs)));
     }
-    for (const trigger of spec.triggers) trigger.subscribe((request) => this.queue.add(requestKey(request)));
+    for (const { trigger, coalesceMs } of spec.triggers) trigger.subscribe((request) => this.request(request, coalesceMs));
   }
 
   /** Works the queue with the configured number of workers until it is shut down and drained. */
@@ -213,6 +220,11 @@ export class Controller {
       this.metrics.reconciled(this.spec.name, 'error', (performance.now() - started) / 1000);
       this.logger.error('reconcile failed', { ...line(), retries: this.queue.retries(key), error: error instanceof Error ? error.message : String(error) });
     }
+  }
+
+  private request(request: Request, coalesceMs: number | undefined): void {
+    if (coalesceMs) this.queue.addAfter(requestKey(request), coalesceMs);
+    else this.queue.add(requestKey(request));
   }
 
   private identify(object: KubeObject): Request {

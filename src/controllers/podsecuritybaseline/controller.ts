@@ -20,6 +20,9 @@ const specOrDeletionChanged = (old: KubeObject, now: KubeObject) =>
   old.metadata.generation !== now.metadata.generation || old.metadata.deletionTimestamp !== now.metadata.deletionTimestamp;
 
 const INCOMPLETE_RECHECK_MS = 30_000;
+// A baseline's reconcile reads every namespace; while a rollout labels thousands, one a second
+// (its status is written at most once a second anyway) instead of one per namespace event.
+const STATUS_COALESCE_MS = 1_000;
 
 type BaselineObject = KubeObject & Baseline & { metadata: { generation?: number; finalizers?: string[] }; status?: PodSecurityBaselineStatus & { conditions?: Condition[] } };
 type NamespaceObject = KubeObject & { metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } };
@@ -133,8 +136,8 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
   const baselineController = controller('podsecuritybaseline')
     .for(baselines)
     // Statuses count namespaces: any namespace change may change any baseline's counts.
-    .watches(namespaces, () => baselineCache.list().map((b) => ({ name: b.metadata.name })), NAMESPACE_METADATA)
-    .triggeredBy(statusChanged)
+    .watches(namespaces, () => baselineCache.list().map((b) => ({ name: b.metadata.name })), NAMESPACE_METADATA, STATUS_COALESCE_MS)
+    .triggeredBy(statusChanged, STATUS_COALESCE_MS)
     .reconcile(reconcileBaseline);
 
   return [namespaceController, baselineController];
