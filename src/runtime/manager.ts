@@ -104,7 +104,7 @@ export class Manager {
 
   /**
    * The caches an object with `labels` is in, of those the controllers asked for: where a write's
-   * answer goes. The first holds the most of it (whole objects before projections and metadata),
+   * answer goes. The first holds the most of it (whole objects before digests and metadata),
    * and is where the executor judges whether an apply would change anything.
    */
   cachesOf(resource: Resource, labels: Record<string, string> | undefined): Informer[] {
