@@ -78,6 +78,18 @@ describe('NamespaceRingfence controller', function () {
     expect(events).to.include('DriftReverted:RoleBinding palisade-viewers was deleted outside Palisade; put back');
   });
 
+  it('puts back a generated object\'s label and ownerReference that a hand changed (its cache selects by that label)', async function () {
+    await applyFence(spec);
+    await ready();
+    await kubectlOk(suite.kubeconfig, ['label', 'networkpolicy', 'palisade-dns', '-n', ns.name, '--overwrite', 'app.kubernetes.io/managed-by=someone-else']);
+    await kubectlOk(suite.kubeconfig, ['patch', 'rolebinding', 'palisade-editors', '-n', ns.name, '--type=json', '-p', '[{"op":"remove","path":"/metadata/ownerReferences"}]']);
+    type Meta = { metadata: { labels?: Record<string, string>; ownerReferences?: { name: string }[] } };
+    await eventually(async () => {
+      expect((await getJson<Meta>('networkpolicy', 'palisade-dns')).metadata.labels?.['app.kubernetes.io/managed-by']).to.equal('palisade');
+      expect((await getJson<Meta>('rolebinding', 'palisade-editors')).metadata.ownerReferences?.map((o) => o.name)).to.deep.equal(['fence']);
+    }, 60_000);
+  });
+
   it('counts a repeated drift in the first Event\'s series rather than recording it again', async function () {
     this.timeout(180_000);
     await applyFence(spec);
