@@ -31,6 +31,8 @@ export interface ControlPlaneOptions {
    * default (every on-by-default controller) when unset.
    */
   controllers?: string[];
+  /** Every apiserver's --runtime-config (e.g. ['storagemigration.k8s.io/v1=false']). */
+  runtimeConfig?: string[];
 }
 
 /** What an apiserver's audit log says about one request (the fields the tests read). */
@@ -169,6 +171,7 @@ export class ControlPlane {
       // control plane may use: default/kubernetes gets no endpoints here.
       '--endpoint-reconciler-type=none',
       ...encryption,
+      ...(this.options.runtimeConfig ? [`--runtime-config=${this.options.runtimeConfig.join(',')}`] : []),
       ...await this.auditFlags(name),
     ]);
     const server: ApiServer = { address: options.address, url: `https://${options.address}:${this.port}`, process };

@@ -5,6 +5,9 @@ import {
 } from './schema.ts';
 
 export const PROVIDERS = ['aescbc', 'aesgcm', 'secretbox', 'kms'] as const;
+/** How a rotation re-encrypts: Kubernetes' storage version migration, or the operator's own rewrite where that API is not served. */
+export const MIGRATION_PATHS = ['StorageVersionMigration', 'InProcess'] as const;
+export const STORAGE_MIGRATION_STATES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
 export const PHASES = [
   'Idle', 'KeyCreated', 'ReadStaged', 'WriteStaged', 'Migrating', 'Verified', 'Pruned',
 ] as const;
@@ -54,6 +57,19 @@ const spec = Type.Object({
 }));
 export type KeyRotationScheduleSpec = Static<typeof spec>;
 
+const migrationPath = stringEnum(MIGRATION_PATHS, { description: 'How the rotation re-encrypts: StorageVersionMigration (storagemigration.k8s.io/v1), or InProcess where that API is not served.' });
+
+const storageMigrations = (description: string) => Type.Array(Type.Object({
+  resource: Type.String({ description: 'The resource, as spec.resources names it.' }),
+  name: Type.String({ description: 'The StorageVersionMigration.' }),
+  state: stringEnum(STORAGE_MIGRATION_STATES),
+  resourceVersion: Type.Optional(Type.String({ description: 'What the migration covers: every object at or below this resourceVersion.' })),
+  createdAt: Type.Optional(Type.String({ format: 'date-time' })),
+  startedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
+  message: Type.Optional(Type.String({ maxLength: 1024, description: 'What kube-controller-manager said of a migration that failed.' })),
+}), { description, maxItems: 64 });
+
 const status = Type.Object({
   observedGeneration: Type.Optional(observedGeneration()),
   conditions: Type.Optional(conditions()),
@@ -63,13 +79,15 @@ const status = Type.Object({
   lastRotationTime: Type.Optional(Type.String({ format: 'date-time' })),
   nextRotationTime: Type.Optional(Type.String({ format: 'date-time' })),
   lastMigration: Type.Optional(Type.Object({
-    objectsChecked: Type.Optional(Type.Integer({ minimum: 0, description: 'Objects of spec.resources the first re-encryption pass read and wrote back, each counted once.' })),
-    objectsRewritten: Type.Integer({
+    path: Type.Optional(migrationPath),
+    objectsChecked: Type.Optional(Type.Integer({ minimum: 0, description: 'InProcess: objects of spec.resources the first re-encryption pass read and wrote back, each counted once.' })),
+    objectsRewritten: Type.Optional(Type.Integer({
       minimum: 0,
-      description: 'Of those, the objects the first pass found under an old key (or unencrypted), which the apiserver stored anew. '
+      description: 'InProcess: of those, the objects the first pass found under an old key (or unencrypted), which the apiserver stored anew. '
         + 'What a page cut short by a restart had rewritten is under the new key when the page is read again, and is not counted.',
-    }),
+    })),
     durationSeconds: Type.Number({ minimum: 0 }),
+    resources: Type.Optional(storageMigrations('StorageVersionMigration: how each resource\'s migration ended.')),
   }, { description: 'The re-encryption of the last completed rotation.' })),
   lastRollbackTime: Type.Optional(Type.String({ format: 'date-time', description: 'When a rotation was last taken back; the next one waits for the schedule or a manual run.' })),
   lastKeyGeneration: Type.Optional(Type.Integer({ minimum: 0, description: 'The highest key generation ever created: key names are never reused.' })),
@@ -78,6 +96,13 @@ const status = Type.Object({
     key: Type.String({ description: 'The key being rotated in (its name; never its material).' }),
     startedAt: Type.String({ format: 'date-time' }),
     stagedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the key was staged for reading: the stage gate times out from here.' })),
+    migrationPath: Type.Optional(migrationPath),
+    writeKeyRevision: Type.Optional(Type.String({
+      maxLength: 64,
+      description: 'A resourceVersion read once every apiserver reported the new key first: everything written after it is under the new key. '
+        + 'A StorageVersionMigration whose status.resourceVersion is not below it covers everything written before.',
+    })),
+    storageVersionMigrations: Type.Optional(storageMigrations('StorageVersionMigration: one per resource, as kube-controller-manager reports it.')),
     migration: Type.Optional(Type.Object({
       pass: Type.Integer({ minimum: 1, description: 'Pass 1 rewrites; a later pass must rewrite nothing.' }),
       resource: Type.Integer({ minimum: 0, description: 'Index into spec.resources of the resource being rewritten.' }),
@@ -88,7 +113,7 @@ const status = Type.Object({
       firstPassRewritten: Type.Optional(Type.Integer({ minimum: 0, description: 'rewritten of pass 1.' })),
       startedAt: Type.String({ format: 'date-time' }),
       verifiedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When a pass first rewrote nothing.' })),
-    }, { description: 'The checkpoint of the re-encryption.' })),
+    }, { description: 'InProcess: the checkpoint of the re-encryption.' })),
   }, { description: 'The rotation under way: the write-ahead record every pass resumes from.' })),
 });
 export type KeyRotationScheduleStatus = Static<typeof status>;
@@ -102,9 +127,9 @@ export const keyRotationSchedule: KindDefinition = {
   spec,
   status,
   conditions: [
-    { type: 'Ready', meaning: 'No rotation is under way and the current key encrypts writes (False: rotating, InvalidSpec naming the field, or OperatorConfiguration naming the operator flag it lacks).' },
+    { type: 'Ready', meaning: 'No rotation is under way and the current key encrypts writes (False: rotating, InvalidSpec naming the field, OperatorConfiguration naming the operator flag it lacks, or MigrationNotPermitted naming the role to install where the operator must re-encrypt itself).' },
     { type: 'Rotating', meaning: 'A rotation is under way; the reason is its phase, the message the gate it waits for.' },
-    { type: 'Degraded', meaning: 'A step failed (it is retried with backoff), the spec is invalid, or the operator lacks a setting it needs.' },
+    { type: 'Degraded', meaning: 'A step failed (it is retried with backoff; MigrationFailed quotes a StorageVersionMigration that failed), the spec is invalid, or the operator lacks a setting or permission it needs.' },
   ],
   printerColumns: [
     { name: 'Provider', type: 'string', jsonPath: '.spec.provider' },

@@ -16,6 +16,8 @@ export const networkPolicies: Resource = { group: 'networking.k8s.io', version: 
 export const roleBindings: Resource = { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', resource: 'rolebindings', namespaced: true };
 export const jobs: Resource = { group: 'batch', version: 'v1', kind: 'Job', resource: 'jobs', namespaced: true };
 export const leases: Resource = { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', namespaced: true };
+export const storageVersionMigrations: Resource = { group: 'storagemigration.k8s.io', version: 'v1', kind: 'StorageVersionMigration', resource: 'storageversionmigrations', namespaced: false };
+export const selfSubjectAccessReviews: Resource = { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectAccessReview', resource: 'selfsubjectaccessreviews', namespaced: false };
 export const events: Resource = { group: 'events.k8s.io', version: 'v1', kind: 'Event', resource: 'events', namespaced: true };
 
 /** Every controller reads namespaces' metadata alone (name, labels, annotations, deletion): one metadata-only cache serves them all. */

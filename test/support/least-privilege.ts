@@ -13,6 +13,8 @@ import { startOperator, type OperatorProcess } from '../../harness/operator.ts';
 export const OPERATOR_USER = 'system:serviceaccount:palisade-system:palisade-operator';
 const OPERATOR_GROUPS = ['system:serviceaccounts', 'system:serviceaccounts:palisade-system'];
 const RBAC_DIR = new URL('../../config/rbac', import.meta.url).pathname;
+/** Installed only where asked for: what a cluster without storagemigration.k8s.io/v1 needs. */
+export const LEGACY_MIGRATION_RBAC = `${RBAC_DIR}/legacy-migration`;
 
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
@@ -80,10 +82,15 @@ interface RbacObject {
   subjects?: { kind: string; name: string; namespace?: string }[];
 }
 
-/** Every grant config/rbac's bindings give the operator, one per verb, resource, name and namespace. */
-export function operatorGrants(): Grant[] {
-  const { resources } = load(readFileSync(`${RBAC_DIR}/kustomization.yaml`, 'utf8')) as { resources: string[] };
-  const objects = resources.flatMap((file) => loadAll(readFileSync(`${RBAC_DIR}/${file}`, 'utf8')) as RbacObject[]);
+/**
+ * Every grant config/rbac's bindings give the operator, one per verb, resource, name and
+ * namespace; with `optional`, those of the optional kustomizations too.
+ */
+export function operatorGrants({ optional = false } = {}): Grant[] {
+  const objects = [RBAC_DIR, ...(optional ? [LEGACY_MIGRATION_RBAC] : [])].flatMap((dir) => {
+    const { resources } = load(readFileSync(`${dir}/kustomization.yaml`, 'utf8')) as { resources: string[] };
+    return resources.flatMap((file) => loadAll(readFileSync(`${dir}/${file}`, 'utf8')) as RbacObject[]);
+  });
   const isOperator = (binding: RbacObject) => binding.subjects?.some((s) =>
     (s.kind === 'ServiceAccount' && `system:serviceaccount:${s.namespace}:${s.name}` === OPERATOR_USER)
     || (s.kind === 'User' && s.name === OPERATOR_USER) || (s.kind === 'Group' && OPERATOR_GROUPS.includes(s.name)));

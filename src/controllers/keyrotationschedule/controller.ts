@@ -1,6 +1,7 @@
-// The KeyRotationSchedule controller: observes the key Secrets, the config file and what every
-// apiserver loaded, lets decide.ts choose the one next step and what to report, takes the step,
-// and writes the report. A rotation requeues itself: apiservers reload on their own clock.
+// The KeyRotationSchedule controller: observes the key Secrets, the config file, what every
+// apiserver loaded and how the cluster re-encrypts (migration-api.ts), lets decide.ts choose
+// the one next step and what to report, takes the step, and writes the report. A rotation
+// requeues itself: apiservers reload, and kube-controller-manager migrates, on their own clock.
 import { API_VERSION } from '../../api/crd.ts';
 import { schedules } from '../../api/resources.ts';
 import { NAMESPACE_METADATA, namespaces, secrets } from '../../kubernetes/resources.ts';
@@ -15,6 +16,8 @@ import { CONFIG_KEY, configRecordName, fileDelivery, hostPathJobDelivery, type D
 import { configHash, entryName, parseConfig, renderConfig, type EncryptionConfig, type Entry } from './encryption-config.ts';
 import { createKey, deleteKey, GENERATION_LABEL, SCHEDULE_LABEL, type KeySecret } from './keys.ts';
 import { migratePage, resolveResource } from './migrate.ts';
+import { createStorageMigration, deleteStorageMigration, migrationState } from './migration-api.ts';
+import { storageMigrationFor } from './storage-migration.ts';
 import { migrationVerified, resourcesOf, resumeFrom, type Observed, type Schedule, type Status, type Step } from './plan.ts';
 
 /** A migrate step rewrites pages for this long, then lets the queue serve the other schedules. */
@@ -54,7 +57,8 @@ export function keyRotationScheduleController({ client, settings, manager, event
     const resources = resourcesOf(spec);
     const config = text ? parseConfig(text, resources) : { resources, entries: [], others: [] };
     // A resource the file does not encrypt yet: its objects are plaintext until a rotation migrates them.
-    const newResources = spec.provider !== 'kms' && resources.some((resource) => !text || !parseConfig(text, [resource]).entries.length);
+    const unencrypted = spec.provider === 'kms' ? [] : resources.filter((resource) => !text || !parseConfig(text, [resource]).entries.length);
+    const encrypted = config.resources.filter((resource) => !unencrypted.includes(resource));
     // The key Secrets: those with a generation (the config record carries the schedule label too).
     const list = await client.list<KeySecret>(secrets, { namespace: spec.keyStore.namespace, labelSelector: `${SCHEDULE_LABEL}=${metadata.name},${GENERATION_LABEL}` });
     const keySecrets = list.items ?? [];
@@ -65,9 +69,12 @@ export function keyRotationScheduleController({ client, settings, manager, event
       throw new Error(`the apiservers run an encryption config Palisade has no copy of: put the file's content into Secret ${spec.keyStore.namespace}/${configRecordName(metadata.name)}, key ${CONFIG_KEY}`);
     }
     const observed: Observed = {
-      schedule, now, entries: config.entries, newResources,
+      schedule, now, entries: config.entries, newResources: unencrypted.length > 0,
+      encrypted,
       keys: keySecrets.map((s) => ({ name: s.metadata.name, generation: Number(s.metadata.labels?.[GENERATION_LABEL] ?? 0) })),
       allLoaded: loaded.length > 0 && loaded.every((hash) => hash === configHash(text)),
+      // After what the apiservers loaded: a revision read then is later than a promotion seen loaded.
+      ...await migrationState(client, schedule, encrypted),
     };
     return { observed, config, keySecrets, delivery };
   }
@@ -112,6 +119,12 @@ export function keyRotationScheduleController({ client, settings, manager, event
         return decided;
       case 'migrate':
         return migrate(observed, decided, writer);
+      case 'createMigrations':
+        for (const resource of step.resources) await createStorageMigration(client, storageMigrationFor(observed.schedule, resource, decided.rotation!.key));
+        return decided;
+      case 'deleteMigrations':
+        for (const name of step.names) await deleteStorageMigration(client, name);
+        return decided;
       default:
         return decided;
     }
@@ -119,7 +132,7 @@ export function keyRotationScheduleController({ client, settings, manager, event
 
   /** Pages of re-encryption for one slice, each recorded in status before the next: the checkpoint a restart resumes from. */
   async function migrate(observed: Observed, decided: Status, writer: StatusWriter): Promise<Status> {
-    const resources = resourcesOf(observed.schedule.spec);
+    const resources = observed.encrypted;
     const deadline = performance.now() + MIGRATION_SLICE_MS;
     let status = decided;
     while (performance.now() < deadline && !migrationVerified(status.rotation?.migration, resources.length)) {

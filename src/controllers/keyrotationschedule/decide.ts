@@ -11,9 +11,10 @@ import type { ReconcileOutcome } from '../../runtime/controller.ts';
 import type { EventType } from '../../runtime/events.ts';
 import { entryName } from './encryption-config.ts';
 import {
-  advanceMigration, migrationPhase, nextStep, resourcesOf, ROTATE_NOW_ANNOTATION,
-  type Migration, type Observed, type Page, type Phase, type Schedule, type Status, type Step,
+  advanceMigration, migrationPhase, nextStep, restingPhase, ROTATE_NOW_ANNOTATION,
+  type Migration, type Observed, type Page, type Phase, type Rotation, type Schedule, type Status, type Step,
 } from './plan.ts';
+import { storageMigrations, storageMigrationSeconds } from './storage-migration.ts';
 import { nextRotation } from './schedule.ts';
 
 /** How often a gate is looked at again: apiservers reload on their own clock, not on events. */
@@ -100,7 +101,7 @@ export function decide(observed: Observed): Decision {
 
 /** The status after one more page of a migrate step; `observed.now` is when the page was done. */
 export function afterPage(observed: Observed, status: Status, from: Migration | undefined, page: Page): Status {
-  const migration = advanceMigration(from, page, resourcesOf(observed.schedule.spec).length, observed.now);
+  const migration = advanceMigration(from, page, observed.encrypted.length, observed.now);
   return reported(observed, { do: 'migrate' }, { ...status, rotation: { ...status.rotation!, migration } });
 }
 
@@ -130,8 +131,9 @@ export function requeueAfter(step: Step, status: Status, now: Date, wroteStatus:
 }
 
 /** The write-ahead record as the step leaves it. */
-function recorded({ schedule, now }: Observed, step: Step): Status {
-  const status = schedule.status ?? {};
+function recorded(observed: Observed, step: Step): Status {
+  const { schedule, now } = observed;
+  const status = withMigrationRecords(observed, schedule.status ?? {});
   switch (step.do) {
     case 'start': {
       const rotateNow = schedule.metadata.annotations?.[ROTATE_NOW_ANNOTATION];
@@ -142,16 +144,29 @@ function recorded({ schedule, now }: Observed, step: Step): Status {
       return step.phase === 'ReadStaged' ? { ...status, rotation: { ...status.rotation!, stagedAt: now.toISOString() } } : status;
     case 'rollBack':
       return { ...status, rotation: undefined, lastRollbackTime: now.toISOString() };
+    case 'recordRevision':
+      return { ...status, rotation: { ...status.rotation!, writeKeyRevision: step.revision } };
     case 'finish':
-      return { ...status, rotation: undefined, lastRotationTime: now.toISOString(), lastMigration: lastMigration(step.migration, now) };
+      return { ...status, rotation: undefined, lastRotationTime: now.toISOString(), lastMigration: lastMigration(status.rotation!, now) };
     default:
       return status;
   }
 }
 
-/** What the first pass counted, and how long it took to reach a pass that rewrote nothing. */
-function lastMigration(migration: Migration, now: Date): NonNullable<Status['lastMigration']> {
+/** While a rotation is under way: the path this cluster re-encrypts by, and on the built-in one each resource's migration as this pass found it. */
+function withMigrationRecords(observed: Observed, status: Status): Status {
+  if (!status.rotation) return status;
+  const { storageVersionMigrations: _, ...rotation } = status.rotation;
+  const migrations = observed.migrationPath === 'StorageVersionMigration' ? storageMigrations(observed, observed.encrypted) : [];
+  return { ...status, rotation: { ...rotation, migrationPath: observed.migrationPath, ...(migrations.length ? { storageVersionMigrations: migrations } : {}) } };
+}
+
+/** What the re-encryption took, and for how long: the first pass's counts of the operator's own rewrite, or each resource's migration. */
+function lastMigration(rotation: Rotation, now: Date): NonNullable<Status['lastMigration']> {
+  const { migration, storageVersionMigrations: resources = [], migrationPath: path = 'InProcess' } = rotation;
+  if (path === 'StorageVersionMigration' || !migration) return { path, durationSeconds: storageMigrationSeconds(resources), resources };
   return {
+    path,
     objectsChecked: migration.firstPassChecked,
     objectsRewritten: migration.firstPassRewritten ?? 0,
     durationSeconds: Math.round((Date.parse(migration.verifiedAt ?? now.toISOString()) - Date.parse(migration.startedAt)) / 1000),
@@ -170,8 +185,10 @@ function phaseOf(step: Step, status: Status): Phase {
     case 'start': case 'createKey': return 'KeyCreated';
     case 'writeConfig': case 'wait': case 'fail': return step.phase;
     case 'migrate': return migrationPhase(status.rotation?.migration);
+    case 'recordRevision': case 'createMigrations': return 'Migrating';
+    case 'deleteMigrations': return step.why === 'done' ? 'Pruned' : 'Migrating';
     case 'deleteKeys': case 'finish': return 'Pruned';
-    case 'idle': case 'rollBack': return status.lastRotationTime ? 'Pruned' : 'Idle';
+    case 'idle': case 'rollBack': return restingPhase(status);
   }
 }
 
@@ -207,6 +224,8 @@ function eventsOf({ schedule }: Observed, step: Step): EventNote[] {
     case 'writeConfig': return [{ type: 'Normal', reason: step.phase, note: step.event }];
     case 'rollBack': return [{ type: 'Warning', reason: 'RolledBack', note: `key ${key} taken out again: ${step.reason}` }];
     case 'fail': return [{ type: 'Warning', reason: step.reason, note: step.message }];
+    case 'createMigrations': return [{ type: 'Normal', reason: 'MigrationStarted', note: `re-encrypting ${step.resources.join(', ')} with a StorageVersionMigration each` }];
+    case 'deleteMigrations': return step.why === 'retry' ? [{ type: 'Normal', reason: 'MigrationRetried', note: `StorageVersionMigration ${step.names.join(', ')} made anew after it failed` }] : [];
     case 'finish': return [{ type: 'Normal', reason: 'RotationCompleted', note: `key ${key} encrypts everything; old keys pruned` }];
     default: return [];
   }

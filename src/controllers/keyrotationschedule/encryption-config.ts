@@ -23,6 +23,12 @@ interface ConfigFile {
   resources?: Block[];
 }
 
+/** As the config names resources: `secrets` is core; `widgets.example.com` is widgets of group example.com. */
+export function groupResource(resource: string): { group: string; resource: string } {
+  const dot = resource.indexOf('.');
+  return dot < 0 ? { group: '', resource } : { group: resource.slice(dot + 1), resource: resource.slice(0, dot) };
+}
+
 export const entryName = (entry: Entry) => (entry.provider === 'identity' ? 'identity' : entry.name);
 
 export function renderConfig(config: EncryptionConfig): string {

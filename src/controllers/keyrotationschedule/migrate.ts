@@ -1,9 +1,11 @@
-// Re-encryption: every object of a resource read and written back unchanged. The API server
-// rewrites an object only when an old key (or identity) decrypted it, so a pass over migrated
-// data changes no resourceVersion: the count of changed ones is the proof. Objects travel through
-// memory page by page and are never logged.
+// Re-encryption in process, where the cluster does not serve storagemigration.k8s.io/v1 (and
+// only with the optional role config/rbac/legacy-migration): every object of a resource read and
+// written back unchanged. The API server rewrites an object only when an old key (or identity)
+// decrypted it, so a pass over migrated data changes no resourceVersion: the count of changed
+// ones is the proof. Objects travel through memory page by page and are never logged.
 import { ApiError, isGone, type KubeClient, type KubeObject, type Resource } from '../../runtime/client.ts';
 import { inParallel } from '../../runtime/parallel.ts';
+import { groupResource } from './encryption-config.ts';
 import type { Page } from './plan.ts';
 
 export const PAGE_SIZE = 100;
@@ -11,11 +13,10 @@ const IN_FLIGHT = 8;
 
 /** `secrets` is core; `widgets.example.com` is found in its group at the preferred version. */
 export async function resolveResource(client: KubeClient, name: string): Promise<Resource> {
-  const dot = name.indexOf('.');
-  if (dot < 0) return { group: '', version: 'v1', kind: '', resource: name, namespaced: true };
-  const group = name.slice(dot + 1);
+  const { group, resource } = groupResource(name);
+  if (!group) return { group, version: 'v1', kind: '', resource, namespaced: true };
   const discovery = await client.discover<{ preferredVersion: { version: string } }>(`/apis/${group}`);
-  return { group, version: discovery.preferredVersion.version, kind: '', resource: name.slice(0, dot), namespaced: true };
+  return { group, version: discovery.preferredVersion.version, kind: '', resource, namespaced: true };
 }
 
 /**

@@ -1,13 +1,16 @@
 // The rotation's state machine, re-derived on every pass from what is real: the key Secrets, the
-// config file read back, and which config each apiserver reports loaded. Status holds only the
-// write-ahead record (which key is being rotated in) and the migration checkpoint. One step per
+// config file read back, which config each apiserver reports loaded, and the schedule's
+// StorageVersionMigrations. Status holds only the write-ahead record (which key is being rotated
+// in, the revision after which it encrypted writes) and the migration checkpoint. One step per
 // pass; no gate is skipped, and before the new key encrypts anything a failure takes it back out.
-import type { KeyRotationScheduleSpec, KeyRotationScheduleStatus, PHASES } from '../../api/keyrotationschedule.ts';
+import type { KeyRotationScheduleSpec, KeyRotationScheduleStatus, MIGRATION_PATHS, PHASES } from '../../api/keyrotationschedule.ts';
 import type { KubeObject } from '../../runtime/client.ts';
 import type { Condition } from '../../runtime/conditions.ts';
 import { entryName, type Entry, type KeyProvider } from './encryption-config.ts';
+import { storageMigrations, storageMigrationStep, storageMigrationsVerified, type StorageMigrationObject } from './storage-migration.ts';
 
 export type Phase = (typeof PHASES)[number];
+export type MigrationPath = (typeof MIGRATION_PATHS)[number];
 export type Status = KeyRotationScheduleStatus & { conditions?: Condition[] };
 export type Rotation = NonNullable<Status['rotation']>;
 export type Migration = NonNullable<Rotation['migration']>;
@@ -29,6 +32,20 @@ export interface Observed {
   allLoaded: boolean;
   /** spec.resources names a resource the file does not encrypt yet: identity must stay to read it. */
   newResources: boolean;
+  /**
+   * What the schedule's block of the config encrypts now (with kms: spec.resources), also any
+   * resource no longer in spec.resources: its data stays under these keys. Re-encryption covers
+   * these; a resource added to spec.resources joins once a config write puts it in the block.
+   */
+  encrypted: string[];
+  /** How this cluster re-encrypts: StorageVersionMigration where storagemigration.k8s.io/v1 is served. */
+  migrationPath: MigrationPath;
+  /** InProcess: the permission the operator lacks to rewrite the resources itself, in words; undefined when it has them. */
+  inProcessRefused?: string;
+  /** The StorageVersionMigrations labelled with this schedule. */
+  storageMigrations: StorageMigrationObject[];
+  /** While a rotation is under way: a resourceVersion read in this pass, after what the apiservers loaded. */
+  revision?: string;
 }
 
 export type Step =
@@ -38,8 +55,11 @@ export type Step =
   | { do: 'writeConfig'; entries: Entry[]; phase: Phase; event: string }
   | { do: 'wait'; phase: Phase; gate: string }
   | { do: 'migrate' }
+  | { do: 'recordRevision'; revision: string }
+  | { do: 'createMigrations'; resources: string[] }
+  | { do: 'deleteMigrations'; names: string[]; why: 'stale' | 'retry' | 'done' }
   | { do: 'deleteKeys'; names: string[] }
-  | { do: 'finish'; migration: Migration }
+  | { do: 'finish' }
   | { do: 'rollBack'; entries: Entry[]; reason: string }
   | { do: 'fail'; phase: Phase; reason: string; message: string };
 
@@ -70,12 +90,13 @@ export function nextStep(observed: Observed): Step {
   const rotation = status.rotation;
   if (!rotation) {
     if (!rotationDue(observed)) return { do: 'idle' };
+    // A rotation that could not re-encrypt would end with two keys in use and no way to prune: not begun.
+    if (observed.inProcessRefused) return notPermitted(observed.inProcessRefused, restingPhase(status));
     const highest = Math.max(status.lastKeyGeneration ?? 0, ...observed.keys.map((key) => key.generation));
     return { do: 'start', key: keyName(observed.schedule.metadata.name, highest + 1), generation: highest + 1 };
   }
-  const { migration } = rotation;
-  const verified = migrationVerified(migration, resourcesOf(spec).length);
-  if (spec.provider === 'kms') return verified ? { do: 'finish', migration } : { do: 'migrate' };
+  const verified = reEncrypted(observed);
+  if (spec.provider === 'kms') return verified ? finishing(observed) : migrateStep(observed);
 
   const { entries } = observed;
   const position = entries.findIndex((entry) => entryName(entry) === rotation.key);
@@ -103,18 +124,49 @@ export function nextStep(observed: Observed): Step {
     return { do: 'writeConfig', entries: promoted, phase: 'WriteStaged', event: `key ${rotation.key} promoted to encrypt writes` };
   }
   // Rewrite every object until a pass rewrites none: that pass proves nothing is left under an old key.
-  if (!verified) return observed.allLoaded ? { do: 'migrate' } : { do: 'wait', phase: 'WriteStaged', gate: 'every apiserver to load the new key for writing' };
+  if (!verified) return observed.allLoaded ? migrateStep(observed) : { do: 'wait', phase: 'WriteStaged', gate: 'every apiserver to load the new key for writing' };
 
-  // Verified: keep the new key and the retained previous keys; identity and older keys go.
-  const retained: Entry[] = entries.filter((entry) => entry.provider !== 'identity').slice(0, 1 + (spec.retainPreviousKeys ?? 1));
-  if (retained.length !== entries.length) {
-    return { do: 'writeConfig', entries: retained, phase: 'Pruned', event: `old keys removed from the config: ${entries.filter((e) => !retained.includes(e)).map(entryName).join(', ')}` };
+  // Verified: keep the new key and the retained previous keys; older keys go, and identity too
+  // unless a resource was added since the promotion: its objects may still be plaintext.
+  const keys = entries.filter((entry) => entry.provider !== 'identity').slice(0, 1 + (spec.retainPreviousKeys ?? 1));
+  const retained: Entry[] = observed.newResources ? [...keys, IDENTITY] : keys;
+  if (retained.map(entryName).join() !== entries.map(entryName).join()) {
+    const removed = entries.map(entryName).filter((name) => !retained.some((e) => entryName(e) === name));
+    const event = removed.length ? `old keys removed from the config: ${removed.join(', ')}` : 'identity kept in the config for a resource added during the rotation';
+    return { do: 'writeConfig', entries: retained, phase: 'Pruned', event };
   }
   if (!observed.allLoaded) return { do: 'wait', phase: 'Pruned', gate: 'every apiserver to load the pruned config' };
   const inConfig = new Set(entries.map(entryName));
   const current = observed.keys.find((k) => k.name === rotation.key)!;
   const unused = observed.keys.filter((k) => !inConfig.has(k.name) && k.generation < current.generation).map((k) => k.name);
-  return unused.length ? { do: 'deleteKeys', names: unused } : { do: 'finish', migration };
+  return unused.length ? { do: 'deleteKeys', names: unused } : finishing(observed);
+}
+
+/** Phase of a schedule with no rotation under way. */
+export const restingPhase = (status: Status): Phase => (status.lastRotationTime ? 'Pruned' : 'Idle');
+
+const notPermitted = (message: string, phase: Phase): Step => ({ do: 'fail', phase, reason: 'MigrationNotPermitted', message });
+
+/** Whether every object of the resources the block encrypts is proven under the new key, on the path this cluster takes. */
+export function reEncrypted(observed: Observed): boolean {
+  const rotation = observed.schedule.status?.rotation;
+  const resources = observed.encrypted;
+  if (!rotation || resources.length === 0) return false;
+  return observed.migrationPath === 'InProcess'
+    ? migrationVerified(rotation.migration, resources.length)
+    : storageMigrationsVerified(storageMigrations(observed, resources), rotation, resources);
+}
+
+/** The next step of re-encryption: a slice of the operator's own rewrite, or one of the built-in migration. */
+function migrateStep(observed: Observed): Step {
+  if (observed.migrationPath === 'StorageVersionMigration') return storageMigrationStep(observed, storageMigrations(observed, observed.encrypted), observed.encrypted);
+  return observed.inProcessRefused ? notPermitted(observed.inProcessRefused, 'Migrating') : { do: 'migrate' };
+}
+
+/** The migrations this schedule made go once the rotation is done; then it finishes. */
+function finishing(observed: Observed): Step {
+  const names = observed.storageMigrations.map((m) => m.metadata.name);
+  return names.length ? { do: 'deleteMigrations', names, why: 'done' } : { do: 'finish' };
 }
 
 export function migrationVerified(migration: Migration | undefined, resourceCount: number): migration is Migration {

@@ -5,6 +5,7 @@ import type { Entry } from '../../../src/controllers/keyrotationschedule/encrypt
 import {
   migrationVerified, ROTATE_NOW_ANNOTATION, type Observed, type Page, type Schedule, type Status, type Step,
 } from '../../../src/controllers/keyrotationschedule/plan.ts';
+import { storageMigrationFor, type StorageMigrationObject } from '../../../src/controllers/keyrotationschedule/storage-migration.ts';
 
 const spec: KeyRotationScheduleSpec = {
   schedule: '0 3 * * 0', provider: 'aescbc', resources: ['secrets'], keyStore: { namespace: 'palisade-keys' },
@@ -21,7 +22,7 @@ const schedule = (status: Status = {}, overrides: { spec?: KeyRotationScheduleSp
   spec: overrides.spec ?? spec, status,
 });
 const observed = (status: Status, overrides: Partial<Omit<Observed, 'schedule'>> = {}): Observed => ({
-  schedule: schedule(status, { rotateNow: '1' }), now, keys: [{ name: 'krs-1', generation: 1 }], entries: [key('krs-1')], allLoaded: true, newResources: false, ...overrides,
+  schedule: schedule(status, { rotateNow: '1' }), now, keys: [{ name: 'krs-1', generation: 1 }], entries: [key('krs-1')], allLoaded: true, newResources: false, encrypted: ['secrets'], migrationPath: 'InProcess', storageMigrations: [], ...overrides,
 });
 const condition = (status: Status, type: string) => status.conditions?.find((c) => c.type === type);
 const namespace = { metadata: { name: 'palisade-keys', uid: 'ns', resourceVersion: '1' } };
@@ -43,8 +44,7 @@ function migrated(world: Observed, status: Status, pages: Page[]): Status[] {
  * step asks (apiservers load a new file while a pass waits): each pass's step, Events, and every
  * status it writes.
  */
-function rotation(pages: Page[]): { step: Step; events: EventNote[]; statuses: Status[] }[] {
-  const world = observed({});
+function rotation(pages: Page[], world = observed({})): { step: Step; events: EventNote[]; statuses: Status[] }[] {
   const passes: { step: Step; events: EventNote[]; statuses: Status[] }[] = [];
   while (passes.at(-1)?.step.do !== 'idle') {
     const { step, status, events } = decide(world);
@@ -53,10 +53,21 @@ function rotation(pages: Page[]): { step: Step; events: EventNote[]; statuses: S
     if (step.do === 'createKey') world.keys = [...world.keys, { name: step.key, generation: step.generation }];
     if (step.do === 'writeConfig') world.entries = step.entries.map((entry) => (entry.provider === 'identity' ? entry : key(entry.name)));
     if (step.do === 'deleteKeys') world.keys = world.keys.filter((k) => !step.names.includes(k.name));
+    // kube-controller-manager migrates at once, from a revision after the promotion's.
+    if (step.do === 'createMigrations') world.storageMigrations = step.resources.map((resource) => succeeded(world.schedule, resource, status.rotation!.key));
+    if (step.do === 'deleteMigrations') world.storageMigrations = world.storageMigrations.filter((m) => !step.names.includes(m.metadata.name));
     world.allLoaded = step.do !== 'writeConfig';
     world.schedule = { ...world.schedule, status: statuses.at(-1) };
   }
   return passes;
+}
+function succeeded(of: Schedule, resource: string, key: string): StorageMigrationObject {
+  const made = storageMigrationFor(of, resource, key);
+  const done = { status: 'True' as const, reason: 'StorageVersionMigrationSucceeded', message: 'Migration completed', lastTransitionTime: '2026-11-22T12:00:04Z' };
+  return {
+    ...made, metadata: { ...made.metadata, uid: 'svm', resourceVersion: '530', creationTimestamp: '2026-11-22T12:00:01Z' },
+    status: { resourceVersion: '520', conditions: [{ ...done, type: 'Running', status: 'False' as const }, { ...done, type: 'Succeeded' }] },
+  };
 }
 const written = (passes: ReturnType<typeof rotation>) => passes.flatMap(({ step, statuses }) => statuses.map((status) => ({ step: step.do, status })));
 
@@ -99,10 +110,47 @@ describe('KeyRotationSchedule decide', function () {
 
   it('records in lastMigration what the first pass checked and rewrote, and how long until a pass rewrote nothing', function () {
     const last = written(rotation([...firstPass, ...secondPass])).find(({ step }) => step === 'finish')!.status;
-    expect(last.lastMigration).to.deep.equal({ objectsChecked: 150, objectsRewritten: 150, durationSeconds: 3 });
+    expect(last.lastMigration).to.deep.equal({ path: 'InProcess', objectsChecked: 150, objectsRewritten: 150, durationSeconds: 3 });
     expect(last.rotation).to.equal(undefined);
     expect(last).to.include({ lastRotationTime: now.toISOString(), currentKey: 'krs-2' });
     expect(last.previousKeys).to.deep.equal([]);
+  });
+
+  it('on the built-in path: records the revision after the promotion, each migration as it goes, the path, and in lastMigration each resource\'s result', function () {
+    const passes = rotation([], observed({}, { migrationPath: 'StorageVersionMigration', revision: '510' }));
+    expect(written(passes).map(({ step, status }) => `${step}:${status.phase}`)).to.deep.equal([
+      'start:KeyCreated', 'createKey:KeyCreated', 'writeConfig:ReadStaged', 'wait:ReadStaged', 'writeConfig:WriteStaged', 'wait:WriteStaged',
+      'recordRevision:Migrating', 'createMigrations:Migrating', 'writeConfig:Pruned', 'wait:Pruned', 'deleteKeys:Pruned',
+      'deleteMigrations:Pruned', 'finish:Pruned', 'idle:Pruned',
+    ]);
+    const made = passes.find(({ step }) => step.do === 'createMigrations')!;
+    expect(made.statuses[0]!.rotation).to.deep.include({ migrationPath: 'StorageVersionMigration', writeKeyRevision: '510' });
+    expect(made.events).to.deep.equal([{ type: 'Normal', reason: 'MigrationStarted', note: 're-encrypting secrets with a StorageVersionMigration each' }]);
+    const cleanedUp = passes.find(({ step }) => step.do === 'deleteMigrations')!.statuses[0]!;
+    expect(cleanedUp.rotation?.storageVersionMigrations).to.deep.equal([{
+      resource: 'secrets', name: 'krs-secrets', state: 'Succeeded', resourceVersion: '520', createdAt: '2026-11-22T12:00:01Z', finishedAt: '2026-11-22T12:00:04Z',
+    }]);
+    const last = passes.find(({ step }) => step.do === 'finish')!.statuses[0]!.lastMigration;
+    expect(last).to.deep.equal({ path: 'StorageVersionMigration', durationSeconds: 3, resources: cleanedUp.rotation!.storageVersionMigrations });
+  });
+
+  it('drops the migrations\' records when the cluster stops serving the API mid-rotation, and reports the path it takes now', function () {
+    const passes = rotation([], observed({}, { migrationPath: 'StorageVersionMigration', revision: '510' }));
+    const midway = passes.find(({ step }) => step.do === 'writeConfig' && step.phase === 'Pruned')!.statuses[0]!;
+    expect(midway.rotation?.storageVersionMigrations).to.have.length(1);
+    const keys = [{ name: 'krs-1', generation: 1 }, { name: 'krs-2', generation: 2 }];
+    const { step, status } = decide({ ...observed({}, { keys, entries: [key('krs-2'), key('krs-1')] }), schedule: schedule(midway) });
+    expect(step).to.deep.equal({ do: 'migrate' });
+    expect(status.rotation).to.include({ migrationPath: 'InProcess' }).and.not.have.property('storageVersionMigrations');
+  });
+
+  it('begins no rotation it could not end: without the permissions of the in-process rewrite, Ready says what to install', function () {
+    const refusedHere = 'storagemigration.k8s.io/v1 is not served here, so ... install config/rbac/legacy-migration';
+    const { step, status, events } = decide(observed({}, { inProcessRefused: refusedHere }));
+    expect(step).to.deep.equal({ do: 'fail', phase: 'Idle', reason: 'MigrationNotPermitted', message: refusedHere });
+    expect(status.rotation).to.equal(undefined);
+    expect(condition(status, 'Ready')).to.include({ status: 'False', reason: 'MigrationNotPermitted', message: refusedHere });
+    expect(events).to.deep.equal([{ type: 'Warning', reason: 'MigrationNotPermitted', note: refusedHere }]);
   });
 
   it('summarizes the keys the config holds, and the next rotation after the last one, rollback or creation', function () {

@@ -21,7 +21,7 @@ const observed = ({ spec: given = spec, status = {}, rotateNow, ...overrides }: 
     spec: given, status,
   },
   now, keys: [{ name: 'krs-1', generation: 1 }, { name: 'krs-2', generation: 2 }],
-  entries: [key('krs-2'), key('krs-1')], allLoaded: true, newResources: false, ...overrides,
+  entries: [key('krs-2'), key('krs-1')], allLoaded: true, newResources: false, encrypted: given.resources ?? ['secrets'], migrationPath: 'InProcess', storageMigrations: [], ...overrides,
 });
 const names = (entries: Entry[]) => entries.map((e) => (e.provider === 'identity' ? 'identity' : e.name));
 const verified: Migration = { pass: 2, resource: 2, checked: 9, rewritten: 0, firstPassChecked: 9, firstPassRewritten: 7, startedAt: now.toISOString(), verifiedAt: now.toISOString() };
@@ -61,6 +61,17 @@ describe('KeyRotationSchedule plan', function () {
     expect(names((staged as { entries: Entry[] }).entries)).to.deep.equal(['krs-2', 'krs-3', 'krs-1', 'identity']);
   });
 
+  it('keeps identity in the pruned config when a resource was added after the promotion: its objects may be plaintext', function () {
+    const status = { rotation: rotation({ migration: verified }) };
+    const keys = [...observed({}).keys, { name: 'krs-3', generation: 3 }];
+    const pruned = nextStep(observed({ status, keys, entries: [key('krs-3'), key('krs-2'), key('krs-1')], newResources: true }));
+    expect(pruned).to.include({ do: 'writeConfig', phase: 'Pruned', event: 'old keys removed from the config: krs-1' });
+    expect(names((pruned as { entries: Entry[] }).entries)).to.deep.equal(['krs-3', 'krs-2', 'identity']);
+    // Once the block encrypts it, it is re-encrypted before identity goes.
+    const grown = observed({ status, keys, entries: [key('krs-3'), key('krs-2'), identity], encrypted: ['secrets', 'configmaps', 'widgets.example.com'] });
+    expect(nextStep(grown)).to.deep.equal({ do: 'migrate' });
+  });
+
   it('times the stage gate from the staging, not from the start of the rotation', function () {
     const keys = [...observed({}).keys, { name: 'krs-3', generation: 3 }];
     const longAgo = new Date(now.getTime() - GATE_TIMEOUT_MS - 1).toISOString();
@@ -87,7 +98,7 @@ describe('KeyRotationSchedule plan', function () {
     const status = { rotation: rotation({ migration: verified }) };
     expect(nextStep(observed({ status, keys, entries, allLoaded: false }))).to.include({ do: 'wait', phase: 'Pruned' });
     expect(nextStep(observed({ status, keys, entries }))).to.deep.equal({ do: 'deleteKeys', names: ['krs-1'] });
-    expect(nextStep(observed({ status, keys: keys.filter((k) => k.name !== 'krs-1'), entries }))).to.deep.equal({ do: 'finish', migration: verified });
+    expect(nextStep(observed({ status, keys: keys.filter((k) => k.name !== 'krs-1'), entries }))).to.deep.equal({ do: 'finish' });
   });
 
   it('rolls back a staged key that is not loaded everywhere in time; after promotion it only waits', function () {
@@ -106,7 +117,7 @@ describe('KeyRotationSchedule plan', function () {
   it('with kms, only re-encrypts: the plugin owns the keys, so no key, config or reload gate', function () {
     const kms = { ...spec, provider: 'kms' as const, delivery: undefined };
     expect(nextStep(observed({ spec: kms, status: { rotation: rotation() }, keys: [], entries: [] }))).to.deep.equal({ do: 'migrate' });
-    expect(nextStep(observed({ spec: kms, status: { rotation: rotation({ migration: verified }) }, keys: [], entries: [] }))).to.deep.equal({ do: 'finish', migration: verified });
+    expect(nextStep(observed({ spec: kms, status: { rotation: rotation({ migration: verified }) }, keys: [], entries: [] }))).to.deep.equal({ do: 'finish' });
   });
 
   it('is due on a manual run, on the schedule, and at once where encryption is off, but not again right after a rollback', function () {

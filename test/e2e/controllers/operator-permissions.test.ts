@@ -15,6 +15,9 @@ describe('the operator with the permissions of config/rbac', function () {
     expect(await canI('bind', 'clusterroles/cluster-admin')).to.equal('no');
     expect(await canI('escalate', 'clusterroles')).to.equal('no');
     expect(await canI('get', 'secrets', '-n', 'default')).to.equal('no');
+    // Re-encryption is kube-controller-manager's (StorageVersionMigration), not the operator's.
+    expect(await canI('list', 'secrets', '--all-namespaces')).to.equal('no');
+    expect(await canI('create', 'storageversionmigrations.storagemigration.k8s.io')).to.equal('yes');
     expect(await canI('get', 'secrets', '-n', 'palisade-system')).to.equal('yes');
     expect(await canI('create', 'pods', '-n', 'palisade-keys')).to.equal('no');
   });
