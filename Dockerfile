@@ -9,7 +9,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src/ src/
-RUN npx tsc -p tsconfig.build.json
+COPY hack/build-info.ts hack/
+COPY hack/control-plane/versions.env hack/control-plane/
+# The commit `palisade version` reports: docker build --build-arg PALISADE_COMMIT=$(git rev-parse HEAD)
+ARG PALISADE_COMMIT=unknown
+RUN npx tsc -p tsconfig.build.json && PALISADE_COMMIT=$PALISADE_COMMIT node hack/build-info.ts
 
 # Production dependencies only.
 FROM node:24-bookworm-slim AS dependencies

@@ -26,9 +26,10 @@ test-unit: node_modules/.installed prerequisites ## Tests that need no cluster
 test-e2e: node_modules/.installed control-plane ## Tests against the real control plane
 	$(MOCHA) $(E2E_TESTS) $(AFTER_E2E)
 
-build: node_modules/.installed ## Compile src/ to dist/, what the container image runs
+build: node_modules/.installed ## Compile src/ to dist/: what the container image and the palisade command run
 	rm -rf dist
 	tsc -p tsconfig.build.json
+	node hack/build-info.ts
 
 bench: build control-plane ## Benchmarks (figures in bench/README.md)
 	node bench/runtime/queue.ts

@@ -1,10 +1,12 @@
 // `make cluster-up` / `make cluster-down`: a local control plane for humans, kept running in the
-// background in .palisade/cluster until it is brought down.
+// background in .palisade/cluster until it is brought down. Secrets are encrypted at rest (a key
+// of its own, reloaded automatically), so that a KeyRotationSchedule can rotate it.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ControlPlane } from '../harness/control-plane/control-plane.ts';
 import { isAlive, stopPid } from '../harness/control-plane/process.ts';
+import { writeInitialEncryptionConfig } from '../harness/encryption.ts';
 
 const dir = new URL('../.palisade/cluster/', import.meta.url).pathname;
 const stateFile = join(dir, 'state.json');
@@ -17,12 +19,16 @@ interface State {
   operatorKubeconfig: string;
   binDir: string;
   pids: Record<string, number>;
+  /** The apiserver, whose /metrics say which encryption config it loaded. */
+  apiServerUrl: string;
+  /** The file the apiserver reads with --encryption-provider-config. */
+  encryptionConfig: string;
 }
 
 async function running(): Promise<State | undefined> {
   if (!existsSync(stateFile)) return undefined;
   const state = JSON.parse(await readFile(stateFile, 'utf8')) as State;
-  return state.operatorKubeconfig && Object.values(state.pids).every(isAlive) ? state : undefined;
+  return state.encryptionConfig && Object.values(state.pids).every(isAlive) ? state : undefined;
 }
 
 async function up(): Promise<State> {
@@ -30,10 +36,12 @@ async function up(): Promise<State> {
   if (existing) return existing;
   await down();
   await mkdir(dir, { recursive: true });
-  const plane = await ControlPlane.start({ dir, detached: true });
+  const encryptionConfig = join(dir, 'encryption-config.yaml');
+  await writeInitialEncryptionConfig(encryptionConfig);
+  const plane = await ControlPlane.start({ dir, detached: true, encryptionConfigFile: encryptionConfig });
   const pids = Object.fromEntries(Object.entries(plane.pids).filter((entry): entry is [string, number] => entry[1] !== undefined));
   const operatorKubeconfig = await plane.userKubeconfig(OPERATOR_USER, ['system:serviceaccounts', 'system:serviceaccounts:palisade-system']);
-  const state: State = { kubeconfig: plane.kubeconfig, operatorKubeconfig, binDir: plane.binDir, pids };
+  const state: State = { kubeconfig: plane.kubeconfig, operatorKubeconfig, binDir: plane.binDir, pids, apiServerUrl: plane.apiServers[0]!.url, encryptionConfig };
   await writeFile(stateFile, JSON.stringify(state, null, 2));
   return state;
 }
@@ -61,7 +69,10 @@ if (command === 'up') {
     process.exit(1);
   }
   const quote = (value: string) => `'${value.replaceAll("'", "'\\''")}'`;
-  console.log(`KUBECONFIG=${quote(state.kubeconfig)}\nOPERATOR_KUBECONFIG=${quote(state.operatorKubeconfig)}\nPATH=${quote(`${state.binDir}:${process.env.PATH ?? ''}`)}`);
+  console.log([
+    `KUBECONFIG=${quote(state.kubeconfig)}`, `OPERATOR_KUBECONFIG=${quote(state.operatorKubeconfig)}`, `PATH=${quote(`${state.binDir}:${process.env.PATH ?? ''}`)}`,
+    `APISERVER_URL=${quote(state.apiServerUrl)}`, `ENCRYPTION_CONFIG=${quote(state.encryptionConfig)}`,
+  ].join('\n'));
 } else {
   console.error('usage: node hack/cluster.ts up|down|env');
   process.exit(2);

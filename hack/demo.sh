@@ -33,7 +33,7 @@ mkdir -p "$state"
 stop_operator
 printf '\n\033[1m$ palisade operator (in the background, logs in %s/operator.log)\033[0m\n' "$state"
 POD_NAMESPACE=palisade-system nohup node src/cli/main.ts operator --kubeconfig="$OPERATOR_KUBECONFIG" \
-  --health-address=$health --metrics-address=$metrics >"$state/operator.log" 2>&1 &
+  --health-address=$health --metrics-address=$metrics --apiserver-urls="$APISERVER_URL" >"$state/operator.log" 2>&1 &
 echo $! >"$state/operator.pid"
 for _ in $(seq 1 100); do
   node -e "fetch('http://$health/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break
@@ -41,14 +41,23 @@ for _ in $(seq 1 100); do
 done
 echo "ready: http://$health/readyz, metrics: http://$metrics/metrics"
 
-step kubectl apply --server-side -f examples/
+step kubectl apply --server-side -f examples/namespaceringfence.yaml -f examples/podsecuritybaseline.yaml
+# The rotation example with File delivery to this control plane's own encryption config.
+printf '\n\033[1m$ %s\033[0m\n' "kubectl apply --server-side -f examples/keyrotationschedule.yaml, delivery: File to $ENCRYPTION_CONFIG" >&2
+node hack/demo/keyrotationschedule.ts "$ENCRYPTION_CONFIG" | kubectl apply --server-side -f -
 step kubectl wait --for=condition=Ready --timeout=60s namespaceringfence --all --all-namespaces
 step kubectl wait --for=condition=Ready --timeout=60s podsecuritybaseline --all
+step kubectl wait --for=condition=Ready --timeout=60s keyrotationschedule --all
 step kubectl get palisade --all-namespaces
 step kubectl get networkpolicies,rolebindings --namespace payments -l app.kubernetes.io/managed-by=palisade
 step kubectl get namespaces -l palisade.dev/tenant=true -L pod-security.kubernetes.io/enforce,pod-security.kubernetes.io/enforce-version,pod-security.kubernetes.io/warn
 
 cat <<TXT
+
+Rotate the encryption key now (about three minutes: the apiserver reloads its config once a
+minute), and watch it go through its phases:
+  kubectl annotate keyrotationschedule secrets-at-rest palisade.dev/rotate-now="\$(date +%s)" --overwrite
+  kubectl get keyrotationschedule secrets-at-rest --watch
 
 The control plane and the operator keep running. To look around:
   export KUBECONFIG=$KUBECONFIG

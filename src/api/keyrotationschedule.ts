@@ -136,7 +136,8 @@ export const keyRotationSchedule: KindDefinition = {
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     { name: 'Current key', type: 'string', jsonPath: '.status.currentKey' },
     { name: 'Last rotation', type: 'date', jsonPath: '.status.lastRotationTime' },
-    { name: 'Next rotation', type: 'date', jsonPath: '.status.nextRotationTime' },
+    // A string: kubectl prints a date in the future as <invalid>.
+    { name: 'Next rotation', type: 'string', jsonPath: '.status.nextRotationTime' },
     readyColumn,
   ],
 };

@@ -1,31 +1,72 @@
-// The palisade command.
+#!/usr/bin/env node
+// The palisade command (bin/palisade.js runs it compiled; kubectl-palisade is the same as a
+// kubectl plugin). Each subcommand has its own usage, printed by `palisade COMMAND --help`.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { writeFileAtomically } from '../runtime/files.ts';
 import { operatorConfig, operatorFlags, runOperator } from '../runtime/operator.ts';
 import { CONTROLLER_FLAGS, controllers } from '../controllers/index.ts';
+import { formatObjects, outputFormat, OUTPUT_FLAG } from './output.ts';
 import { UsageError } from './usage.ts';
+import { formatVersion, versionInfo } from './version.ts';
+
+interface Command {
+  /** One line for the list of commands. */
+  summary: string;
+  usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  operator: {
+    summary: 'run the Palisade operator',
+    usage: `Usage: palisade operator [flags]\n\nRuns the Palisade operator: its controllers, leader election, /metrics, /healthz and /readyz.\n\n${operatorFlags(CONTROLLER_FLAGS)}`,
+    run: (argv) => runOperator(operatorConfig(argv, process.env, CONTROLLER_FLAGS), controllers),
+  },
+  render: {
+    summary: 'check Palisade resources as the API server would, and print what the ringfences produce',
+    usage: `Usage: palisade render -f FILE|DIR|- [-f ...] [-o yaml|json]
+
+Checks every Palisade resource in the files as the API server would (its schema and CEL rules, YAML
+read as kubectl reads it), and prints the NetworkPolicies and RoleBindings the NamespaceRingfences
+would produce, with the operator's own render code. A refusal names the file, the document and the
+field, and the exit code is 2.
+
+Flags:
+  -f, --filename FILE|DIR|-  a file, a directory of .yaml/.yml/.json files, or - for stdin (repeatable)
+${OUTPUT_FLAG}`,
+    run: renderCommand,
+  },
+  'write-encryption-config': {
+    summary: 'replace a file atomically and print its sha256: what KeyRotationSchedule\'s Jobs run',
+    usage: `Usage: palisade write-encryption-config --from FILE --to PATH
+
+Replaces PATH with FILE's content atomically (temp file, fsync, rename) and prints its sha256, as
+kube-apiserver reports it. The Jobs of KeyRotationSchedule's HostPathJob delivery run this.`,
+    run: writeEncryptionConfigCommand,
+  },
+  version: {
+    summary: 'print the version, the commit, Node and the Kubernetes versions tested with',
+    usage: `Usage: palisade version [-o yaml|json]\n\nFlags:\n${OUTPUT_FLAG}`,
+    run: versionCommand,
+  },
+};
 
 const USAGE = `Usage: palisade COMMAND [flags]
 
 Commands:
-  operator            run the Palisade operator
-  render -f FILE|DIR  check every Palisade resource in FILE or DIR (repeatable) as the API server would
-                      (its schema and CEL rules, YAML read as kubectl reads it), and print the objects
-                      the NamespaceRingfences would produce, with the operator's own render code
-  write-encryption-config --from FILE --to PATH
-                      replace PATH with FILE's content atomically (temp file, fsync, rename) and print
-                      its sha256, as kube-apiserver reports it: what KeyRotationSchedule's Jobs run
+${Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(25)}${summary}`).join('\n')}
 
-Operator ${operatorFlags(CONTROLLER_FLAGS)}`;
+palisade COMMAND --help prints a command's flags. As a kubectl plugin: kubectl palisade COMMAND.`;
 
 async function renderCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { filename: { type: 'string', short: 'f', multiple: true } }, strict: true });
-  if (!values.filename?.length) throw new UsageError('render needs -f FILE|DIR');
+  const { values } = parseArgs({ args: argv, options: { filename: { type: 'string', short: 'f', multiple: true }, output: { type: 'string', short: 'o' } }, strict: true });
+  if (!values.filename?.length) throw new UsageError('render needs -f FILE|DIR|-');
+  const format = outputFormat(values.output);
   // Loaded here: the schemas it validates with cost the operator memory it has no use for.
   const { renderFiles } = await import('./render.ts');
-  process.stdout.write(renderFiles(values.filename));
+  process.stdout.write(renderFiles(values.filename, format));
   return 0;
 }
 
@@ -38,17 +79,34 @@ async function writeEncryptionConfigCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+function versionCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { output: { type: 'string', short: 'o' } }, strict: true });
+  const info = versionInfo();
+  const format = values.output === undefined ? undefined : outputFormat(values.output);
+  process.stdout.write(format ? formatObjects([info], format, { list: false }) : `${formatVersion(info)}\n`);
+  return Promise.resolve(0);
+}
+
+const wantsHelp = (argv: string[]) => argv.includes('--help') || argv.includes('-h');
+
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === 'operator') return runOperator(operatorConfig(rest, process.env, CONTROLLER_FLAGS), controllers);
-  if (command === 'render') return renderCommand(rest);
-  if (command === 'write-encryption-config') return writeEncryptionConfigCommand(rest);
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    console.log(USAGE);
-    return command === undefined ? 2 : 0;
+  const [name, ...rest] = argv;
+  if (name === '--version') return versionCommand([]);
+  if (name === undefined || name === 'help' || wantsHelp([name])) {
+    const topic = name === 'help' ? COMMANDS[rest[0] ?? ''] : undefined;
+    console.log(topic?.usage ?? USAGE);
+    return name === undefined ? 2 : 0;
   }
-  console.error(`palisade: unknown command "${command}"\n\n${USAGE}`);
-  return 2;
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`palisade: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  if (wantsHelp(rest)) {
+    console.log(command.usage);
+    return 0;
+  }
+  return command.run(rest);
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {

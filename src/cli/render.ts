@@ -4,15 +4,19 @@
 // render accepts is what `kubectl apply` would.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { dump } from 'js-yaml';
 import { API_VERSION, GROUP, kinds } from '../api/index.ts';
 import { parseManifests } from '../api/manifests.ts';
 import { namespaceRingfence, type NamespaceRingfenceSpec } from '../api/namespaceringfence.ts';
 import { validateResource } from '../api/validate.ts';
 import { render } from '../controllers/namespaceringfence/render.ts';
+import { formatObjects, type OutputFormat } from './output.ts';
 import { UsageError } from './usage.ts';
 
+/** Standing for stdin among the files, as kubectl's -f - does. */
+const STDIN = '-';
+
 function files(path: string): string[] {
+  if (path === STDIN) return [path];
   if (!statSync(path, { throwIfNoEntry: false })) throw new UsageError(`${path}: no such file or directory`);
   if (!statSync(path).isDirectory()) return [path];
   return readdirSync(path).filter((name) => /\.(ya?ml|json)$/.test(name)).sort().map((name) => join(path, name));
@@ -28,15 +32,19 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 
 function documents(file: string): Document[] {
   try {
-    return parseManifests(readFileSync(file, 'utf8')) as Document[];
+    return parseManifests(readFileSync(file === STDIN ? 0 : file, 'utf8')) as Document[];
   } catch (error) {
-    throw new UsageError(`${file}: ${message(error)}`);
+    throw new UsageError(`${nameOf(file)}: ${message(error)}`);
   }
 }
 
+const nameOf = (file: string) => (file === STDIN ? 'stdin' : file);
+
 /** The Palisade kind of a document of the group; undefined for other groups' objects, which render leaves alone. */
 function palisadeKind(doc: Document, where: string) {
-  if (typeof doc.apiVersion !== 'string' || !doc.apiVersion.startsWith(`${GROUP}/`)) return undefined;
+  // kubectl apply would refuse it too: without both it is no object at all.
+  if (typeof doc.apiVersion !== 'string' || typeof doc.kind !== 'string') throw new UsageError(`${where}: apiVersion and kind must be set`);
+  if (!doc.apiVersion.startsWith(`${GROUP}/`)) return undefined;
   if (doc.apiVersion !== API_VERSION) throw new UsageError(`${where}: ${doc.apiVersion} is not served: ${GROUP} serves ${API_VERSION}`);
   const kind = kinds.find((candidate) => candidate.kind === doc.kind);
   if (!kind) throw new UsageError(`${where}: kind ${String(doc.kind)} is not served by ${GROUP}`);
@@ -44,20 +52,20 @@ function palisadeKind(doc: Document, where: string) {
 }
 
 /**
- * The YAML stream of every object the ringfences in `paths` produce. Throws UsageError naming the
- * file, the document and each field the API server would refuse, for every invalid document.
+ * Every object the ringfences in `paths` produce, in `format`. Throws UsageError naming the file,
+ * the document and each field the API server would refuse, for every invalid document.
  */
-export function renderFiles(paths: string[]): string {
+export function renderFiles(paths: string[], format: OutputFormat = 'yaml'): string {
   const out: unknown[] = [];
   const refusals: string[] = [];
   let resources = 0;
   for (const file of paths.flatMap(files)) {
     for (const [index, doc] of documents(file).entries()) {
-      const kind = palisadeKind(doc, `${file}: document ${index + 1}`);
+      const kind = palisadeKind(doc, `${nameOf(file)}: document ${index + 1}`);
       if (!kind) continue;
       resources++;
       const { name, namespace = 'default' } = doc.metadata ?? {};
-      const where = `${file}: ${kind.kind} ${kind.scope === 'Namespaced' ? `${String(namespace)}/` : ''}${typeof name === 'string' ? name : '?'}`;
+      const where = `${nameOf(file)}: ${kind.kind} ${kind.scope === 'Namespaced' ? `${String(namespace)}/` : ''}${typeof name === 'string' ? name : '?'}`;
       try {
         const resource = validateResource(kind, doc as Record<string, unknown>);
         if (kind !== namespaceRingfence) continue;
@@ -73,5 +81,5 @@ export function renderFiles(paths: string[]): string {
   }
   if (refusals.length > 0) throw new UsageError(refusals.join('\n'));
   if (resources === 0) throw new UsageError(`no Palisade resource found in ${paths.join(', ')}`);
-  return out.map((object) => dump(object, { lineWidth: 120, noRefs: true })).join('---\n');
+  return formatObjects(out, format);
 }

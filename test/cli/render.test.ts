@@ -1,7 +1,7 @@
 // `palisade render`, run as users run it.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
@@ -10,8 +10,13 @@ const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const examples = new URL('../../examples/', import.meta.url).pathname;
 
 function palisade(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return palisadeWith('', ...args);
+}
+
+function palisadeWith(stdin: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+    const child = execFile(process.execPath, [cli, ...args], (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+    child.stdin?.end(stdin);
   });
 }
 
@@ -34,6 +39,27 @@ describe('palisade render', function () {
       'NetworkPolicy/payments/palisade-ingress', 'NetworkPolicy/payments/palisade-egress',
       'RoleBinding/payments/palisade-admins', 'RoleBinding/payments/palisade-editors', 'RoleBinding/payments/palisade-viewers',
     ]);
+  });
+
+  it('reads stdin for -f -, and prints one v1 List of the same objects with -o json', async function () {
+    const file = new URL('../../examples/namespaceringfence.yaml', import.meta.url).pathname;
+    const fromFile = await palisade('render', '-f', file);
+    const fromStdin = await palisadeWith(await readFile(file, 'utf8'), 'render', '-f', '-');
+    expect(fromStdin).to.deep.equal(fromFile);
+    const json = await palisade('render', '-f', file, '-o', 'json');
+    expect(json.code).to.equal(0);
+    const list = JSON.parse(json.stdout) as { apiVersion: string; kind: string; items: unknown[] };
+    expect(list).to.include({ apiVersion: 'v1', kind: 'List' });
+    expect(list.items).to.deep.equal(loadAll(fromFile.stdout));
+  });
+
+  it('refuses an output format it does not have, a document without a kind, and an error in stdin names stdin', async function () {
+    const xml = await palisade('render', '-f', examples, '-o', 'xml');
+    expect(xml).to.include({ code: 2, stdout: '' });
+    expect(xml.stderr).to.include('-o xml: not an output format; use yaml or json');
+    const kindless = await palisadeWith('apiVersion: palisade.dev/v1alpha1\nmetadata: {name: x}\n', 'render', '-f', '-');
+    expect(kindless).to.include({ code: 2, stdout: '' });
+    expect(kindless.stderr).to.include('stdin: document 1: apiVersion and kind must be set');
   });
 
   const refusals: [string, unknown, string][] = [
@@ -92,7 +118,7 @@ describe('palisade render', function () {
   });
 
   it('says what is missing: no -f, no such file, no ringfence', async function () {
-    expect(await palisade('render')).to.include({ code: 2, stderr: 'palisade: render needs -f FILE|DIR\n' });
+    expect(await palisade('render')).to.include({ code: 2, stderr: 'palisade: render needs -f FILE|DIR|-\n' });
     expect((await palisade('render', '-f', '/no/such/file')).stderr).to.include('/no/such/file: no such file or directory');
     const empty = join(await mkdtemp(join(tmpdir(), 'palisade-render-')), 'ns.yaml');
     await writeFile(empty, 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n');
