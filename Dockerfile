@@ -1,5 +1,9 @@
-# The operator image. This machine has no container engine: the file is kept correct by reading
-# (see README). Build: docker build -t ghcr.io/palisade-dev/palisade:0.1.0 .
+# The operator image. Build: docker build -t ghcr.io/palisade-dev/palisade:0.1.0 .
+# This machine has no container engine: hack/image/rootfs.ts carries out these instructions
+# without one (this file is its only list of what goes in), and test/e2e/image/image.test.ts runs
+# the operator from the result as the Deployment does (README, "The image"). Keep to the
+# instructions it reads (FROM node:24-bookworm-slim, WORKDIR, COPY [--from], RUN in build
+# stages, ARG, ENV NAME=VALUE, numeric USER, exec-form ENTRYPOINT/CMD): it refuses any other.
 
 # Build: compile src/ to dist/ with the project's own toolchain.
 FROM node:24-bookworm-slim AS build

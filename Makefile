@@ -15,15 +15,15 @@ AFTER_E2E := test/e2e/least-privilege.after-all.ts
 # The operator as shipped: JavaScript compiled from src/ (no type stripping at run time).
 DIST := dist/cli/main.js
 
-.PHONY: prerequisites build bench bench-scale test test-unit test-e2e check typecheck lint crds crds-check control-plane cluster-up cluster-down demo demo-down clean
+.PHONY: prerequisites build bench bench-scale test test-unit test-e2e check typecheck lint crds crds-check control-plane oracles cluster-up cluster-down demo demo-down clean
 
-test: check control-plane ## Every check and test, unit and end-to-end against a real control plane
+test: check control-plane oracles ## Every check and test, unit and end-to-end against a real control plane
 	$(MOCHA) $(ALL_TESTS) $(AFTER_E2E)
 
-test-unit: node_modules/.installed prerequisites ## Tests that need no cluster
+test-unit: node_modules/.installed control-plane oracles ## Tests that start no cluster (kubectl kustomize, helm and promtool among them)
 	$(MOCHA) $(ALL_TESTS) --ignore $(E2E_TESTS)
 
-test-e2e: node_modules/.installed control-plane ## Tests against the real control plane
+test-e2e: node_modules/.installed control-plane oracles ## Tests against the real control plane
 	$(MOCHA) $(E2E_TESTS) $(AFTER_E2E)
 
 build: node_modules/.installed ## Compile src/ to dist/: what the container image and the palisade command run
@@ -69,6 +69,9 @@ prerequisites: ## openssl, setpriv and lua5.1 from Debian's packages where missi
 
 control-plane: prerequisites ## Build (once, then cached) etcd, kube-apiserver, kube-controller-manager and kubectl
 	bash hack/control-plane/build.sh >/dev/null
+
+oracles: ## Build (once, then cached) the test oracles helm and promtool
+	bash hack/oracles/build.sh helm promtool >/dev/null
 
 cluster-up: node_modules/.installed control-plane ## Start a local control plane in the background
 	node hack/cluster.ts up

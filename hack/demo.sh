@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 state=.palisade/demo
 health=127.0.0.1:18081
-metrics=127.0.0.1:18080
+metrics=127.0.0.1:18443
 
 stop_operator() {
   if [[ -f $state/operator.pid ]]; then
@@ -28,6 +28,11 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; "$@"; }
 # cannot run here (no nodes), so the operator runs below as a local process, as its ServiceAccount.
 step kubectl apply --server-side -k config/default
 step kubectl wait --for=condition=Established --timeout=60s crd -l app.kubernetes.io/part-of=palisade
+# /metrics is HTTPS with a bearer token, as shipped: a ServiceAccount allowed to read it, as a
+# Prometheus' would be.
+kubectl create serviceaccount metrics-reader -n palisade-system --dry-run=client -o yaml | kubectl apply --server-side -f - >/dev/null
+kubectl create clusterrolebinding palisade-demo-metrics-reader --clusterrole=palisade-metrics-reader \
+  --serviceaccount=palisade-system:metrics-reader --dry-run=client -o yaml | kubectl apply --server-side -f - >/dev/null
 
 mkdir -p "$state"
 stop_operator
@@ -39,7 +44,7 @@ for _ in $(seq 1 100); do
   node -e "fetch('http://$health/readyz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break
   sleep 0.3
 done
-echo "ready: http://$health/readyz, metrics: http://$metrics/metrics"
+echo "ready: http://$health/readyz, metrics: https://$metrics/metrics (bearer token of palisade-system/metrics-reader)"
 
 step kubectl apply --server-side -f examples/namespaceringfence.yaml -f examples/podsecuritybaseline.yaml
 # The rotation example with File delivery to this control plane's own encryption config.
@@ -62,5 +67,7 @@ minute), and watch it go through its phases:
 The control plane and the operator keep running. To look around:
   export KUBECONFIG=$KUBECONFIG
   export PATH=${PATH%%:*}:\$PATH
+Scrape the operator's metrics (HTTPS, self-signed certificate, a token allowed by palisade-metrics-reader):
+  curl -sk -H "Authorization: Bearer \$(kubectl create token metrics-reader -n palisade-system)" https://$metrics/metrics
 Stop them with: make demo-down
 TXT

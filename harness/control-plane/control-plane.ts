@@ -5,12 +5,12 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { dump } from 'js-yaml';
+import { freePort } from '../ports.ts';
 import { ManagedProcess } from './process.ts';
 import { createClientCert, createPki, type Pki } from './pki.ts';
 
@@ -58,15 +58,6 @@ export interface ApiServerOptions {
 export async function controlPlaneBinaries(): Promise<string> {
   const { stdout } = await promisify(execFile)('bash', [BUILD_SCRIPT], { maxBuffer: 1 << 20 });
   return stdout.trim().split('\n').at(-1) ?? '';
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 export interface ApiServer {

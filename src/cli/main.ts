@@ -4,12 +4,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { errorMessage } from '../runtime/errors.ts';
 import { writeFileAtomically } from '../runtime/files.ts';
 import { operatorConfig, operatorFlags, runOperator } from '../runtime/operator.ts';
 import { CONTROLLER_FLAGS, controllers } from '../controllers/index.ts';
 import { formatObjects, outputFormat, OUTPUT_FLAG } from './output.ts';
 import { UsageError } from './usage.ts';
-import { formatVersion, versionInfo } from './version.ts';
+import { buildInfoLabels, formatVersion, versionInfo } from './version.ts';
 
 interface Command {
   /** One line for the list of commands. */
@@ -22,7 +23,7 @@ const COMMANDS: Record<string, Command> = {
   operator: {
     summary: 'run the Palisade operator',
     usage: `Usage: palisade operator [flags]\n\nRuns the Palisade operator: its controllers, leader election, /metrics, /healthz and /readyz.\n\n${operatorFlags(CONTROLLER_FLAGS)}`,
-    run: (argv) => runOperator(operatorConfig(argv, process.env, CONTROLLER_FLAGS), controllers),
+    run: (argv) => runOperator(operatorConfig(argv, process.env, CONTROLLER_FLAGS), controllers, buildInfoLabels(versionInfo())),
   },
   render: {
     summary: 'check Palisade resources as the API server would, and print what the ringfences produce',
@@ -110,6 +111,6 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
-  console.error(`palisade: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`palisade: ${errorMessage(error)}`);
   process.exit(error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1);
 });

@@ -9,6 +9,7 @@ import { parseManifests } from '../api/manifests.ts';
 import { namespaceRingfence, type NamespaceRingfenceSpec } from '../api/namespaceringfence.ts';
 import { validateResource } from '../api/validate.ts';
 import { render } from '../controllers/namespaceringfence/render.ts';
+import { errorMessage } from '../runtime/errors.ts';
 import { formatObjects, type OutputFormat } from './output.ts';
 import { UsageError } from './usage.ts';
 
@@ -28,13 +29,11 @@ interface Document {
   metadata?: { name?: unknown; namespace?: unknown };
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 function documents(file: string): Document[] {
   try {
     return parseManifests(readFileSync(file === STDIN ? 0 : file, 'utf8')) as Document[];
   } catch (error) {
-    throw new UsageError(`${nameOf(file)}: ${message(error)}`);
+    throw new UsageError(`${nameOf(file)}: ${errorMessage(error)}`);
   }
 }
 
@@ -75,7 +74,7 @@ export function renderFiles(paths: string[], format: OutputFormat = 'yaml'): str
         });
         out.push(...networkPolicies, ...roleBindings);
       } catch (error) {
-        refusals.push(...message(error).split('\n').map((line) => `${where}: ${line}`));
+        refusals.push(...errorMessage(error).split('\n').map((line) => `${where}: ${line}`));
       }
     }
   }

@@ -32,3 +32,8 @@ export function formatVersion(info: ReturnType<typeof versionInfo>): string {
     `tested kubernetes:  ${info.testedKubernetes.join(', ') || 'unknown (run from source)'}`,
   ].join('\n');
 }
+
+/** The labels of palisade_build_info: what `palisade version` prints, in Prometheus' label style. */
+export function buildInfoLabels(info: ReturnType<typeof versionInfo>): Record<string, string> {
+  return { version: info.version, commit: info.commit, node_version: info.node, tested_kubernetes: info.testedKubernetes.join(',') };
+}

@@ -9,6 +9,7 @@ import type { CacheView } from './manager.ts';
 import type { Metrics } from './metrics.ts';
 import { WorkQueue } from './workqueue.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
+import { errorMessage } from './errors.ts';
 
 /** The object a reconcile is about. */
 export interface Request {
@@ -62,6 +63,8 @@ export interface ControllerSpec {
   triggers: { trigger: Trigger; coalesceMs?: number }[];
   reconcile: Reconciler;
   concurrency: number;
+  /** The kind reports a Ready condition in status.conditions: palisade_object_ready is exported for each object. */
+  reportsReady?: boolean;
 }
 
 /** Builds a controller definition: `controller('x').for(kind).owns(kind).watches(kind, map).reconcile(fn)`. */
@@ -74,6 +77,7 @@ class ControllerBuilder {
   private readonly watched: Watch[] = [];
   private readonly triggers: { trigger: Trigger; coalesceMs?: number }[] = [];
   private workers = 2;
+  private ready = false;
 
   constructor(name: string) {
     this.name = name;
@@ -112,9 +116,18 @@ class ControllerBuilder {
     return this;
   }
 
+  /** The kind's status.conditions has a Ready condition: export it per object (Metrics.objectReadiness). */
+  reportsReady(): this {
+    this.ready = true;
+    return this;
+  }
+
   reconcile(reconcile: Reconciler): ControllerSpec {
     if (!this.primary) throw new Error(`controller ${this.name}: call for() before reconcile()`);
-    return { name: this.name, for: this.primary.resource, forView: this.primary.view, owns: this.owned, watches: this.watched, triggers: this.triggers, concurrency: this.workers, reconcile };
+    return {
+      name: this.name, for: this.primary.resource, forView: this.primary.view, owns: this.owned, watches: this.watched, triggers: this.triggers,
+      concurrency: this.workers, reconcile, ...(this.ready ? { reportsReady: true } : {}),
+    };
   }
 }
 
@@ -146,6 +159,8 @@ export class Controller {
     this.metrics = deps.metrics;
     this.queue = new WorkQueue(defaultControllerRateLimiter(), deps.metrics.queueObserver(spec.name));
     this.primary = deps.informer(spec.for, spec.forView);
+    // From the cache, which every replica keeps: a standby exports what the leader wrote.
+    if (spec.reportsReady) deps.metrics.objectReadiness(spec.for.kind, () => this.primary.list());
     this.primary.onEvent((event) => this.queue.add(requestKey(this.identify(event.object))));
     // A resync re-reconciles every primary object, which re-reads everything else: re-delivered
     // owned and watched objects would only repeat that, at the cost of their mapping.
@@ -218,7 +233,7 @@ export class Controller {
       }
       this.queue.addRateLimited(key);
       this.metrics.reconciled(this.spec.name, 'error', (performance.now() - started) / 1000);
-      this.logger.error('reconcile failed', { ...line(), retries: this.queue.retries(key), error: error instanceof Error ? error.message : String(error) });
+      this.logger.error('reconcile failed', { ...line(), retries: this.queue.retries(key), error: errorMessage(error) });
     }
   }
 

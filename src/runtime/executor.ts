@@ -11,6 +11,7 @@ import { describeFailure } from './effects.ts';
 import type { EventRecorder } from './events.ts';
 import { fieldConflicts, FightTracker, type FightReport } from './fights.ts';
 import type { Informer } from './informer.ts';
+import { errorMessage } from './errors.ts';
 
 export class EffectsFailed extends Error {
   readonly failures: readonly EffectFailure[];
@@ -158,6 +159,6 @@ function failureOf(verb: EffectFailure['verb'], resource: Resource, target: { na
   return {
     verb, kind: resource.kind, name: target.name, namespace: target.namespace,
     code: error instanceof ApiError ? error.code : 0,
-    message: error instanceof Error ? error.message : String(error),
+    message: errorMessage(error),
   };
 }

@@ -10,6 +10,7 @@ import { matchesLabels, parseLabelSelector, type LabelRequirement } from './labe
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.ts';
 import type { Logger } from './logging.ts';
 import type { Metrics } from './metrics.ts';
+import { errorMessage } from './errors.ts';
 
 export interface ManagerOptions {
   client: KubeClient;
@@ -78,7 +79,7 @@ export class Manager {
     if (!informer) {
       const { logger, metrics, resyncMs } = this.options;
       const observer = metrics.informerObserver(key, () => created.silenceMs);
-      const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+      const message = (error: unknown) => errorMessage(error);
       const created: Informer = new Informer(this.options.client, {
         resource, resyncMs, metadataOnly: view.metadataOnly, labelSelector: view.labelSelector,
         transform: view.digest?.keep ?? shapeForCache,
@@ -144,8 +145,10 @@ export class Manager {
     this.running = true;
     this.informers.forEach(({ informer }) => informer.start());
     try {
-      if (this.elector) {
-        this.options.logger.info('waiting for leadership', { lease: this.options.leaderElection?.name });
+      if (this.elector && this.options.leaderElection) {
+        // 0 from the start: a standby says it is one, and an alert can count the replicas that lead.
+        this.options.metrics.leading(this.options.leaderElection.name, false);
+        this.options.logger.info('waiting for leadership', { lease: this.options.leaderElection.name });
         const acquired = await this.elector.acquire(signal).then(() => true, () => false);
         if (!acquired) return;
         this.setLeading(true);

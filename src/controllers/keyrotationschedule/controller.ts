@@ -15,10 +15,12 @@ import { afterPage, decide, failed, refusal, refused, requeueAfter, type Report 
 import { CONFIG_KEY, configRecordName, fileDelivery, hostPathJobDelivery, type Delivery } from './delivery.ts';
 import { configHash, entryName, parseConfig, renderConfig, type EncryptionConfig, type Entry } from './encryption-config.ts';
 import { createKey, deleteKey, GENERATION_LABEL, SCHEDULE_LABEL, type KeySecret } from './keys.ts';
+import { registerRotationMetrics } from './metrics.ts';
 import { migratePage, resolveResource } from './migrate.ts';
 import { createStorageMigration, deleteStorageMigration, migrationState } from './migration-api.ts';
 import { storageMigrationFor } from './storage-migration.ts';
 import { migrationVerified, resourcesOf, resumeFrom, type Observed, type Schedule, type Status, type Step } from './plan.ts';
+import { errorMessage } from '../../runtime/errors.ts';
 
 /** A migrate step rewrites pages for this long, then lets the queue serve the other schedules. */
 const MIGRATION_SLICE_MS = 5_000;
@@ -38,9 +40,10 @@ interface StatusWriter {
   wrote: boolean;
 }
 
-export function keyRotationScheduleController({ client, settings, manager, events, clock }: OperatorContext): ControllerSpec {
+export function keyRotationScheduleController({ client, settings, manager, metrics, events, clock }: OperatorContext): ControllerSpec {
   const { apiServerUrls: configuredUrls, image } = keyRotationSettings(settings);
   const cache = manager.informer<Schedule>(schedules);
+  registerRotationMetrics(metrics, () => cache.list());
   const namespaceCache = manager.informer(namespaces, NAMESPACE_METADATA);
 
   const deliveryOf = ({ spec, metadata }: Schedule): Delivery => {
@@ -99,7 +102,7 @@ export function keyRotationScheduleController({ client, settings, manager, event
       await publish(schedule, writer, { status: taken, events: notes });
       return requeueAfter(step, taken, now, writer.wrote);
     } catch (error) {
-      await publish(schedule, writer, failed(schedule, writer.last, error instanceof Error ? error.message : String(error), now));
+      await publish(schedule, writer, failed(schedule, writer.last, errorMessage(error), now));
       throw error;
     }
   }
@@ -145,7 +148,7 @@ export function keyRotationScheduleController({ client, settings, manager, event
   }
 
   const all = () => cache.list().map((schedule) => ({ name: schedule.metadata.name }));
-  return controller('keyrotationschedule').for(schedules)
+  return controller('keyrotationschedule').for(schedules).reportsReady()
     // A keyStore namespace appearing, or its Pod Security changing, may end a refusal.
     .watches(namespaces, (ns) => cache.list().filter((s) => s.spec.keyStore.namespace === ns.metadata.name).map((s) => ({ name: s.metadata.name })), NAMESPACE_METADATA)
     // A schedule going away may leave its file to one refused as a second schedule on it.

@@ -2,6 +2,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { KeyRotationScheduleSpec } from '../../api/keyrotationschedule.ts';
 import { FieldError } from '../../api/field-error.ts';
+import { errorMessage } from '../../runtime/errors.ts';
 
 export function nextRotation(spec: KeyRotationScheduleSpec, after: Date): Date {
   const tz = spec.timeZone ?? 'UTC';
@@ -13,6 +14,6 @@ export function nextRotation(spec: KeyRotationScheduleSpec, after: Date): Date {
   try {
     return CronExpressionParser.parse(spec.schedule, { currentDate: after, tz, strict: false }).next().toDate();
   } catch (error) {
-    throw new FieldError('spec.schedule', `"${spec.schedule}" is not a valid cron schedule: ${error instanceof Error ? error.message : String(error)}`);
+    throw new FieldError('spec.schedule', `"${spec.schedule}" is not a valid cron schedule: ${errorMessage(error)}`);
   }
 }

@@ -52,7 +52,7 @@ export function namespaceRingfenceController({ manager, effects, clock }: Operat
   }
 
   return controller('namespaceringfence')
-    .for(ringfences)
+    .for(ringfences).reportsReady()
     .owns(networkPolicies, GENERATED)
     // A ringfence going away (being deleted, or gone) may leave the namespace to one that lost a
     // Conflict: it takes over now.

@@ -15,6 +15,7 @@ import { NamespaceFindings } from './findings.ts';
 import { planNamespace, readState } from './namespace-plan.ts';
 import { effectivePolicy, levelLabel, selects, versionLabel, type Baseline, type LevelVersion } from './policy.ts';
 import { parseViolations, worthReporting, type NamespaceViolations } from './violations.ts';
+import { errorMessage } from '../../runtime/errors.ts';
 
 const specOrDeletionChanged = (old: KubeObject, now: KubeObject) =>
   old.metadata.generation !== now.metadata.generation || old.metadata.deletionTimestamp !== now.metadata.deletionTimestamp;
@@ -85,7 +86,7 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
       if (namespaceCache.get(name)?.metadata.resourceVersion !== ns.metadata.resourceVersion) tellBaselines(name);
       findings.record(name, { violations });
     } catch (error) {
-      findings.record(name, { violations: findings.violations.get(name), failure: error instanceof Error ? error.message : String(error) });
+      findings.record(name, { violations: findings.violations.get(name), failure: errorMessage(error) });
       throw error;
     }
   }
@@ -134,7 +135,7 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
     });
 
   const baselineController = controller('podsecuritybaseline')
-    .for(baselines)
+    .for(baselines).reportsReady()
     // Statuses count namespaces: any namespace change may change any baseline's counts.
     .watches(namespaces, () => baselineCache.list().map((b) => ({ name: b.metadata.name })), NAMESPACE_METADATA, STATUS_COALESCE_MS)
     .triggeredBy(statusChanged, STATUS_COALESCE_MS)

@@ -6,11 +6,12 @@ import { eventually } from '../../support/eventually.ts';
 import { kubectl, kubectlOk } from '../../../harness/kubectl.ts';
 import { useNamespace } from '../../support/namespace.ts';
 import { usePalisadeOperator } from '../../support/palisade-operator.ts';
-import { writeRequests } from '../../../harness/operator.ts';
+import { httpGet, metric, writeRequests } from '../../../harness/operator.ts';
+import { exposedNames, metricNamesUsed } from '../../support/prometheus.ts';
 
 interface Status {
   observedGeneration?: number;
-  conditions?: { type: string; status: string; reason: string; message: string }[];
+  conditions?: { type: string; status: string; reason: string; message: string; lastTransitionTime: string }[];
   networkPolicies?: string[];
   roleBindings?: string[];
   missingNamespaces?: string[];
@@ -60,6 +61,24 @@ describe('NamespaceRingfence controller', function () {
     expect(await names('rolebindings')).to.deep.equal(['palisade-editors', 'palisade-viewers']);
     const columns = await kubectlOk(suite.kubeconfig, ['get', 'ringfence', 'fence', '-n', ns.name]);
     expect(columns.split('\n')[1]).to.match(/^fence\s+Enforce\s+True\s+5\s+2\s+/);
+  });
+
+  it('exports the ringfence\'s readiness, and every metric config/prometheus uses, on /metrics', async function () {
+    await applyFence(spec);
+    await ready();
+    const fence = { kind: 'NamespaceRingfence', namespace: ns.name, name: 'fence' };
+    await eventually(async () => expect(await metric(suite.operator.port, 'palisade_object_ready', { ...fence, reason: 'Applied' })).to.equal(1), 10_000);
+    const transition = Date.parse((await condition('Ready'))!.lastTransitionTime) / 1000;
+    expect(await metric(suite.operator.port, 'palisade_object_ready_transition_timestamp_seconds', fence)).to.equal(transition);
+    const { body } = await httpGet(suite.operator.port, '/metrics');
+    expect(body).to.match(/^palisade_build_info\{version="[^"]+",commit="[^"]+",node_version="v24\.[^"]+",tested_kubernetes="[^"]*"\} 1$/m);
+    expect(body).to.match(/^process_resident_memory_bytes [1-9]\d+$/m);
+    const exported = exposedNames(body);
+    const missing = [...metricNamesUsed()].filter(([name]) => !exported.has(name)).map(([name, where]) => `${name} (${[...new Set(where)].join(', ')})`);
+    expect(missing, 'used by config/prometheus, not on the operator\'s /metrics').to.deep.equal([]);
+
+    await kubectlOk(suite.kubeconfig, ['delete', 'namespaceringfence', 'fence', '-n', ns.name]);
+    await eventually(async () => expect((await httpGet(suite.operator.port, '/metrics')).body).to.not.include(`namespace="${ns.name}"`), 10_000);
   });
 
   it('puts back an edited NetworkPolicy and a deleted RoleBinding, with an Event', async function () {
