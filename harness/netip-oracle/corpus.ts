@@ -1,6 +1,7 @@
 // The strings test/api/net.test.ts reads both with src/api/net.ts and with Go's netip (main.go here):
 // hand-picked corner cases, addresses and prefixes written in every form netip might accept, and
 // seeded random edits of those, so that the same corpus comes out on every run.
+import { integer, pick, random, type Random } from '../random.ts';
 
 /** The corner cases where readers of IP text are known to disagree. */
 export const TRICKY = [
@@ -27,23 +28,7 @@ export const TRICKY = [
   '::ffff:1.2.3.4/129', '::ffff:1.2.3.4/24', '/8', '1.2.3/8', '10.0.0.0/8', 'fd00::1/8', '2001:db8::1/32',
 ];
 
-/** A deterministic source of randomness (mulberry32), so that a failure can be reproduced. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-type Random = () => number;
-
 const ZONES = ['eth0', '1', 'a.b', 'x y', '%', 'é'];
-
-const integer = (next: Random, below: number): number => Math.floor(next() * below);
-const pick = <T>(next: Random, items: readonly T[]): T => items[integer(next, items.length)]!;
 
 /** A byte biased to the values at the edges, where off-by-one rules bite. */
 const byte = (next: Random): number => pick(next, [0, 0, 0, 1, 255, integer(next, 256), integer(next, 256)]);
