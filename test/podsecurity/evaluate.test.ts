@@ -127,6 +127,20 @@ describe('Pod Security checks by version', function () {
     expect(forbiddenDetail(failures.slice(0, 2))).to.equal('host namespaces (hostNetwork=true), privileged (container "app" must not set securityContext.privileged=true)');
   });
 
+  it('words details as the module does: host ports sorted as text, annotation values quoted as Go quotes them', function () {
+    const ports = pod({ containers: [{ ...container('a'), ports: [{ hostPort: 9 }, { hostPort: 10 }] }, { ...container('b'), ports: [{ hostPort: 9 }] }] });
+    expect(evaluate(ports, { level: 'baseline', version: 'latest' }).failures[0]?.detail).to.equal('containers "a", "b" use hostPorts 10, 9');
+    const annotated = pod({}, { 'container.apparmor.security.beta.kubernetes.io/app': 'unconfined\t"x"' });
+    expect(evaluate(annotated, { level: 'baseline', version: 'latest' }).failures).to.deep.equal([
+      {
+        id: 'appArmorProfile',
+        reason: 'forbidden AppArmor profile',
+        // %q inside joinQuote's plain quotes: Go escapes the tab and the value's own quotes, nothing else.
+        detail: String.raw`annotation must not set AppArmor profile type to "container.apparmor.security.beta.kubernetes.io/app="unconfined\t\"x\"""`,
+      },
+    ]);
+  });
+
   it('applies the API server defaults: a volume with no source is an emptyDir, and a Pod’s ports under hostNetwork are host ports', function () {
     expect(failed(pod({ volumes: [{ name: 'scratch' }] }), 'restricted', 'latest')).to.deep.equal([]);
     const hostNetwork = pod({ hostNetwork: true, containers: [{ ...container(), ports: [{ containerPort: 8080 }] }] });
