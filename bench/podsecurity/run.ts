@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { baselines } from '../../src/api/resources.ts';
 import { STATE_ANNOTATION } from '../../src/controllers/podsecuritybaseline/namespace-plan.ts';
-import { PSA_LABELS, levelLabel, versionLabel } from '../../src/controllers/podsecuritybaseline/policy.ts';
+import { PSA_LABELS, levelLabel, versionLabel } from '../../src/podsecurity/namespace-policy.ts';
 import { namespaces } from '../../src/kubernetes/resources.ts';
 import { apply, FIELD_MANAGER } from '../../src/runtime/apply.ts';
 import type { KubeClient, KubeObject } from '../../src/runtime/client.ts';

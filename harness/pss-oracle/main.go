@@ -10,6 +10,8 @@ import (
 	"errors"
 	"log"
 	"os"
+	"reflect"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -53,15 +55,21 @@ func recordingIDs(checks []policy.Check) []policy.Check {
 	return checks
 }
 
-// withServerDefaults applies the API server's defaults that change a verdict (pkg/apis/core/v1 defaults.go):
-// a volume with no source is an emptyDir; a Pod's own ports under hostNetwork are host ports too.
-func withServerDefaults(spec *corev1.PodSpec, template bool) {
+// withServerDefaults applies the API server's defaults that change a verdict (pkg/apis/core/v1 defaults.go,
+// pkg/registry/core/pod strategy.go): a volume with no source is an emptyDir; a Pod's own ports under
+// hostNetwork are host ports too, and its containers' AppArmor annotations become fields.
+func withServerDefaults(pod *corev1.Pod, template bool) {
+	spec := &pod.Spec
 	for i := range spec.Volumes {
 		if spec.Volumes[i].VolumeSource == (corev1.VolumeSource{}) {
 			spec.Volumes[i].EmptyDir = &corev1.EmptyDirVolumeSource{}
 		}
 	}
-	if template || !spec.HostNetwork {
+	if template {
+		return
+	}
+	appArmorFieldsFromAnnotations(pod)
+	if !spec.HostNetwork {
 		return
 	}
 	for _, containers := range [][]corev1.Container{spec.Containers, spec.InitContainers} {
@@ -73,6 +81,58 @@ func withServerDefaults(spec *corev1.PodSpec, template bool) {
 			}
 		}
 	}
+}
+
+// appArmorFieldsFromAnnotations is the Pod strategy's applyAppArmorVersionSkew: an annotation becomes the
+// container's field when the field is unset, the value is a valid profile, and it differs from the pod's.
+func appArmorFieldsFromAnnotations(pod *corev1.Pod) {
+	if pod.Spec.OS != nil && pod.Spec.OS.Name == corev1.Windows {
+		return
+	}
+	var podProfile *corev1.AppArmorProfile
+	if pod.Spec.SecurityContext != nil {
+		podProfile = pod.Spec.SecurityContext.AppArmorProfile
+	}
+	sync := func(container *corev1.Container) {
+		annotation, has := pod.Annotations[corev1.DeprecatedAppArmorBetaContainerAnnotationKeyPrefix+container.Name]
+		if !has || (container.SecurityContext != nil && container.SecurityContext.AppArmorProfile != nil) {
+			return
+		}
+		profile := appArmorProfileOf(annotation)
+		if profile == nil || reflect.DeepEqual(profile, podProfile) {
+			return
+		}
+		if container.SecurityContext == nil {
+			container.SecurityContext = &corev1.SecurityContext{}
+		}
+		container.SecurityContext.AppArmorProfile = profile
+	}
+	for i := range pod.Spec.InitContainers {
+		sync(&pod.Spec.InitContainers[i])
+	}
+	for i := range pod.Spec.Containers {
+		sync(&pod.Spec.Containers[i])
+	}
+	for i := range pod.Spec.EphemeralContainers {
+		sync((*corev1.Container)(&pod.Spec.EphemeralContainers[i].EphemeralContainerCommon))
+	}
+}
+
+// appArmorProfileOf is ApparmorFieldForAnnotation, less the values ValidateAppArmorProfileField refuses.
+func appArmorProfileOf(annotation string) *corev1.AppArmorProfile {
+	switch {
+	case annotation == corev1.DeprecatedAppArmorBetaProfileNameUnconfined:
+		return &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeUnconfined}
+	case annotation == corev1.DeprecatedAppArmorBetaProfileRuntimeDefault:
+		return &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeRuntimeDefault}
+	case strings.HasPrefix(annotation, corev1.DeprecatedAppArmorBetaProfileNamePrefix):
+		name := strings.TrimPrefix(annotation, corev1.DeprecatedAppArmorBetaProfileNamePrefix)
+		if name == "" || strings.TrimSpace(name) != name {
+			return nil
+		}
+		return &corev1.AppArmorProfile{Type: corev1.AppArmorProfileTypeLocalhost, LocalhostProfile: &name}
+	}
+	return nil
 }
 
 func evaluate(evaluator policy.Evaluator, line []byte) (answer, error) {
@@ -91,7 +151,7 @@ func evaluate(evaluator policy.Evaluator, line []byte) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	withServerDefaults(&req.Pod.Spec, req.Template)
+	withServerDefaults(&req.Pod, req.Template)
 	ran = ran[:0]
 	results := evaluator.EvaluatePod(api.LevelVersion{Level: level, Version: version}, &req.Pod.ObjectMeta, &req.Pod.Spec)
 	if len(ran) != len(results) {

@@ -3,21 +3,21 @@
 // 1.1 scalars) into untyped values and converts them to JSON, whatever the field's type:
 // - y, Y, yes, Yes, YES, on, On, ON, true, True, TRUE are the boolean true, and n, N, no, No, NO,
 //   off, Off, OFF, false, False, FALSE false, for a string field too (which the API server then
-//   refuses); map keys among them become "true" and "false". The `yaml` library's YAML 1.1 schema
-//   has exactly these booleans and nulls (~, null, Null, NULL, empty).
+//   refuses); map keys among them become "true" and "false". js-yaml's YAML 1.1 tags have exactly
+//   these booleans and nulls (~, null, Null, NULL, empty).
 // - a timestamp (2024-01-01) or a sexagesimal number (1:20) stays a string: go-yaml v2 hands
-//   timestamps to untyped targets as strings and has no base 60, so those tags of YAML 1.1 are dropped.
+//   timestamps to untyped targets as strings and has no base 60, so those tags of YAML 1.1 are left out.
 // - numbers are go-yaml v2's (resolve.go), which differ from the YAML 1.1 tags': below.
 // - .inf and .nan are floats that JSON cannot carry: kubectl fails on them.
 // - a key given twice keeps its last value, as go-yaml v2 does outside strict mode; a null or
 //   collection key is an error to sigs.k8s.io/yaml.
+// js-yaml's event stream carries source offsets: src/api/manifest-lines.ts keeps them, so that a
+// finding names its line.
 import {
-  isScalar, parseAllDocuments, visit, type Document, type DocumentOptions, type ParseOptions, type ScalarTag, type SchemaOptions, type Tags,
-} from 'yaml';
-
-const INT_TAG = 'tag:yaml.org,2002:int';
-const FLOAT_TAG = 'tag:yaml.org,2002:float';
-const REPLACED_TAGS = new Set([INT_TAG, FLOAT_TAG, 'tag:yaml.org,2002:timestamp']);
+  EVENT_ID, FAILSAFE_SCHEMA, NOT_RESOLVED, SCALAR_STYLE, YAMLException, boolYaml11Tag, constructFromEvents, defineScalarTag,
+  getScalarValue, mergeTag, nullYaml11Tag, parseEvents, type Event,
+} from 'js-yaml';
+import { lineAt, nodeStart, shapeOf, sourceOf, type DocumentShape, type Source } from './manifest-lines.ts';
 
 // go-yaml v2 resolves an unquoted scalar starting with a digit or sign, with its underscores
 // dropped, as strconv.ParseInt(s, 0, 64) reads it (0x, 0o, 0b and a leading 0 for octal, either
@@ -32,6 +32,7 @@ const NON_FINITE = new Map<string, number>([
   ...['-.inf', '-.Inf', '-.INF'].map((text) => [text, -Infinity] as const),
   ...['.nan', '.NaN', '.NAN'].map((text) => [text, NaN] as const),
 ]);
+const NULL_SCALAR = /^(?:~|null|Null|NULL|)$/;
 
 function goInt(text: string): number | undefined {
   const match = NUMERIC_START.test(text) ? GO_INT.exec(text.replaceAll('_', '')) : null;
@@ -48,59 +49,142 @@ function goFloat(text: string): number | undefined {
   return NUMERIC_START.test(text) && GO_FLOAT.test(plain) ? Number(plain) : undefined;
 }
 
-/** A RegExp whose test() is `predicate`: the yaml library asks a scalar tag's `test` whether an unquoted scalar is one of its. */
-function matching(predicate: (text: string) => boolean): RegExp {
-  const regexp = new RegExp('');
-  regexp.test = predicate;
-  return regexp;
+const goNumberTag = (tag: string, firstChars: string, read: (text: string) => number | undefined) => defineScalarTag(tag, {
+  implicit: true,
+  implicitFirstChars: [...firstChars],
+  resolve: (text) => read(text) ?? NOT_RESOLVED,
+  identify: (value) => typeof value === 'number',
+});
+
+// The int tag comes first, as go-yaml v2 tries it first.
+const KUBECTL_SCHEMA = FAILSAFE_SCHEMA.withTags(
+  nullYaml11Tag, boolYaml11Tag,
+  goNumberTag('tag:yaml.org,2002:int', '-+0123456789', goInt),
+  goNumberTag('tag:yaml.org,2002:float', '-+.0123456789', goFloat),
+  mergeTag,
+);
+
+/** One non-empty document of a stream, with where it is. */
+export interface ManifestDocument {
+  /** 1-based, among the stream's non-empty documents. */
+  index: number;
+  /** The 1-based line its content starts on. */
+  line: number;
+  value: unknown;
+  /** Where each of its fields is (lineOf in src/api/manifest-lines.ts). */
+  shape: DocumentShape;
 }
 
-function goNumberTag(tag: string, read: (text: string) => number | undefined): ScalarTag {
-  return {
-    tag, default: true,
-    identify: (value) => typeof value === 'number',
-    test: matching((text) => read(text) !== undefined),
-    resolve: (text) => read(text),
-  };
+const isNode = (event: Event) => event.type !== EVENT_ID.DOCUMENT && event.type !== EVENT_ID.POP;
+
+function notYaml(error: unknown): Error {
+  if (!(error instanceof YAMLException)) return error as Error;
+  const where = error.mark ? ` at line ${error.mark.line + 1}, column ${error.mark.column + 1}` : '';
+  return new Error(`not YAML: ${error.reason}${where}`);
 }
 
-const OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
-  version: '1.1',
-  uniqueKeys: false,
-  customTags: (tags: Tags) => [
-    // The YAML 1.1 schema's tags come resolved, never by name.
-    ...tags.filter((tag) => typeof tag !== 'string' && !REPLACED_TAGS.has(tag.tag)),
-    // The int tag is tried first, as go-yaml v2 does.
-    goNumberTag(INT_TAG, goInt),
-    goNumberTag(FLOAT_TAG, goFloat),
-  ],
-};
-
-function assertScalarKeys(document: Document): void {
-  visit(document, {
-    Pair(_, pair) {
-      if (!isScalar(pair.key) || pair.key.value === null) throw new Error(`a map key must be a string, number or boolean, not ${String(pair.key)}`);
-    },
-  });
-}
-
-function assertJson(value: unknown, path: string): void {
-  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`${path || '<root>'}: ${value} cannot be JSON`);
-  if (value && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) assertJson(child, Array.isArray(value) ? `${path}[${key}]` : `${path ? `${path}.` : ''}${key}`);
+function yamlStep<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    throw notYaml(error);
   }
 }
 
-/** The documents of a YAML (or JSON) stream as kubectl decodes them; empty documents are left out. Throws where kubectl fails. */
-export function parseManifests(text: string): unknown[] {
-  return parseAllDocuments(text, OPTIONS)
-    .map((document) => {
-      const [error] = document.errors;
-      if (error) throw new Error(`not YAML: ${error.message.split('\n')[0]}`);
-      assertScalarKeys(document);
-      const value: unknown = document.toJS();
-      assertJson(value, '');
-      return value;
-    })
-    .filter((value) => value !== null && value !== undefined);
+/** A document's events: from its first node to its closing POP, and where its content starts (-1 when it has none). */
+interface DocumentEvents {
+  from: number;
+  to: number;
+  start: number;
 }
+
+/** Each document's events; every map key checked on the way, as sigs.k8s.io/yaml checks them. */
+function documentsIn(source: Source, base: number, text: string, stream: Event[]): DocumentEvents[] {
+  const documents: DocumentEvents[] = [];
+  // Per open collection: a sequence, or a map waiting for a key or for its value.
+  const frames: ('item' | 'key' | 'value')[] = [];
+  stream.forEach((event, index) => {
+    if (event.type === EVENT_ID.DOCUMENT) documents.push({ from: index + 1, to: index + 1, start: -1 });
+    if (event.type === EVENT_ID.POP && frames.pop() === undefined) documents.at(-1)!.to = index;
+    if (!isNode(event)) return;
+    const document = documents.at(-1)!;
+    if (document.start === -1) document.start = nodeStart(event);
+    const top = frames.length - 1;
+    if (frames[top] === 'key') assertScalarKey(source, base, text, event);
+    if (frames[top] !== undefined && frames[top] !== 'item') frames[top] = frames[top] === 'key' ? 'value' : 'key';
+    if (event.type === EVENT_ID.MAPPING) frames.push('key');
+    if (event.type === EVENT_ID.SEQUENCE) frames.push('item');
+  });
+  return documents;
+}
+
+function assertScalarKey(source: Source, base: number, text: string, key: Event): void {
+  if (key.type === EVENT_ID.ALIAS) return;
+  const isNull = key.type === EVENT_ID.SCALAR && key.style === SCALAR_STYLE.PLAIN && key.tagStart === -1 && NULL_SCALAR.test(getScalarValue(text, key));
+  if (key.type !== EVENT_ID.SCALAR || isNull) {
+    const written = text.slice(nodeStart(key), key.type === EVENT_ID.SCALAR ? key.valueEnd : nodeStart(key) + 20).split('\n')[0];
+    throw new Error(`not YAML for kubectl: a map key must be a string, number or boolean, not ${written || 'null'} at line ${lineAt(source, base + nodeStart(key))}`);
+  }
+}
+
+/** The path of the first number JSON cannot carry in `value`, if any; built only for that one. */
+function nonFinitePath(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : '';
+  if (!value || typeof value !== 'object') return undefined;
+  const isList = Array.isArray(value);
+  for (const key in value) {
+    const below = nonFinitePath((value as Record<string, unknown>)[key]);
+    if (below !== undefined) return `${isList ? `[${key}]` : key}${below && !below.startsWith('[') ? '.' : ''}${below}`;
+  }
+  return undefined;
+}
+
+function assertJson(value: unknown): void {
+  const path = nonFinitePath(value);
+  if (path === undefined) return;
+  const number = path.split(/[.[\]]+/).filter(Boolean).reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], value);
+  throw new Error(`${path || '<root>'}: ${String(number)} cannot be JSON`);
+}
+
+/** The documents of `source.text[from, to)`, empty ones included as undefined. */
+function readPiece(source: Source, from: number, to: number): (Omit<ManifestDocument, 'index'> | undefined)[] {
+  const text = source.text.slice(from, to);
+  const stream = yamlStep(() => parseEvents(text, {}));
+  // Keys first: the constructor's own refusal of a collection key would not say what kubectl says.
+  const documents = documentsIn(source, from, text, stream);
+  const values = yamlStep(() => constructFromEvents(stream, { source: text, schema: KUBECTL_SCHEMA, json: true }));
+  return documents.map((events, position) => {
+    const value = values[position];
+    if (value === null || value === undefined) return undefined;
+    assertJson(value);
+    return { line: lineAt(source, from + events.start), value, shape: shapeOf(source, stream, events.from, events.to, from) };
+  });
+}
+
+// A document marker at the start of a line: YAML allows it nowhere inside a document's content.
+const DOCUMENT_MARKER = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+
+/**
+ * The text cut at its document markers, so that only one piece's events are held at a time. A
+ * piece may still fail alone where the whole does not (a directive belongs to the document after it).
+ */
+function pieces(text: string): [number, number][] {
+  const cuts = [0, ...[...text.matchAll(DOCUMENT_MARKER)].map((match) => match.index).filter((at) => at > 0), text.length];
+  return cuts.slice(1).map((to, index) => [cuts[index]!, to]);
+}
+
+/** The non-empty documents of a YAML (or JSON) stream as kubectl decodes them, with where each is. Throws where kubectl fails. */
+export function readManifests(text: string): ManifestDocument[] {
+  const source = sourceOf(text);
+  let documents;
+  try {
+    documents = pieces(text).flatMap(([from, to]) => readPiece(source, from, to));
+  } catch {
+    // Read whole, the stream says where it is broken, or that it is not.
+    documents = readPiece(source, 0, text.length);
+  }
+  return documents.filter((document) => document !== undefined).map((document, index) => ({ index: index + 1, ...document }));
+}
+
+/** The documents' values alone. */
+export const parseManifests = (text: string): unknown[] => readManifests(text).map((document) => document.value);

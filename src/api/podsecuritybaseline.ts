@@ -1,12 +1,11 @@
 // PodSecurityBaseline: Pod Security Admission labels for every selected namespace, rolled out safely.
+import { PSA_LEVELS, PSA_MODES } from '../podsecurity/namespace-policy.ts';
 import { readyColumn, type KindDefinition } from './crd.ts';
 import {
   Type, type Static, SELECTOR_IS_NOT_EMPTY, cel, conditions, labelSelector, namespaceName, observedGeneration,
   stringEnum, stringSet,
 } from './schema.ts';
 
-export const PSA_LEVELS = ['privileged', 'baseline', 'restricted'] as const;
-export const PSA_MODES = ['enforce', 'audit', 'warn'] as const;
 
 const levelVersion = (mode: string) => Type.Object({
   level: stringEnum(PSA_LEVELS, { description: 'The Pod Security Standard to apply.' }),

@@ -6,24 +6,32 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../runtime/errors.ts';
 import { writeFileAtomically } from '../runtime/files.ts';
-import { operatorConfig, operatorFlags, runOperator } from '../runtime/operator.ts';
-import { CONTROLLER_FLAGS, controllers } from '../controllers/index.ts';
 import { formatObjects, outputFormat, OUTPUT_FLAG } from './output.ts';
 import { UsageError } from './usage.ts';
 import { buildInfoLabels, formatVersion, versionInfo } from './version.ts';
 
+// Each command loads its code when it runs: the operator's (its client, controllers and schemas)
+// would make every other command start several times slower.
 interface Command {
   /** One line for the list of commands. */
   summary: string;
-  usage: string;
+  usage: string | (() => Promise<string>);
   run(argv: string[]): Promise<number>;
 }
+
+const operatorModules = () => Promise.all([import('../runtime/operator.ts'), import('../controllers/index.ts')]);
 
 const COMMANDS: Record<string, Command> = {
   operator: {
     summary: 'run the Palisade operator',
-    usage: `Usage: palisade operator [flags]\n\nRuns the Palisade operator: its controllers, leader election, /metrics, /healthz and /readyz.\n\n${operatorFlags(CONTROLLER_FLAGS)}`,
-    run: (argv) => runOperator(operatorConfig(argv, process.env, CONTROLLER_FLAGS), controllers, buildInfoLabels(versionInfo())),
+    usage: async () => {
+      const [{ operatorFlags }, { CONTROLLER_FLAGS }] = await operatorModules();
+      return `Usage: palisade operator [flags]\n\nRuns the Palisade operator: its controllers, leader election, /metrics, /healthz and /readyz.\n\n${operatorFlags(CONTROLLER_FLAGS)}`;
+    },
+    run: async (argv) => {
+      const [{ operatorConfig, runOperator }, { CONTROLLER_FLAGS, controllers }] = await operatorModules();
+      return runOperator(operatorConfig(argv, process.env, CONTROLLER_FLAGS), controllers, buildInfoLabels(versionInfo()));
+    },
   },
   render: {
     summary: 'check Palisade resources as the API server would, and print what the ringfences produce',
@@ -38,6 +46,35 @@ Flags:
   -f, --filename FILE|DIR|-  a file, a directory of .yaml/.yml/.json files, or - for stdin (repeatable)
 ${OUTPUT_FLAG}`,
     run: renderCommand,
+  },
+  scan: {
+    summary: 'check manifests against Pod Security as admission judges it, and for other risks (text, json, SARIF, JUnit)',
+    usage: `Usage: palisade scan -f FILE|DIR|- [-f ...] [--level auto|baseline|restricted] [--version latest|v1.N]
+                     [-n NAMESPACE] [-o text|json|sarif|junit] [--fail-on error|warning|never]
+
+Checks Pods and every workload with a pod template (Deployment, StatefulSet, DaemonSet, ReplicaSet,
+Job, CronJob, ReplicationController) against the Pod Security Standards exactly as the API
+server's admission does (rules pss/<CheckID>, its own messages), and flags what else makes a
+manifest risky (rules palisade/<name>): images, Secrets in the environment, limits, the runtime
+socket, token automount, Services on node ports, RBAC, namespaces without a default deny or an
+enforce label. YAML is read as kubectl reads it; List kinds are opened.
+
+Suppress a finding in the manifest, with a reason, on the object or its pod template:
+  palisade.dev/scan-ignore: "pss/hostPorts=<why>; palisade/image-without-digest=<why>"
+
+Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 bad input.
+
+Flags:
+  -f, --filename FILE|DIR|-  a file, a directory of .yaml/.yml/.json files, or - for stdin (repeatable)
+      --level LEVEL          auto (the default): the namespace's enforce label, else the
+                             PodSecurityBaseline in the input that selects it, else restricted;
+                             or baseline or restricted for every namespace
+      --version VERSION      the Pod Security version when the level is not a namespace's own
+                             (default latest)
+  -n, --namespace NAMESPACE  the namespace of objects that name none (default "default")
+  -o, --output FORMAT        text (the default), json, sarif (SARIF 2.1.0) or junit (JUnit XML)
+      --fail-on SEVERITY     error (the default), warning, or never`,
+    run: async (argv) => (await import('./scan.ts')).scanCommand(argv),
   },
   'write-encryption-config': {
     summary: 'replace a file atomically and print its sha256: what KeyRotationSchedule\'s Jobs run',
@@ -90,12 +127,14 @@ function versionCommand(argv: string[]): Promise<number> {
 
 const wantsHelp = (argv: string[]) => argv.includes('--help') || argv.includes('-h');
 
+const usageOf = async (command: Command): Promise<string> => (typeof command.usage === 'string' ? command.usage : command.usage());
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--version') return versionCommand([]);
   if (name === undefined || name === 'help' || wantsHelp([name])) {
     const topic = name === 'help' ? COMMANDS[rest[0] ?? ''] : undefined;
-    console.log(topic?.usage ?? USAGE);
+    console.log(topic ? await usageOf(topic) : USAGE);
     return name === undefined ? 2 : 0;
   }
   const command = COMMANDS[name];
@@ -104,7 +143,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (wantsHelp(rest)) {
-    console.log(command.usage);
+    console.log(await usageOf(command));
     return 0;
   }
   return command.run(rest);

@@ -2,26 +2,15 @@
 // by the controller's own render code. Every Palisade resource in the files is first checked as
 // the API server would check it (src/api/validate.ts), read as kubectl reads YAML, so that what
 // render accepts is what `kubectl apply` would.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { API_VERSION, GROUP, kinds } from '../api/index.ts';
 import { parseManifests } from '../api/manifests.ts';
 import { namespaceRingfence, type NamespaceRingfenceSpec } from '../api/namespaceringfence.ts';
 import { validateResource } from '../api/validate.ts';
 import { render } from '../controllers/namespaceringfence/render.ts';
 import { errorMessage } from '../runtime/errors.ts';
+import { readInputs, type Input } from './inputs.ts';
 import { formatObjects, type OutputFormat } from './output.ts';
 import { UsageError } from './usage.ts';
-
-/** Standing for stdin among the files, as kubectl's -f - does. */
-const STDIN = '-';
-
-function files(path: string): string[] {
-  if (path === STDIN) return [path];
-  if (!statSync(path, { throwIfNoEntry: false })) throw new UsageError(`${path}: no such file or directory`);
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path).filter((name) => /\.(ya?ml|json)$/.test(name)).sort().map((name) => join(path, name));
-}
 
 interface Document {
   apiVersion?: unknown;
@@ -29,15 +18,13 @@ interface Document {
   metadata?: { name?: unknown; namespace?: unknown };
 }
 
-function documents(file: string): Document[] {
+function documents({ name, text }: Input): Document[] {
   try {
-    return parseManifests(readFileSync(file === STDIN ? 0 : file, 'utf8')) as Document[];
+    return parseManifests(text) as Document[];
   } catch (error) {
-    throw new UsageError(`${nameOf(file)}: ${errorMessage(error)}`);
+    throw new UsageError(`${name}: ${errorMessage(error)}`);
   }
 }
-
-const nameOf = (file: string) => (file === STDIN ? 'stdin' : file);
 
 /** The Palisade kind of a document of the group; undefined for other groups' objects, which render leaves alone. */
 function palisadeKind(doc: Document, where: string) {
@@ -58,13 +45,13 @@ export function renderFiles(paths: string[], format: OutputFormat = 'yaml'): str
   const out: unknown[] = [];
   const refusals: string[] = [];
   let resources = 0;
-  for (const file of paths.flatMap(files)) {
-    for (const [index, doc] of documents(file).entries()) {
-      const kind = palisadeKind(doc, `${nameOf(file)}: document ${index + 1}`);
+  for (const input of readInputs(paths)) {
+    for (const [index, doc] of documents(input).entries()) {
+      const kind = palisadeKind(doc, `${input.name}: document ${index + 1}`);
       if (!kind) continue;
       resources++;
       const { name, namespace = 'default' } = doc.metadata ?? {};
-      const where = `${nameOf(file)}: ${kind.kind} ${kind.scope === 'Namespaced' ? `${String(namespace)}/` : ''}${typeof name === 'string' ? name : '?'}`;
+      const where = `${input.name}: ${kind.kind} ${kind.scope === 'Namespaced' ? `${String(namespace)}/` : ''}${typeof name === 'string' ? name : '?'}`;
       try {
         const resource = validateResource(kind, doc as Record<string, unknown>);
         if (kind !== namespaceRingfence) continue;

@@ -33,7 +33,7 @@ export interface PodLike {
 
 export function evaluate(pod: PodLike, policy: Policy): Verdict {
   const metadata = pod.metadata ?? {};
-  const spec = withServerDefaults(pod.spec ?? {}, policy.podObject ?? false);
+  const spec = withServerDefaults(metadata, pod.spec ?? {}, policy.podObject ?? false);
   const failures = checksAt(policy.level, minorOf(policy.version)).flatMap(({ id, check }) => {
     const result = check(metadata, spec);
     return result.allowed ? [] : [{ id, reason: result.reason, detail: result.detail }];

@@ -25,6 +25,7 @@ export interface PodSpec {
 /** A named profile, as seccompProfile and appArmorProfile are written. */
 export interface Profile {
   type?: string | null;
+  localhostProfile?: string | null;
 }
 
 export interface SELinuxOptions {

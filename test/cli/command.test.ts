@@ -1,22 +1,15 @@
 // The palisade command's own surface: a usage per subcommand, a version, and the exit codes.
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { palisade } from '../support/cli.ts';
 
-const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
-function palisade(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
-  });
-}
 
 describe('the palisade command', function () {
   this.timeout(20_000);
 
   it('prints the usage of every subcommand with --help, -h and help COMMAND, and exits 0', async function () {
-    const flags: Record<string, string> = { operator: '--kubeconfig PATH', render: '-f, --filename FILE|DIR|-', 'write-encryption-config': '--from FILE --to PATH', version: '-o, --output yaml|json' };
+    const flags: Record<string, string> = { operator: '--kubeconfig PATH', render: '-f, --filename FILE|DIR|-', scan: '--fail-on SEVERITY', 'write-encryption-config': '--from FILE --to PATH', version: '-o, --output yaml|json' };
     for (const [command, flag] of Object.entries(flags)) {
       for (const args of [[command, '--help'], [command, '-h'], ['help', command]]) {
         const { code, stdout } = await palisade(...args);

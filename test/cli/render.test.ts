@@ -1,24 +1,12 @@
 // `palisade render`, run as users run it.
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
+import { palisade, palisadeWith } from '../support/cli.ts';
 
-const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const examples = new URL('../../examples/', import.meta.url).pathname;
-
-function palisade(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return palisadeWith('', ...args);
-}
-
-function palisadeWith(stdin: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [cli, ...args], (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
-    child.stdin?.end(stdin);
-  });
-}
 
 async function fileWith(spec: unknown, metadata: Record<string, unknown> = { name: 'fence', namespace: 'team' }): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'palisade-render-')), 'fence.yaml');

@@ -13,7 +13,7 @@ import type { OperatorContext } from '../../runtime/operator.ts';
 import { decideBaseline, decideNamespace, FINALIZER, holdBaseline, releaseBaseline } from './decide.ts';
 import { NamespaceFindings } from './findings.ts';
 import { planNamespace, readState } from './namespace-plan.ts';
-import { effectivePolicy, levelLabel, selects, versionLabel, type Baseline, type LevelVersion } from './policy.ts';
+import { effectivePolicy, levelLabel, selects, versionLabel, type Baseline, type LevelVersion } from '../../podsecurity/namespace-policy.ts';
 import { parseViolations, worthReporting, type NamespaceViolations } from './violations.ts';
 import { errorMessage } from '../../runtime/errors.ts';
 

@@ -7,7 +7,7 @@ import { needsApply } from '../../runtime/apply.ts';
 import type { KubeObject } from '../../runtime/client.ts';
 import { describeFailure, type EffectFailure, type Effects, type EventEffect } from '../../runtime/effects.ts';
 import { namespaceApply, type NamespacePlan } from './namespace-plan.ts';
-import { modeOfLabel, type EffectivePolicy } from './policy.ts';
+import { modeOfLabel, type EffectivePolicy } from '../../podsecurity/namespace-policy.ts';
 import { baselineStatus, type Observed as StatusObserved, type StatusBaseline } from './status.ts';
 
 /** Held until every namespace the baseline labelled has its labels handed back or decided without it. */

@@ -3,10 +3,10 @@
 // was there before Palisade (an annotation written in the same request as the labels), so the
 // plan is re-derived from the live object on every pass and survives any restart.
 import { createPatch, type Operation } from 'rfc6902';
-import { PSA_MODES } from '../../api/podsecuritybaseline.ts';
+import { PSA_MODES } from '../../podsecurity/namespace-policy.ts';
 import {
   PSA_LABELS, levelLabel, liveEnforce, sameLevelVersion, versionLabel, type EffectivePolicy, type LevelVersion, type Mode,
-} from './policy.ts';
+} from '../../podsecurity/namespace-policy.ts';
 import { noViolations, type NamespaceViolations } from './violations.ts';
 
 export const STATE_ANNOTATION = 'palisade.dev/pod-security';

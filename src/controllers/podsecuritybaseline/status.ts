@@ -4,9 +4,9 @@ import type { PodSecurityBaselineStatus } from '../../api/podsecuritybaseline.ts
 import { setCondition, type Condition } from '../../runtime/conditions.ts';
 import {
   effectivePolicy, liveEnforce, sameLevelVersion, selects, type Baseline, type Mode, type NamespaceView,
-} from './policy.ts';
+} from '../../podsecurity/namespace-policy.ts';
 import type { NamespaceViolations } from './violations.ts';
-import { PSA_MODES } from '../../api/podsecuritybaseline.ts';
+import { PSA_MODES } from '../../podsecurity/namespace-policy.ts';
 
 export const MAX_NAMESPACES_LISTED = 100;
 

@@ -4,7 +4,7 @@
 import { ALLOWED, containersOf, forbidden, goQuote, joinQuote, nameOf, pluralize, setters, sortedSet } from '../text.ts';
 import type { CheckPod, PodMetadata, Profile } from '../types.ts';
 
-const ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
+export const ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
 
 const allowedType = (profile: Profile): boolean => profile.type === 'RuntimeDefault' || profile.type === 'Localhost';
 const allowedAnnotation = (value: string): boolean => value === '' || value === 'runtime/default' || value.startsWith('localhost/');

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { decideBaseline, decideNamespace, FINALIZER, releaseBaseline, STATUS_INTERVAL_MS, type ObservedBaseline } from '../../../src/controllers/podsecuritybaseline/decide.ts';
 import { NamespaceFindings } from '../../../src/controllers/podsecuritybaseline/findings.ts';
 import { planNamespace, STATE_ANNOTATION } from '../../../src/controllers/podsecuritybaseline/namespace-plan.ts';
-import { effectivePolicy } from '../../../src/controllers/podsecuritybaseline/policy.ts';
+import { effectivePolicy } from '../../../src/podsecurity/namespace-policy.ts';
 import { parseViolations } from '../../../src/controllers/podsecuritybaseline/violations.ts';
-import { baseline } from './policy.test.ts';
+import { baseline } from '../../podsecurity/namespace-policy.test.ts';
 
 const NOW = new Date('2026-12-01T10:00:00Z');
 const PSA = 'pod-security.kubernetes.io/';

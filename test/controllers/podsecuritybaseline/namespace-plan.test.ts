@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { applyPatch } from 'rfc6902';
 import { namespaceApply, planNamespace, STATE_ANNOTATION, type ManagedNamespace } from '../../../src/controllers/podsecuritybaseline/namespace-plan.ts';
-import { effectivePolicy } from '../../../src/controllers/podsecuritybaseline/policy.ts';
+import { effectivePolicy } from '../../../src/podsecurity/namespace-policy.ts';
 import { parseViolations } from '../../../src/controllers/podsecuritybaseline/violations.ts';
-import { baseline } from './policy.test.ts';
+import { baseline } from '../../podsecurity/namespace-policy.test.ts';
 
 const PSA = 'pod-security.kubernetes.io/';
 const restricted = effectivePolicy([baseline('tenants', { enforce: { level: 'restricted', version: 'v1.37' } })]);

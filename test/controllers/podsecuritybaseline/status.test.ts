@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { baselineStatus, type Observed } from '../../../src/controllers/podsecuritybaseline/status.ts';
 import { parseViolations } from '../../../src/controllers/podsecuritybaseline/violations.ts';
-import { baseline } from './policy.test.ts';
+import { baseline } from '../../podsecurity/namespace-policy.test.ts';
 
 const PSA = 'pod-security.kubernetes.io/';
 const NOW = new Date('2026-12-01T10:00:00Z');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import type { PodSecurityBaselineSpec } from '../../../src/api/podsecuritybaseline.ts';
-import { compareStrictness, effectivePolicy, selects, type Baseline } from '../../../src/controllers/podsecuritybaseline/policy.ts';
+import type { PodSecurityBaselineSpec } from '../../src/api/podsecuritybaseline.ts';
+import { compareStrictness, effectivePolicy, selects, type Baseline } from '../../src/podsecurity/namespace-policy.ts';
 
 export const baseline = (name: string, spec: Partial<PodSecurityBaselineSpec>): Baseline => ({
   metadata: { name }, spec: { namespaceSelector: { matchLabels: { tenant: 'true' } }, enforce: { level: 'restricted', version: 'latest' }, ...spec },

@@ -1,0 +1,62 @@
+// `palisade scan`: manifests (or, later, a live cluster) checked offline against Pod Security as
+// the API server's admission judges it and the risks the anchors flag, printed for people or CI.
+import { parseArgs } from 'node:util';
+import { isVersion } from '../podsecurity/index.ts';
+import type { ScanOptions } from '../scan/context.ts';
+import { jsonReport } from '../scan/report/json.ts';
+import { junitReport } from '../scan/report/junit.ts';
+import { sarifReport } from '../scan/report/sarif.ts';
+import { textReport } from '../scan/report/text.ts';
+import { scan } from '../scan/scan.ts';
+import { InputError, subjectsOf } from '../scan/subjects.ts';
+import { isPalisadeResource } from '../scan/validate.ts';
+import { SEVERITIES, type ScanResult, type Severity } from '../scan/types.ts';
+import { readInputs } from './inputs.ts';
+import { UsageError } from './usage.ts';
+import { versionInfo } from './version.ts';
+
+const FORMATS = {
+  text: textReport,
+  json: jsonReport,
+  sarif: (result: ScanResult) => sarifReport(result, { version: versionInfo().version }),
+  junit: junitReport,
+} as const;
+
+const LEVELS = ['auto', 'baseline', 'restricted'] as const;
+const FAIL_ON = [...SEVERITIES, 'never'] as const;
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${flag} ${value}: use ${allowed.join(', ')}`);
+}
+
+const failsAt = (severity: Severity, failOn: (typeof FAIL_ON)[number]) =>
+  failOn !== 'never' && SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(failOn);
+
+export async function scanCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv, strict: true, options: {
+      filename: { type: 'string', short: 'f', multiple: true }, level: { type: 'string' }, version: { type: 'string' },
+      namespace: { type: 'string', short: 'n' }, output: { type: 'string', short: 'o' }, 'fail-on': { type: 'string' },
+    },
+  });
+  if (!values.filename?.length) throw new UsageError('scan needs -f FILE|DIR|-');
+  const format = oneOf('-o', values.output, Object.keys(FORMATS) as (keyof typeof FORMATS)[], 'text');
+  const failOn = oneOf('--fail-on', values['fail-on'], FAIL_ON, 'error');
+  const version = values.version ?? 'latest';
+  if (!isVersion(version)) throw new UsageError(`--version ${version}: use latest or v1.N`);
+  const options: ScanOptions = { level: oneOf('--level', values.level, LEVELS, 'auto'), version, defaultNamespace: values.namespace ?? 'default' };
+  let result: ScanResult;
+  try {
+    const subjects = readInputs(values.filename).flatMap(({ name, text }) => subjectsOf(name, text, options.defaultNamespace));
+    const validatePalisade = subjects.some(({ value }) => isPalisadeResource(value))
+      ? (await import('../scan/palisade-resources.ts')).validatePalisadeResource : undefined;
+    result = scan(subjects, options, validatePalisade);
+  } catch (error) {
+    throw error instanceof InputError ? new UsageError(error.message) : error;
+  }
+  process.stdout.write(FORMATS[format](result));
+  const failing = result.findings.some((finding) => finding.suppressed === undefined && failsAt(finding.severity, failOn));
+  return failing ? 1 : 0;
+}

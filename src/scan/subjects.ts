@@ -1,0 +1,41 @@
+// The objects of one manifest stream, as a scan reads them: `List`s opened, each object with its
+// file, document and line, and a way to find the line of any of its fields.
+import { lineOf, type FieldPath } from '../api/manifest-lines.ts';
+import { readManifests, type ManifestDocument } from '../api/manifests.ts';
+import { refOf, type KubeObject, type Subject } from './objects.ts';
+
+/** A document a scan cannot read: it names the file, the document and the line. */
+export class InputError extends Error {}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function asObject(value: unknown, where: string): KubeObject {
+  if (!isObject(value)) throw new InputError(`${where}: not an object`);
+  if (typeof value.apiVersion !== 'string' || value.apiVersion === '' || typeof value.kind !== 'string' || value.kind === '') {
+    throw new InputError(`${where}: apiVersion and kind must be set`);
+  }
+  if (value.metadata !== undefined && value.metadata !== null && !isObject(value.metadata)) throw new InputError(`${where}: metadata must be an object`);
+  return value as KubeObject;
+}
+
+/** kubectl reads a v1 List (or any *List kind with items) as its items. */
+const isList = (object: KubeObject) => object.kind.endsWith('List') && Array.isArray(object.items);
+
+export function subjectsOf(file: string, text: string, defaultNamespace: string): Subject[] {
+  let documents: ManifestDocument[];
+  try {
+    documents = readManifests(text);
+  } catch (error) {
+    throw new InputError(`${file}: ${(error as Error).message}`);
+  }
+  return documents.flatMap((document) => {
+    const where = (line: number) => `${file}: document ${document.index} (line ${line})`;
+    const object = asObject(document.value, where(document.line));
+    const subject = (value: KubeObject, prefix: FieldPath): Subject => {
+      const locate = (path: FieldPath) => lineOf(document.shape, [...prefix, ...path]);
+      return { value, ref: refOf(value, defaultNamespace), location: { file, document: document.index, line: locate([]) }, lineOf: locate };
+    };
+    if (!isList(object)) return [subject(object, [])];
+    return (object.items as unknown[]).map((item, index) => subject(asObject(item, `${where(lineOf(document.shape, ['items', index]))}: items[${index}]`), ['items', index]));
+  });
+}
