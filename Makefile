@@ -38,6 +38,7 @@ bench: build control-plane ## Benchmarks (figures in bench/README.md)
 	node bench/ringfence/custom-resource-writes.ts
 	node bench/podsecurity/run.ts
 	node bench/keyrotation/run.ts
+	node bench/scan/run.ts
 
 # The scale benchmarks' size (issue #14 asks for 1,000, 3,000 and 10,000): `make bench-scale SCALE=3000`.
 SCALE ?= 10000

@@ -49,8 +49,8 @@ ${OUTPUT_FLAG}`,
   },
   scan: {
     summary: 'check manifests against Pod Security as admission judges it, and for other risks (text, json, SARIF, JUnit)',
-    usage: `Usage: palisade scan -f FILE|DIR|- [-f ...] [--level auto|baseline|restricted] [--version latest|v1.N]
-                     [-n NAMESPACE] [-o text|json|sarif|junit] [--fail-on error|warning|never]
+    usage: `Usage: palisade scan [-f FILE|DIR|- ...] [--kubeconfig PATH] [--level auto|baseline|restricted]
+                     [--version latest|v1.N] [-n NAMESPACE] [-o text|json|sarif|junit] [--fail-on error|warning|never]
 
 Checks Pods and every workload with a pod template (Deployment, StatefulSet, DaemonSet, ReplicaSet,
 Job, CronJob, ReplicationController) against the Pod Security Standards exactly as the API
@@ -59,6 +59,10 @@ manifest risky (rules palisade/<name>): images, Secrets in the environment, limi
 socket, token automount, Services on node ports, RBAC, namespaces without a default deny or an
 enforce label. YAML is read as kubectl reads it; List kinds are opened.
 
+With --kubeconfig and no -f, it scans the live cluster instead (read-only, in pages), leaving out
+what controllers made from a template it scans (ReplicaSets, their Pods); with -f too, it scans
+the files and reads the cluster's namespaces, baselines and policies around them.
+
 Suppress a finding in the manifest, with a reason, on the object or its pod template:
   palisade.dev/scan-ignore: "pss/hostPorts=<why>; palisade/image-without-digest=<why>"
 
@@ -66,12 +70,14 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 bad
 
 Flags:
   -f, --filename FILE|DIR|-  a file, a directory of .yaml/.yml/.json files, or - for stdin (repeatable)
+      --kubeconfig PATH      a cluster to scan, or to read around the files
       --level LEVEL          auto (the default): the namespace's enforce label, else the
                              PodSecurityBaseline in the input that selects it, else restricted;
                              or baseline or restricted for every namespace
       --version VERSION      the Pod Security version when the level is not a namespace's own
                              (default latest)
-  -n, --namespace NAMESPACE  the namespace of objects that name none (default "default")
+  -n, --namespace NAMESPACE  files: the namespace of objects that name none (default "default");
+                             a cluster: scan that namespace alone (default all)
   -o, --output FORMAT        text (the default), json, sarif (SARIF 2.1.0) or junit (JUnit XML)
       --fail-on SEVERITY     error (the default), warning, or never`,
     run: async (argv) => (await import('./scan.ts')).scanCommand(argv),

@@ -1,4 +1,4 @@
-// `palisade scan`: manifests (or, later, a live cluster) checked offline against Pod Security as
+// `palisade scan`: manifests (or a live cluster, read-only) checked against Pod Security as
 // the API server's admission judges it and the risks the anchors flag, printed for people or CI.
 import { parseArgs } from 'node:util';
 import { isVersion } from '../podsecurity/index.ts';
@@ -8,7 +8,7 @@ import { junitReport } from '../scan/report/junit.ts';
 import { sarifReport } from '../scan/report/sarif.ts';
 import { textReport } from '../scan/report/text.ts';
 import { scan } from '../scan/scan.ts';
-import { InputError, subjectsOf } from '../scan/subjects.ts';
+import { clusterSubjects, InputError, subjectsOf } from '../scan/subjects.ts';
 import { isPalisadeResource } from '../scan/validate.ts';
 import { SEVERITIES, type ScanResult, type Severity } from '../scan/types.ts';
 import { readInputs } from './inputs.ts';
@@ -34,14 +34,25 @@ function oneOf<T extends string>(flag: string, value: string | undefined, allowe
 const failsAt = (severity: Severity, failOn: (typeof FAIL_ON)[number]) =>
   failOn !== 'never' && SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(failOn);
 
+/** The subjects and what is around them: the files, with the cluster's namespaces when --kubeconfig is given too; or the cluster itself. */
+async function inputs(files: string[] | undefined, kubeconfig: string | undefined, options: ScanOptions, namespace: string | undefined) {
+  const subjects = (files ?? []).length > 0 ? readInputs(files!).flatMap(({ name, text }) => subjectsOf(name, text, options.defaultNamespace)) : [];
+  if (!kubeconfig) return { subjects, around: [] };
+  // Loaded only for a cluster: the client is most of a scan's start-up otherwise.
+  const { clusterObjects, CONTEXT_RESOURCES, SCANNED_RESOURCES } = await import('./cluster-objects.ts');
+  const live = await clusterObjects(kubeconfig, subjects.length > 0 ? CONTEXT_RESOURCES : SCANNED_RESOURCES, subjects.length > 0 ? undefined : namespace);
+  for (const skipped of live.skipped) console.error(`palisade: not scanned: ${skipped}`);
+  return subjects.length > 0 ? { subjects, around: live.objects } : { subjects: clusterSubjects(live.objects), around: [] };
+}
+
 export async function scanCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv, strict: true, options: {
-      filename: { type: 'string', short: 'f', multiple: true }, level: { type: 'string' }, version: { type: 'string' },
+      filename: { type: 'string', short: 'f', multiple: true }, kubeconfig: { type: 'string' }, level: { type: 'string' }, version: { type: 'string' },
       namespace: { type: 'string', short: 'n' }, output: { type: 'string', short: 'o' }, 'fail-on': { type: 'string' },
     },
   });
-  if (!values.filename?.length) throw new UsageError('scan needs -f FILE|DIR|-');
+  if (!values.filename?.length && !values.kubeconfig) throw new UsageError('scan needs -f FILE|DIR|- or --kubeconfig PATH');
   const format = oneOf('-o', values.output, Object.keys(FORMATS) as (keyof typeof FORMATS)[], 'text');
   const failOn = oneOf('--fail-on', values['fail-on'], FAIL_ON, 'error');
   const version = values.version ?? 'latest';
@@ -49,10 +60,10 @@ export async function scanCommand(argv: string[]): Promise<number> {
   const options: ScanOptions = { level: oneOf('--level', values.level, LEVELS, 'auto'), version, defaultNamespace: values.namespace ?? 'default' };
   let result: ScanResult;
   try {
-    const subjects = readInputs(values.filename).flatMap(({ name, text }) => subjectsOf(name, text, options.defaultNamespace));
-    const validatePalisade = subjects.some(({ value }) => isPalisadeResource(value))
+    const { subjects, around } = await inputs(values.filename, values.kubeconfig, options, values.namespace);
+    const validatePalisade = [...subjects.map(({ value }) => value), ...around].some(isPalisadeResource)
       ? (await import('../scan/palisade-resources.ts')).validatePalisadeResource : undefined;
-    result = scan(subjects, options, validatePalisade);
+    result = scan(subjects, options, validatePalisade, around);
   } catch (error) {
     throw error instanceof InputError ? new UsageError(error.message) : error;
   }

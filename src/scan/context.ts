@@ -41,6 +41,8 @@ export function scanContext(objects: Iterable<KubeObject>, options: ScanOptions)
   const context: ScanContext = {
     options, namespaces: new Map(), baselines: [], ringfenced: new Set(), networkPolicies: new Map(), serviceAccountAutomount: new Map(),
   };
+  // By name: one given twice (in the cluster, then in the manifests) counts once, as the later.
+  const baselines = new Map<string, Baseline>();
   for (const object of objects) {
     const namespace = namespaceOf(object, options.defaultNamespace) ?? '';
     const name = object.metadata?.name ?? '';
@@ -48,7 +50,7 @@ export function scanContext(objects: Iterable<KubeObject>, options: ScanOptions)
     if (object.apiVersion === 'v1' && object.kind === 'Namespace') {
       context.namespaces.set(name, { ...object.metadata?.labels, 'kubernetes.io/metadata.name': name });
     } else if (object.apiVersion === API_VERSION && object.kind === 'PodSecurityBaseline') {
-      context.baselines.push({ metadata: { name }, spec: spec as unknown as Baseline['spec'] });
+      baselines.set(name, { metadata: { name }, spec: spec as unknown as Baseline['spec'] });
     } else if (object.apiVersion === API_VERSION && object.kind === 'NamespaceRingfence') {
       context.ringfenced.add(namespace);
     } else if (object.apiVersion === 'networking.k8s.io/v1' && object.kind === 'NetworkPolicy') {
@@ -62,6 +64,7 @@ export function scanContext(objects: Iterable<KubeObject>, options: ScanOptions)
       context.serviceAccountAutomount.set(`${namespace}/${name}`, typeof automount === 'boolean' ? automount : undefined);
     }
   }
+  context.baselines = [...baselines.values()];
   return context;
 }
 

@@ -9,7 +9,7 @@ import { namespaceWithoutDefaultDeny, podsWithoutNetworkPolicy } from './checks/
 import { podSecurity } from './checks/pod-security.ts';
 import { exposedServices } from './checks/services.ts';
 import { scanContext, type ScanContext, type ScanOptions } from './context.ts';
-import type { Subject } from './objects.ts';
+import type { KubeObject, Subject } from './objects.ts';
 import { PALISADE_RULES } from './rules.ts';
 import { InputError } from './subjects.ts';
 import { suppressionsOf } from './suppression.ts';
@@ -56,11 +56,13 @@ const compareFindings = (a: Finding, b: Finding) => a.location.file.localeCompar
 
 /**
  * `validatePalisade` (src/scan/palisade-resources.ts) is needed only when the input has Palisade
- * resources: the caller loads it then.
+ * resources: the caller loads it then. `around`: objects read for what they say of namespaces
+ * (a cluster's, around the manifests about to be applied to it), not checked themselves; the
+ * input's own win over them.
  */
-export function scan(subjects: readonly Subject[], options: ScanOptions, validatePalisade?: PalisadeValidator): ScanResult {
+export function scan(subjects: readonly Subject[], options: ScanOptions, validatePalisade?: PalisadeValidator, around: readonly KubeObject[] = []): ScanResult {
   assertReadable(subjects, validatePalisade);
-  const context = scanContext(subjects.map((subject) => subject.value), options);
+  const context = scanContext([...around, ...subjects.map((subject) => subject.value)], options);
   const rules = new Map<string, Rule>();
   const objects: ScannedObject[] = [];
   const findings: Finding[] = [];

@@ -39,3 +39,10 @@ export function subjectsOf(file: string, text: string, defaultNamespace: string)
     return (object.items as unknown[]).map((item, index) => subject(asObject(item, `${where(lineOf(document.shape, ['items', index]))}: items[${index}]`), ['items', index]));
   });
 }
+
+/** Where a live object is: no file, document or line. */
+export const CLUSTER_LOCATION = { file: 'cluster', document: 0, line: 0 } as const;
+
+/** Objects read from a cluster, as a scan reads them. */
+export const clusterSubjects = (objects: readonly KubeObject[]): Subject[] =>
+  objects.map((value) => ({ value, ref: refOf(value, 'default'), location: CLUSTER_LOCATION, lineOf: () => 0 }));

@@ -40,7 +40,7 @@ spec:
         securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
 `;
 
-/** The same Deployment, privileged, in a namespace that enforces baseline; line 22 is `privileged: true`. */
+/** The same Deployment, privileged, in a namespace that enforces baseline; line 25 is its securityContext. */
 const RISKY = CLEAN.replace('restricted}', 'baseline}').replace('readOnlyRootFilesystem: true,', 'readOnlyRootFilesystem: true, privileged: true,');
 
 /** Only warnings: an image by tag. */
@@ -93,7 +93,7 @@ describe('palisade scan', function () {
     expect(summary).to.deep.equal({ objects: 3, withFindings: 1, error: 1, warning: 0, suppressed: 0 });
     expect(findings).to.deep.equal([{
       rule: 'pss/privileged', severity: 'error', message: 'privileged (container "web" must not set securityContext.privileged=true)',
-      object: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' }, location: { file: 'stdin', document: 3, line: 18 },
+      object: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' }, location: { file: 'stdin', document: 3, line: 25 },
     }]);
   });
 
@@ -103,7 +103,7 @@ describe('palisade scan', function () {
     expect(sarifErrors(log)).to.equal(undefined);
     const [result] = log.runs[0]!.results!;
     expect(result).to.deep.include({ ruleId: 'pss/privileged', level: 'error' });
-    expect(result?.locations?.[0]?.physicalLocation?.region?.startLine).to.equal(18);
+    expect(result?.locations?.[0]?.physicalLocation?.region?.startLine).to.equal(25);
     expect(result?.locations?.[0]?.logicalLocations?.[0]?.fullyQualifiedName).to.equal('shop/Deployment/web');
   });
 

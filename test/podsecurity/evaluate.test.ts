@@ -150,4 +150,20 @@ describe('Pod Security checks by version', function () {
     ]);
     expect(failed(hostNetwork, 'baseline', 'latest'), 'a pod template: no host port default').to.deep.equal(['hostNamespaces']);
   });
+
+  it('copies a Pod\'s AppArmor annotations to its containers\' fields, as the Pod strategy does, unless the field or the pod sets one', function () {
+    const annotated = (spec: PodSpec, value: string) => pod(spec, { 'container.apparmor.security.beta.kubernetes.io/app': value });
+    const detail = (subject: ReturnType<typeof pod>, podObject: boolean) =>
+      forbiddenDetail(evaluate(subject, { level: 'baseline', version: 'latest', podObject }).failures);
+    expect(detail(annotated({ containers: [container()] }, 'unconfined'), true)).to.equal(
+      'forbidden AppArmor profiles (container "app" and annotation must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/app="unconfined"")');
+    expect(detail(annotated({ containers: [container()] }, 'unconfined'), false), 'a pod template').to.equal(
+      'forbidden AppArmor profile (annotation must not set AppArmor profile type to "container.apparmor.security.beta.kubernetes.io/app="unconfined"")');
+    const podUnconfined = { securityContext: { appArmorProfile: { type: 'Unconfined' } }, containers: [container()] };
+    expect(detail(annotated(podUnconfined, 'unconfined'), true), 'the same profile as the pod\'s').to.equal(
+      'forbidden AppArmor profiles (pod and annotation must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/app="unconfined"")');
+    expect(detail(annotated({ containers: [container('app', { appArmorProfile: { type: 'RuntimeDefault' } })] }, 'unconfined'), true), 'the field set').to.equal(
+      'forbidden AppArmor profile (annotation must not set AppArmor profile type to "container.apparmor.security.beta.kubernetes.io/app="unconfined"")');
+    expect(detail(annotated({ containers: [container()] }, 'localhost/ padded'), true), 'an invalid profile is not copied').to.equal('');
+  });
 });

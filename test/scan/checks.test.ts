@@ -727,10 +727,10 @@ describe('palisade scan checks', function () {
     ];
 
     for (const [apiVersion, kind, path, specLine] of KINDS) {
-      it(`checks the pod template of a ${apiVersion} ${kind}: a privileged container is pss/privileged at its pod spec`, function () {
+      it(`checks the pod template of a ${apiVersion} ${kind}: a privileged container is pss/privileged at its securityContext`, function () {
         const result = scanOf(workload(apiVersion, kind, path));
         expect(found(result, 'pss/privileged')).to.deep.equal([
-          { severity: 'error', message: 'privileged (container "app" must not set securityContext.privileged=true)', line: specLine },
+          { severity: 'error', message: 'privileged (container "app" must not set securityContext.privileged=true)', line: specLine + 4 },
         ]);
         expect(result.objects[0]!.rules).to.include.members(['pss/privileged', 'palisade/writable-root-filesystem', 'palisade/pod-without-network-policy']);
       });

@@ -1,12 +1,13 @@
 // Pod Security Standards on a pod template, exactly as the API server's admission judges it, at
 // the level its namespace enforces (or the one asked for).
-import { checksAt, evaluate, minorOf } from '../../podsecurity/index.ts';
+import { checksAt, evaluate, forbiddenDetail, minorOf } from '../../podsecurity/index.ts';
 import { effectivePolicy, liveEnforce, selects } from '../../podsecurity/namespace-policy.ts';
 import { namespaceLabels, type ScanContext } from '../context.ts';
 import { podTemplate } from '../objects.ts';
 import { ruleById } from '../rules.ts';
 import type { PodSecurityTarget, Rule } from '../types.ts';
 import type { Check } from './check.ts';
+import { failurePath } from './pod-security-location.ts';
 
 /** The level and version `namespace` holds pods to, and why; the default is restricted, the strictest. */
 export function podSecurityTarget(context: ScanContext, namespace: string): PodSecurityTarget {
@@ -28,10 +29,10 @@ export const podSecurity: Check = (subject, context) => {
   if (!template) return undefined;
   const target = podSecurityTarget(context, subject.ref.namespace ?? context.options.defaultNamespace);
   const verdict = evaluate(template, { level: target.level, version: target.version, podObject: template.podObject });
-  const issues = verdict.failures.map(({ id, reason, detail }) => ({
-    rule: ruleById(`pss/${id}`)!,
-    message: detail === '' ? reason : `${reason} (${detail})`,
-    path: [...template.path, 'spec'],
+  const issues = verdict.failures.map((failure) => ({
+    rule: ruleById(`pss/${failure.id}`)!,
+    message: forbiddenDetail([failure]),
+    path: failurePath(template, failure),
   }));
   return { rules: rulesAt(target), issues, podSecurity: target };
 };

@@ -10,13 +10,11 @@ import { clientFor } from '../../../harness/client.ts';
 import type { OracleRequest } from '../../../harness/pss-oracle/oracle.ts';
 import { generatedPods } from '../../../harness/pss-oracle/pods.ts';
 import { evaluate, forbiddenDetail, type Level, type PodSpec } from '../../../src/podsecurity/index.ts';
-import { ApiError, type KubeClient, type Resource } from '../../../src/runtime/client.ts';
+import { namespaces as NAMESPACES, pods as PODS, serviceAccounts as SERVICE_ACCOUNTS } from '../../../src/kubernetes/resources.ts';
+import { ApiError, type KubeClient } from '../../../src/runtime/client.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { eventually } from '../../support/eventually.ts';
 
-const NAMESPACES: Resource = { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false };
-const SERVICE_ACCOUNTS: Resource = { group: '', version: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', namespaced: true };
-const PODS: Resource = { group: '', version: 'v1', kind: 'Pod', resource: 'pods', namespaced: true };
 
 const GENERATED = 250;
 // The generator writes pods for an evaluator that validates nothing: about 40% of its whole Pods are
