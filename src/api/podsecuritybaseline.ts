@@ -45,7 +45,7 @@ const violation = Type.Object({
   total: Type.Integer({ minimum: 0, description: 'All violating pods in the namespace.' }),
   pods: Type.Array(Type.Object({
     name: Type.String(),
-    checks: Type.Array(Type.String(), { description: 'The Pod Security checks the pod fails.' }),
+    checks: Type.Array(Type.String(), { description: 'The Pod Security checks the pod fails, by check ID as palisade scan names them (pss/privileged).' }),
   }), { maxItems: 10, description: 'The first violating pods, by name.' }),
 });
 

@@ -26,6 +26,8 @@ export interface Revision {
 export interface Check {
   id: string;
   level: 'baseline' | 'restricted';
+  /** Every ForbiddenReason it gives: how admission's warnings name it (test/podsecurity/oracle.test.ts holds this to the module's). */
+  reasons: readonly string[];
   /** By increasing `since`. */
   revisions: readonly Revision[];
 }
@@ -33,16 +35,17 @@ export interface Check {
 const always = (check: CheckPod): Revision[] => [{ since: 0, check }];
 
 export const CHECKS: readonly Check[] = [
-  { id: 'appArmorProfile', level: 'baseline', revisions: always(appArmorProfile) },
-  { id: 'capabilities_baseline', level: 'baseline', revisions: always(capabilitiesBaseline) },
-  { id: 'hostNamespaces', level: 'baseline', revisions: always(hostNamespaces) },
-  { id: 'hostPathVolumes', level: 'baseline', revisions: always(hostPathVolumes) },
-  { id: 'hostPorts', level: 'baseline', revisions: always(hostPorts) },
-  { id: 'hostProbesAndHostLifecycle', level: 'baseline', revisions: [{ since: 34, check: hostProbesAndHostLifecycle }] },
-  { id: 'privileged', level: 'baseline', revisions: always(privileged) },
+  { id: 'appArmorProfile', level: 'baseline', reasons: ['forbidden AppArmor profile', 'forbidden AppArmor profiles'], revisions: always(appArmorProfile) },
+  { id: 'capabilities_baseline', level: 'baseline', reasons: ['non-default capabilities'], revisions: always(capabilitiesBaseline) },
+  { id: 'hostNamespaces', level: 'baseline', reasons: ['host namespaces'], revisions: always(hostNamespaces) },
+  { id: 'hostPathVolumes', level: 'baseline', reasons: ['hostPath volumes'], revisions: always(hostPathVolumes) },
+  { id: 'hostPorts', level: 'baseline', reasons: ['hostPort'], revisions: always(hostPorts) },
+  { id: 'hostProbesAndHostLifecycle', level: 'baseline', reasons: ['probe or lifecycle host'], revisions: [{ since: 34, check: hostProbesAndHostLifecycle }] },
+  { id: 'privileged', level: 'baseline', reasons: ['privileged'], revisions: always(privileged) },
   {
     id: 'procMount',
     level: 'baseline',
+    reasons: ['procMount'],
     revisions: [
       { since: 0, check: procMount },
       { since: 35, check: unless(inUserNamespace, procMount) },
@@ -51,6 +54,7 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'seLinuxOptions',
     level: 'baseline',
+    reasons: ['seLinuxOptions'],
     revisions: [
       { since: 0, check: seLinuxOptionsV1_0 },
       { since: 31, check: seLinuxOptionsV1_31 },
@@ -59,6 +63,7 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'seccompProfile_baseline',
     level: 'baseline',
+    reasons: ['seccompProfile'],
     revisions: [
       { since: 0, check: seccompProfileBaselineV1_0 },
       { since: 19, check: seccompProfileBaselineV1_19 },
@@ -67,6 +72,7 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'sysctls',
     level: 'baseline',
+    reasons: ['forbidden sysctls'],
     revisions: [
       { since: 0, check: sysctlsV1_0 },
       { since: 27, check: sysctlsV1_27 },
@@ -75,10 +81,11 @@ export const CHECKS: readonly Check[] = [
       { since: 37, check: sysctlsV1_37 },
     ],
   },
-  { id: 'windowsHostProcess', level: 'baseline', revisions: always(windowsHostProcess) },
+  { id: 'windowsHostProcess', level: 'baseline', reasons: ['hostProcess'], revisions: always(windowsHostProcess) },
   {
     id: 'allowPrivilegeEscalation',
     level: 'restricted',
+    reasons: ['allowPrivilegeEscalation != false'],
     revisions: [
       { since: 8, check: allowPrivilegeEscalation },
       { since: 25, check: unless(isWindows, allowPrivilegeEscalation) },
@@ -87,17 +94,19 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'capabilities_restricted',
     level: 'restricted',
+    reasons: ['unrestricted capabilities'],
     revisions: [
       { since: 22, check: capabilitiesRestricted, overrides: ['capabilities_baseline'] },
       { since: 25, check: unless(isWindows, capabilitiesRestricted), overrides: ['capabilities_baseline'] },
     ],
   },
   // From v1.35 baseline waives procMount in a user namespace; restricted keeps the unconditional check.
-  { id: 'procMount_restricted', level: 'restricted', revisions: [{ since: 35, check: procMount, overrides: ['procMount'] }] },
-  { id: 'restrictedVolumes', level: 'restricted', revisions: [{ since: 0, check: restrictedVolumes, overrides: ['hostPathVolumes'] }] },
+  { id: 'procMount_restricted', level: 'restricted', reasons: ['procMount'], revisions: [{ since: 35, check: procMount, overrides: ['procMount'] }] },
+  { id: 'restrictedVolumes', level: 'restricted', reasons: ['restricted volume types'], revisions: [{ since: 0, check: restrictedVolumes, overrides: ['hostPathVolumes'] }] },
   {
     id: 'runAsNonRoot',
     level: 'restricted',
+    reasons: ['runAsNonRoot != true'],
     revisions: [
       { since: 0, check: runAsNonRoot },
       { since: 35, check: unless(inUserNamespace, runAsNonRoot) },
@@ -106,6 +115,7 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'runAsUser',
     level: 'restricted',
+    reasons: ['runAsUser=0'],
     revisions: [
       { since: 23, check: runAsUser },
       { since: 35, check: unless(inUserNamespace, runAsUser) },
@@ -114,6 +124,7 @@ export const CHECKS: readonly Check[] = [
   {
     id: 'seccompProfile_restricted',
     level: 'restricted',
+    reasons: ['seccompProfile'],
     revisions: [
       { since: 19, check: seccompProfileRestricted, overrides: ['seccompProfile_baseline'] },
       { since: 25, check: unless(isWindows, seccompProfileRestricted), overrides: ['seccompProfile_baseline'] },

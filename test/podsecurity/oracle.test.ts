@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { goldenFixtures, moduleDirectory, type Fixture } from '../../harness/pss-oracle/fixtures.ts';
 import { pssOracle, pssOracleBinary, type OracleRequest } from '../../harness/pss-oracle/oracle.ts';
 import { generatedPods } from '../../harness/pss-oracle/pods.ts';
-import { CHECKS, evaluate, type Failure } from '../../src/podsecurity/index.ts';
+import { CHECKS, checkOfReason, evaluate, type Failure } from '../../src/podsecurity/index.ts';
 
 const GENERATED = 800;
 
@@ -69,5 +69,16 @@ describe('src/podsecurity evaluates pods as k8s.io/pod-security-admission does',
   it('fails every generated pod on the same checks as the oracle, with the same messages', function () {
     const differences = disagreements(generated, oracleGenerated, (index) => `generated pod ${index}: ${JSON.stringify(generated[index])}`);
     expect(differences.length, `${differences.length} of ${generated.length} pods differ, such as\n${differences.slice(0, 5).join('\n')}\n`).to.equal(0);
+  });
+
+  it('names, from each reason the oracle gives, the check that gave it at that level and version', function () {
+    const requests = [...fixtures.map(asRequest), ...generated];
+    const wrong = [...oracleFixtures, ...oracleGenerated].flatMap((failures, index) => failures.flatMap(({ id, reason }) => {
+      const { level, version } = requests[index]!;
+      const named = checkOfReason(reason, level, version);
+      return named === `pss/${id}` ? [] : [`${level}:${version} "${reason}": ${named} for ${id}`];
+    }));
+    expect([...new Set(wrong)].slice(0, 10)).to.deep.equal([]);
+    expect(new Set([...oracleFixtures, ...oracleGenerated].flat().map(({ reason }) => reason)).size).to.be.at.least(18);
   });
 });

@@ -48,7 +48,7 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
     const { warnings } = await client.exchangePatch(namespaces, { name },
       { metadata: { labels: { [levelLabel('enforce')]: enforce.level, [versionLabel('enforce')]: enforce.version } } },
       { type: 'merge', verb: 'patch-dry-run', dryRun: true, fieldManager: FIELD_MANAGER });
-    return parseViolations(warnings);
+    return parseViolations(warnings, enforce);
   }
 
   /**

@@ -6,6 +6,9 @@ import { effectivePolicy } from '../../../src/podsecurity/namespace-policy.ts';
 import { parseViolations } from '../../../src/controllers/podsecuritybaseline/violations.ts';
 import { baseline } from '../../podsecurity/namespace-policy.test.ts';
 
+/** The enforce level the dry runs tried. */
+const ENFORCE = { level: 'restricted', version: 'latest' } as const;
+
 const NOW = new Date('2026-12-01T10:00:00Z');
 const PSA = 'pod-security.kubernetes.io/';
 const strict = { ...baseline('strict', { enforce: { level: 'restricted', version: 'latest' } }), metadata: { name: 'strict', uid: 'u', resourceVersion: '1', generation: 3 } };
@@ -17,7 +20,7 @@ describe('PodSecurityBaseline decide', function () {
     const applied = { [`${PSA}enforce`]: 'restricted', [`${PSA}enforce-version`]: 'latest' };
     const ns = tenantNamespace({ ...applied, [`${PSA}enforce`]: 'privileged' }, { [STATE_ANNOTATION]: JSON.stringify({ previous: {}, applied }) });
     const policy = effectivePolicy([strict]);
-    const plan = planNamespace(ns, policy, parseViolations([]));
+    const plan = planNamespace(ns, policy, parseViolations([], ENFORCE));
     const effects = decideNamespace('team', plan, policy, (name) => (name === 'strict' ? strict : undefined));
     expect(effects.apply?.[0]).to.include({ force: true });
     expect(effects.apply?.[0]?.object.metadata).to.deep.include({ name: 'team' });
@@ -69,7 +72,7 @@ describe('PodSecurityBaseline namespace findings', function () {
     expect(findings.hasObserved('a')).to.equal(false);
     findings.record('a', {});
     findings.record('a', {});
-    const held = parseViolations(['web: privileged']);
+    const held = parseViolations(['web: privileged'], ENFORCE);
     findings.record('a', { violations: held });
     findings.record('a', { violations: held, failure: 'forbidden' });
     expect(told).to.deep.equal(['a', 'a', 'a']);

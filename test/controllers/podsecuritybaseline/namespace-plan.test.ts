@@ -5,13 +5,16 @@ import { effectivePolicy } from '../../../src/podsecurity/namespace-policy.ts';
 import { parseViolations } from '../../../src/controllers/podsecuritybaseline/violations.ts';
 import { baseline } from '../../podsecurity/namespace-policy.test.ts';
 
+/** The enforce level the dry runs tried. */
+const ENFORCE = { level: 'restricted', version: 'latest' } as const;
+
 const PSA = 'pod-security.kubernetes.io/';
 const restricted = effectivePolicy([baseline('tenants', { enforce: { level: 'restricted', version: 'v1.37' } })]);
 const immediate = effectivePolicy([baseline('tenants', { enforce: { level: 'restricted', version: 'v1.37' }, rollout: 'Immediate' })]);
 const namespace = (labels: Record<string, string>, annotations: Record<string, string> = {}): ManagedNamespace =>
   ({ metadata: { name: 'team', resourceVersion: '42', labels: { 'kubernetes.io/metadata.name': 'team', ...labels }, annotations } });
-const clean = parseViolations([]);
-const violating = parseViolations(['web: privileged']);
+const clean = parseViolations([], ENFORCE);
+const violating = parseViolations(['web: privileged'], ENFORCE);
 const all = (level: string, version: string) => Object.fromEntries(['enforce', 'audit', 'warn'].flatMap((m) => [[`${PSA}${m}`, level], [`${PSA}${m}-version`, version]]));
 
 describe('PodSecurityBaseline namespace plan', function () {
@@ -40,7 +43,7 @@ describe('PodSecurityBaseline namespace plan', function () {
     expect(waiting.labels).to.include({ [`${PSA}audit`]: 'restricted', [`${PSA}warn-version`]: 'v1.37' });
     expect(waiting.state.previous).to.deep.equal({ [`${PSA}enforce`]: 'baseline', [`${PSA}audit`]: 'privileged' });
     expect(planNamespace(namespace(before), immediate, violating)).to.deep.include({ action: 'apply', enforced: true });
-    expect(planNamespace(namespace(before), restricted, parseViolations(['new PodSecurity enforce level only checked against the first 1 of 2 existing pods'])))
+    expect(planNamespace(namespace(before), restricted, parseViolations(['new PodSecurity enforce level only checked against the first 1 of 2 existing pods'], ENFORCE)))
       .to.deep.include({ enforced: false });
   });
 

@@ -3,6 +3,9 @@ import { baselineStatus, type Observed } from '../../../src/controllers/podsecur
 import { parseViolations } from '../../../src/controllers/podsecuritybaseline/violations.ts';
 import { baseline } from '../../podsecurity/namespace-policy.test.ts';
 
+/** The enforce level the dry runs tried. */
+const ENFORCE = { level: 'restricted', version: 'latest' } as const;
+
 const PSA = 'pod-security.kubernetes.io/';
 const NOW = new Date('2026-12-01T10:00:00Z');
 const namespace = (name: string, enforce?: [string, string]) => ({
@@ -19,10 +22,10 @@ describe('PodSecurityBaseline status', function () {
   it('counts matched, enforced and pending namespaces, with the violations that hold enforcement back', function () {
     const status = baselineStatus(strict, observed({
       namespaces: [namespace('a', ['restricted', 'latest']), namespace('b', ['baseline', 'latest']), namespace('c'), namespace('kube-system')],
-      violations: new Map([['b', parseViolations(['web (and 1 other pod): privileged'])]]),
+      violations: new Map([['b', parseViolations(['web (and 1 other pod): privileged'], ENFORCE)]]),
     }), NOW);
     expect(status).to.deep.include({ observedGeneration: 3, matchedNamespaces: 3, enforcedNamespaces: 1, pendingNamespaces: 2, violatingPods: 2 });
-    expect(status.violations).to.deep.equal([{ namespace: 'b', total: 2, pods: [{ name: 'web', checks: ['privileged'] }] }]);
+    expect(status.violations).to.deep.equal([{ namespace: 'b', total: 2, pods: [{ name: 'web', checks: ['pss/privileged'] }] }]);
     expect(condition(status, 'Ready')).to.include({ status: 'False', reason: 'EnforcementPending', observedGeneration: 3 });
     expect(condition(status, 'Progressing')).to.include({ status: 'True', reason: 'EnforcementPending' });
     expect(condition(status, 'Degraded')).to.include({ status: 'False' });
@@ -30,7 +33,7 @@ describe('PodSecurityBaseline status', function () {
 
   it('reports violators in an enforced namespace too (Immediate enforces over them)', function () {
     const status = baselineStatus(strict, observed({
-      namespaces: [namespace('a', ['restricted', 'latest'])], violations: new Map([['a', parseViolations(['old: privileged'])]]),
+      namespaces: [namespace('a', ['restricted', 'latest'])], violations: new Map([['a', parseViolations(['old: privileged'], ENFORCE)]]),
     }), NOW);
     expect(status).to.deep.include({ enforcedNamespaces: 1, pendingNamespaces: 0, violatingPods: 1 });
     expect(condition(status, 'Ready')).to.include({ status: 'True' });

@@ -110,7 +110,7 @@ describe('PodSecurityBaseline controller', function () {
       expect(status.violations).to.have.length(1);
       expect(status.violations![0]).to.deep.include({ namespace: dirty, total: 1 });
       expect(status.violations![0]!.pods.map((pod) => pod.name)).to.deep.equal(['root-shell']);
-      expect(status.violations![0]!.pods[0]!.checks).to.include.members(['privileged', 'runAsNonRoot != true']);
+      expect(status.violations![0]!.pods[0]!.checks).to.include.members(['pss/privileged', 'pss/runAsNonRoot']);
       expect(status.conditions?.find((c) => c.type === 'Progressing')).to.include({ status: 'True', reason: 'EnforcementPending' });
       expect(status.conditions?.find((c) => c.type === 'Ready')).to.include({ status: 'False' });
     });
