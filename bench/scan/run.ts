@@ -6,7 +6,7 @@
 // ServiceAccount, Pod, Deployment, StatefulSet and CronJob; the pods are the oracle test's
 // generated ones (harness/pss-oracle/pods.ts), so they fail many different checks.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
@@ -63,6 +63,7 @@ execFileSync(cli, scanArgs, { stdio: 'ignore' });
 const palisade = timed(cli, scanArgs);
 const oracleInput = pods.slice(0, groups * 4).map((request) => `${JSON.stringify({ level: 'restricted', version: 'latest', pod: request.pod })}\n`).join('');
 const oracle = timed(pssOracleBinary(), [], oracleInput);
+rmSync(directory, { recursive: true });
 console.log(JSON.stringify({
   benchmark: 'scan', objects: objects.length, pods: groups * 4,
   palisade: { seconds: palisade.seconds, objectsPerSecond: Math.round(objects.length / palisade.seconds), peakMiB: palisade.peakMiB, exit: palisade.status },

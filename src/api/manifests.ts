@@ -17,7 +17,7 @@ import {
   EVENT_ID, FAILSAFE_SCHEMA, NOT_RESOLVED, SCALAR_STYLE, YAMLException, boolYaml11Tag, constructFromEvents, defineScalarTag,
   getScalarValue, mergeTag, nullYaml11Tag, parseEvents, type Event,
 } from 'js-yaml';
-import { lineAt, nodeStart, shapeOf, sourceOf, type DocumentShape, type Source } from './manifest-lines.ts';
+import { lineAt, lineOf, nodeStart, shapeOf, sourceOf, type DocumentShape, type Source } from './manifest-lines.ts';
 
 // go-yaml v2 resolves an unquoted scalar starting with a digit or sign, with its underscores
 // dropped, as strconv.ParseInt(s, 0, 64) reads it (0x, 0o, 0b and a leading 0 for octal, either
@@ -77,113 +77,182 @@ export interface ManifestDocument {
 
 const isNode = (event: Event) => event.type !== EVENT_ID.DOCUMENT && event.type !== EVENT_ID.POP;
 
-function notYaml(error: unknown): Error {
-  if (!(error instanceof YAMLException)) return error as Error;
-  const where = error.mark ? ` at line ${error.mark.line + 1}, column ${error.mark.column + 1}` : '';
-  return new Error(`not YAML: ${error.reason}${where}`);
+/** A document kubectl would refuse, named by its place in the stream. */
+const refusal = (index: number, line: number, message: string) => new Error(`document ${index} (line ${line}): ${message}`);
+
+/** js-yaml's error, at its line in the whole stream. */
+function notYaml(error: unknown, source: Source, base: number, index: number): Error {
+  if (!(error instanceof YAMLException) || !error.mark) return error as Error;
+  const line = lineAt(source, base + error.mark.position);
+  return refusal(index, line, `not YAML: ${error.reason} at line ${line}, column ${error.mark.column + 1}`);
 }
 
-function yamlStep<T>(step: () => T): T {
-  try {
-    return step();
-  } catch (error) {
-    throw notYaml(error);
+// go-yaml v2's guard against alias bombs (decode.go allowedAliasRatio): past 100 aliases and
+// 1,000 nodes, as expanded, aliases may be at most 99% of the nodes, falling to 10% at 4 million.
+const ALIAS_RATIO = { low: 400_000, high: 4_000_000 };
+const allowedAliasRatio = (nodes: number) =>
+  nodes <= ALIAS_RATIO.low ? 0.99 : nodes >= ALIAS_RATIO.high ? 0.1 : 0.99 - 0.89 * ((nodes - ALIAS_RATIO.low) / (ALIAS_RATIO.high - ALIAS_RATIO.low));
+
+/** Nodes and aliases as decoding would meet them, every alias expanded. */
+interface Expanded {
+  nodes: number;
+  aliases: number;
+}
+
+interface Frame extends Expanded {
+  /** A sequence's item, or a map's key or value, comes next. */
+  next: 'item' | 'key' | 'value';
+  keys: number;
+  anchor?: string;
+}
+
+/** One document's events, with its keys checked as sigs.k8s.io/yaml checks them and its aliases counted as go-yaml counts them. */
+class DocumentWalk {
+  readonly #text: string;
+  readonly #fail: (offset: number, message: string) => Error;
+  readonly #anchors = new Map<string, Expanded>();
+  readonly #frames: Frame[] = [];
+  readonly total: Expanded = { nodes: 0, aliases: 0 };
+  start = -1;
+
+  constructor(text: string, fail: (offset: number, message: string) => Error) {
+    this.#text = text;
+    this.#fail = fail;
   }
-}
 
-/** A document's events: from its first node to its closing POP, and where its content starts (-1 when it has none). */
-interface DocumentEvents {
-  from: number;
-  to: number;
-  start: number;
-}
-
-/** Each document's events; every map key checked on the way, as sigs.k8s.io/yaml checks them. */
-function documentsIn(source: Source, base: number, text: string, stream: Event[]): DocumentEvents[] {
-  const documents: DocumentEvents[] = [];
-  // Per open collection: a sequence, or a map waiting for a key or for its value.
-  const frames: ('item' | 'key' | 'value')[] = [];
-  stream.forEach((event, index) => {
-    if (event.type === EVENT_ID.DOCUMENT) documents.push({ from: index + 1, to: index + 1, start: -1 });
-    if (event.type === EVENT_ID.POP && frames.pop() === undefined) documents.at(-1)!.to = index;
+  visit(event: Event): void {
+    if (event.type === EVENT_ID.POP) return this.#close();
     if (!isNode(event)) return;
-    const document = documents.at(-1)!;
-    if (document.start === -1) document.start = nodeStart(event);
-    const top = frames.length - 1;
-    if (frames[top] === 'key') assertScalarKey(source, base, text, event);
-    if (frames[top] !== undefined && frames[top] !== 'item') frames[top] = frames[top] === 'key' ? 'value' : 'key';
-    if (event.type === EVENT_ID.MAPPING) frames.push('key');
-    if (event.type === EVENT_ID.SEQUENCE) frames.push('item');
-  });
-  return documents;
-}
+    if (this.start === -1) this.start = nodeStart(event);
+    const parent = this.#frames.at(-1);
+    if (parent?.next === 'key') this.#checkKey(event, parent);
+    if (parent && parent.next !== 'item') parent.next = parent.next === 'key' ? 'value' : 'key';
+    const anchor = event.anchorStart >= 0 ? this.#text.slice(event.anchorStart, event.anchorEnd) : undefined;
+    if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) {
+      this.#frames.push({ next: event.type === EVENT_ID.MAPPING ? 'key' : 'item', keys: 0, nodes: 1, aliases: 0, anchor });
+      return;
+    }
+    const expanded = event.type === EVENT_ID.ALIAS ? this.#alias(event) : { nodes: 1, aliases: 0 };
+    if (anchor !== undefined) this.#anchors.set(anchor, expanded);
+    this.#add(expanded);
+  }
 
-function assertScalarKey(source: Source, base: number, text: string, key: Event): void {
-  if (key.type === EVENT_ID.ALIAS) return;
-  const isNull = key.type === EVENT_ID.SCALAR && key.style === SCALAR_STYLE.PLAIN && key.tagStart === -1 && NULL_SCALAR.test(getScalarValue(text, key));
-  if (key.type !== EVENT_ID.SCALAR || isNull) {
-    const written = text.slice(nodeStart(key), key.type === EVENT_ID.SCALAR ? key.valueEnd : nodeStart(key) + 20).split('\n')[0];
-    throw new Error(`not YAML for kubectl: a map key must be a string, number or boolean, not ${written || 'null'} at line ${lineAt(source, base + nodeStart(key))}`);
+  #alias(event: Event & { type: typeof EVENT_ID.ALIAS }): Expanded {
+    const target = this.#anchors.get(this.#text.slice(event.anchorStart, event.anchorEnd)) ?? { nodes: 1, aliases: 0 };
+    return { nodes: target.nodes, aliases: target.aliases + 1 };
+  }
+
+  #close(): void {
+    const frame = this.#frames.pop();
+    if (!frame) return;
+    if (frame.anchor !== undefined) this.#anchors.set(frame.anchor, frame);
+    this.#add(frame);
+  }
+
+  #add({ nodes, aliases }: Expanded): void {
+    const into = this.#frames.at(-1) ?? this.total;
+    into.nodes += nodes;
+    into.aliases += aliases;
+  }
+
+  /** Throws where kubectl would: an alias bomb. */
+  checkAliases(): void {
+    const { nodes, aliases } = this.total;
+    if (aliases > 100 && nodes > 1000 && aliases / nodes > allowedAliasRatio(nodes)) throw this.#fail(this.start, 'not YAML for kubectl: the document contains excessive aliasing');
+  }
+
+  #checkKey(key: Event, map: Frame): void {
+    map.keys++;
+    if (key.type === EVENT_ID.ALIAS) return;
+    const plain = key.type === EVENT_ID.SCALAR && key.style === SCALAR_STYLE.PLAIN && key.tagStart === -1;
+    const value = key.type === EVENT_ID.SCALAR ? getScalarValue(this.#text, key) : '';
+    if (key.type !== EVENT_ID.SCALAR || (plain && NULL_SCALAR.test(value))) {
+      const written = this.#text.slice(nodeStart(key), key.type === EVENT_ID.SCALAR ? key.valueEnd : nodeStart(key) + 20).split('\n')[0];
+      throw this.#fail(nodeStart(key), `not YAML for kubectl: a map key must be a string, number or boolean, not ${written || 'null'}`);
+    }
+    // go-yaml v2 merges in the order written, so a merged value beats a key before `<<`; js-yaml,
+    // as YAML's merge says, keeps the key: refused rather than read otherwise than kubectl reads it.
+    if (plain && value === '<<' && map.keys > 1) {
+      throw this.#fail(nodeStart(key), 'a merge key (<<) after other keys of its map, which kubectl and Palisade would read differently: write << first');
+    }
   }
 }
 
 /** The path of the first number JSON cannot carry in `value`, if any; built only for that one. */
-function nonFinitePath(value: unknown): string | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : '';
-  if (!value || typeof value !== 'object') return undefined;
+function nonFinitePath(value: unknown, depth = 0): (string | number)[] | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : [];
+  if (!value || typeof value !== 'object' || depth > MAX_DEPTH) return undefined;
   const isList = Array.isArray(value);
   for (const key in value) {
-    const below = nonFinitePath((value as Record<string, unknown>)[key]);
-    if (below !== undefined) return `${isList ? `[${key}]` : key}${below && !below.startsWith('[') ? '.' : ''}${below}`;
+    const below = nonFinitePath((value as Record<string, unknown>)[key], depth + 1);
+    if (below !== undefined) return [isList ? Number(key) : key, ...below];
   }
   return undefined;
 }
 
-function assertJson(value: unknown): void {
-  const path = nonFinitePath(value);
-  if (path === undefined) return;
-  const number = path.split(/[.[\]]+/).filter(Boolean).reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], value);
-  throw new Error(`${path || '<root>'}: ${String(number)} cannot be JSON`);
-}
+const writtenPath = (path: readonly (string | number)[]) =>
+  path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index > 0 ? '.' : ''}${key}`)).join('') || '<root>';
 
-/** The documents of `source.text[from, to)`, empty ones included as undefined. */
-function readPiece(source: Source, from: number, to: number): (Omit<ManifestDocument, 'index'> | undefined)[] {
+// go-yaml allows 10,000 levels; js-yaml's default of 100 would refuse deep CRD schemas.
+const MAX_DEPTH = 1000;
+
+/** The first document of kubectl's chunk `source.text[from, to)`, undefined when it has none. */
+function readChunk(source: Source, from: number, to: number, index: number): Omit<ManifestDocument, 'index'> | undefined {
   const text = source.text.slice(from, to);
-  const stream = yamlStep(() => parseEvents(text, {}));
-  // Keys first: the constructor's own refusal of a collection key would not say what kubectl says.
-  const documents = documentsIn(source, from, text, stream);
-  const values = yamlStep(() => constructFromEvents(stream, { source: text, schema: KUBECTL_SCHEMA, json: true }));
-  return documents.map((events, position) => {
-    const value = values[position];
-    if (value === null || value === undefined) return undefined;
-    assertJson(value);
-    return { line: lineAt(source, from + events.start), value, shape: shapeOf(source, stream, events.from, events.to, from) };
-  });
+  const fail = (offset: number, message: string) => refusal(index, lineAt(source, from + Math.max(offset, 0)), message);
+  let stream: Event[];
+  let values: unknown[];
+  const walk = new DocumentWalk(text, fail);
+  try {
+    stream = parseEvents(text, { maxDepth: MAX_DEPTH });
+    // The first document alone, as go-yaml reads a chunk; its keys and aliases first, so that
+    // the constructor meets only what kubectl would decode.
+    const end = stream.findIndex((event, at) => at > 0 && event.type === EVENT_ID.DOCUMENT);
+    stream = end === -1 ? stream : stream.slice(0, end);
+    for (const event of stream) walk.visit(event);
+    walk.checkAliases();
+    values = constructFromEvents(stream, { source: text, schema: KUBECTL_SCHEMA, json: true, maxTotalMergeKeys: -1 });
+  } catch (error) {
+    throw notYaml(error, source, from, index);
+  }
+  const value = values[0];
+  if (value === null || value === undefined) return undefined;
+  const shape = shapeOf(source, stream, 1, stream.length - 1, from);
+  const nonFinite = nonFinitePath(value);
+  if (nonFinite) throw refusal(index, lineOf(shape, nonFinite), `${writtenPath(nonFinite)}: ${String(nonFinite.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], value))} cannot be JSON`);
+  return { line: lineAt(source, from + walk.start), value, shape };
 }
 
-// A document marker at the start of a line: YAML allows it nowhere inside a document's content.
-const DOCUMENT_MARKER = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+// kubectl's YAMLReader (k8s.io/apimachinery util/yaml) cuts a stream at each line that starts with
+// `---`, which only spaces or a comment may follow; go-yaml then reads each chunk's first document.
+const SEPARATOR = /^---(.*)$/gm;
 
-/**
- * The text cut at its document markers, so that only one piece's events are held at a time. A
- * piece may still fail alone where the whole does not (a directive belongs to the document after it).
- */
-function pieces(text: string): [number, number][] {
-  const cuts = [0, ...[...text.matchAll(DOCUMENT_MARKER)].map((match) => match.index).filter((at) => at > 0), text.length];
-  return cuts.slice(1).map((to, index) => [cuts[index]!, to]);
+/** Each chunk's offsets, as kubectl cuts the stream. */
+function chunks(source: Source): [number, number][] {
+  const { text } = source;
+  const cuts: [number, number][] = [];
+  let from = 0;
+  for (const match of text.matchAll(SEPARATOR)) {
+    const rest = match[1]!.trim();
+    if (rest !== '' && !rest.startsWith('#')) {
+      throw new Error(`line ${lineAt(source, match.index)}: not YAML for kubectl: a document separator with content after it (${JSON.stringify(match[0].slice(0, 40))})`);
+    }
+    cuts.push([from, match.index]);
+    from = Math.min(text.length, match.index + match[0].length + 1);
+  }
+  cuts.push([from, text.length]);
+  return cuts;
 }
 
-/** The non-empty documents of a YAML (or JSON) stream as kubectl decodes them, with where each is. Throws where kubectl fails. */
+/** The non-empty documents of a YAML (or JSON) stream as kubectl decodes them, with where each is. Throws where kubectl fails, naming the document and line. */
 export function readManifests(text: string): ManifestDocument[] {
   const source = sourceOf(text);
-  let documents;
-  try {
-    documents = pieces(text).flatMap(([from, to]) => readPiece(source, from, to));
-  } catch {
-    // Read whole, the stream says where it is broken, or that it is not.
-    documents = readPiece(source, 0, text.length);
+  const documents: ManifestDocument[] = [];
+  for (const [from, to] of chunks(source)) {
+    const document = readChunk(source, from, to, documents.length + 1);
+    if (document) documents.push({ index: documents.length + 1, ...document });
   }
-  return documents.filter((document) => document !== undefined).map((document, index) => ({ index: index + 1, ...document }));
+  return documents;
 }
 
 /** The documents' values alone. */

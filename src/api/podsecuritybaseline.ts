@@ -1,11 +1,11 @@
 // PodSecurityBaseline: Pod Security Admission labels for every selected namespace, rolled out safely.
-import { PSA_LEVELS, PSA_MODES } from '../podsecurity/namespace-policy.ts';
+// Defined with the evaluator, which a scan loads without typebox.
+import { PSA_LEVELS, PSA_MODES } from '../podsecurity/types.ts';
 import { readyColumn, type KindDefinition } from './crd.ts';
 import {
   Type, type Static, SELECTOR_IS_NOT_EMPTY, cel, conditions, labelSelector, namespaceName, observedGeneration,
   stringEnum, stringSet,
 } from './schema.ts';
-
 
 const levelVersion = (mode: string) => Type.Object({
   level: stringEnum(PSA_LEVELS, { description: 'The Pod Security Standard to apply.' }),

@@ -7,7 +7,7 @@ import {
   clusterRoleBindings, clusterRoles, cronJobs, daemonSets, deployments, jobs, namespaces, networkPolicies, pods, replicaSets,
   replicationControllers, roleBindings, roles, serviceAccounts, services, statefulSets,
 } from '../kubernetes/resources.ts';
-import { ApiError, isNotFound, KubeClient, type KubeObject, type Resource } from '../runtime/client.ts';
+import { ApiError, isGone, isNotFound, KubeClient, type KubeObject, type Resource } from '../runtime/client.ts';
 import { loadCredentials } from '../runtime/credentials.ts';
 import type { KubeObject as ScannedKubeObject } from '../scan/objects.ts';
 
@@ -21,25 +21,35 @@ export const SCANNED_RESOURCES: readonly Resource[] = [
   roles, clusterRoles, roleBindings, clusterRoleBindings,
 ];
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'ReplicationController']);
+const apiVersionOf = (resource: Resource) => (resource.group ? `${resource.group}/${resource.version}` : resource.version);
+const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 
-const madeFromTemplate = (object: KubeObject) =>
-  (object.metadata.ownerReferences ?? []).some((owner) => owner.controller === true && WORKLOAD_KINDS.has(owner.kind));
+/** The workload kinds a scan reads templates of, by API group: another group's Job (Volcano's, say) is not one. */
+const SCANNED_OWNERS = new Set([deployments, statefulSets, daemonSets, replicaSets, jobs, cronJobs, replicationControllers].map(({ group, kind }) => `${group}/${kind}`));
 
+const madeFromTemplate = (object: KubeObject) => (object.metadata.ownerReferences ?? [])
+  .some((owner) => owner.controller === true && SCANNED_OWNERS.has(`${groupOf(owner.apiVersion)}/${owner.kind}`));
+
+/** Every object of `resource`, page by page; a list whose continue token expired (410) starts again. */
 async function listAll(client: KubeClient, resource: Resource, namespace: string | undefined): Promise<ScannedKubeObject[]> {
-  const objects: ScannedKubeObject[] = [];
-  const apiVersion = resource.group ? `${resource.group}/${resource.version}` : resource.version;
-  let token: string | undefined;
-  do {
-    const page = await client.list(resource, { limit: PAGE, ...(token ? { continue: token } : {}), ...(namespace && resource.namespaced ? { namespace } : {}) });
-    for (const item of page.items ?? []) {
-      if (madeFromTemplate(item)) continue;
-      const { managedFields: _managedFields, ...metadata } = item.metadata as KubeObject['metadata'] & { managedFields?: unknown };
-      objects.push({ ...item, apiVersion, kind: resource.kind, metadata });
+  for (;;) {
+    const objects: ScannedKubeObject[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await client.list(resource, { limit: PAGE, ...(token ? { continue: token } : {}), ...(namespace && resource.namespaced ? { namespace } : {}) });
+        for (const item of page.items ?? []) {
+          if (madeFromTemplate(item)) continue;
+          const { managedFields: _managedFields, ...metadata } = item.metadata as KubeObject['metadata'] & { managedFields?: unknown };
+          objects.push({ ...item, apiVersion: apiVersionOf(resource), kind: resource.kind, metadata });
+        }
+        token = page.metadata.continue;
+      } while (token);
+      return objects;
+    } catch (error) {
+      if (!(token && isGone(error))) throw error;
     }
-    token = page.metadata.continue;
-  } while (token);
-  return objects;
+  }
 }
 
 export interface ClusterObjects {
@@ -48,11 +58,19 @@ export interface ClusterObjects {
   skipped: string[];
 }
 
-/** The objects of `resources` in the cluster of `kubeconfig`; with `namespace`, those of that namespace (and its baselines) alone. */
-export async function clusterObjects(kubeconfig: string, resources: readonly Resource[], namespace?: string): Promise<ClusterObjects> {
+/**
+ * The objects of `resources` in the cluster of `kubeconfig`. With `namespace`: that Namespace, its
+ * objects and the baselines that may select it, and nothing else of the cluster's.
+ */
+export async function clusterObjects(kubeconfig: string | undefined, resources: readonly Resource[], namespace?: string): Promise<ClusterObjects> {
   const client = new KubeClient(await loadCredentials(kubeconfig));
   try {
-    return await listEach(client, resources, namespace);
+    if (!namespace) return await listEach(client, resources, undefined);
+    const own = await client.find<KubeObject>(namespaces, namespace);
+    if (!own) throw new Error(`namespace ${namespace} not found`);
+    const inNamespace = resources.filter((resource) => resource.namespaced || resource === baselines);
+    const listed = await listEach(client, inNamespace, namespace);
+    return { ...listed, objects: [{ ...own, apiVersion: 'v1', kind: 'Namespace' }, ...listed.objects] };
   } finally {
     await client.close();
   }
@@ -64,15 +82,13 @@ async function listEach(client: KubeClient, resources: readonly Resource[], name
       return { objects: await listAll(client, resource, namespace) };
     } catch (error) {
       if (isNotFound(error)) return { objects: [], skipped: `${resource.resource}: not served here` };
-      if (error instanceof ApiError && error.code === 403) return { objects: [], skipped: `${resource.resource}: not allowed to list` };
+      if (error instanceof ApiError && error.code === 403) return { objects: [], skipped: `${resource.resource}: not allowed to list`, forbidden: true };
       throw error;
     }
   }));
-  // One namespace: its objects, itself, and the baselines that may select it.
-  const inNamespace = (object: ScannedKubeObject) => !namespace || object.metadata?.namespace === namespace
-    || (object.kind === 'Namespace' && object.metadata?.name === namespace) || object.kind === baselines.kind;
+  if (lists.every((list) => 'forbidden' in list)) throw new Error('not allowed to list anything a scan reads: check the kubeconfig\'s user');
   return {
-    objects: lists.flatMap((list) => list.objects).filter(inNamespace),
+    objects: lists.flatMap((list) => list.objects),
     skipped: lists.flatMap((list) => (list.skipped ? [list.skipped] : [])),
   };
 }

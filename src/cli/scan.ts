@@ -11,6 +11,7 @@ import { scan } from '../scan/scan.ts';
 import { clusterSubjects, InputError, subjectsOf } from '../scan/subjects.ts';
 import { isPalisadeResource } from '../scan/validate.ts';
 import { SEVERITIES, type ScanResult, type Severity } from '../scan/types.ts';
+import { errorMessage } from '../runtime/errors.ts';
 import { readInputs } from './inputs.ts';
 import { UsageError } from './usage.ts';
 import { versionInfo } from './version.ts';
@@ -35,14 +36,16 @@ const failsAt = (severity: Severity, failOn: (typeof FAIL_ON)[number]) =>
   failOn !== 'never' && SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(failOn);
 
 /** The subjects and what is around them: the files, with the cluster's namespaces when --kubeconfig is given too; or the cluster itself. */
-async function inputs(files: string[] | undefined, kubeconfig: string | undefined, options: ScanOptions, namespace: string | undefined) {
-  const subjects = (files ?? []).length > 0 ? readInputs(files!).flatMap(({ name, text }) => subjectsOf(name, text, options.defaultNamespace)) : [];
-  if (!kubeconfig) return { subjects, around: [] };
+async function inputs(files: string[], kubeconfig: string | undefined, options: ScanOptions, namespace: string | undefined) {
+  const subjects = readInputs(files).flatMap(({ name, text }) => subjectsOf(name, text, options.defaultNamespace));
+  // As kubectl apply says "no objects passed": a scan of nothing proves nothing.
+  if (files.length > 0 && subjects.length === 0) throw new UsageError(`no objects in ${files.join(', ')}`);
+  if (kubeconfig === undefined) return { subjects, around: [] };
   // Loaded only for a cluster: the client is most of a scan's start-up otherwise.
   const { clusterObjects, CONTEXT_RESOURCES, SCANNED_RESOURCES } = await import('./cluster-objects.ts');
-  const live = await clusterObjects(kubeconfig, subjects.length > 0 ? CONTEXT_RESOURCES : SCANNED_RESOURCES, subjects.length > 0 ? undefined : namespace);
+  const live = await clusterObjects(kubeconfig, files.length > 0 ? CONTEXT_RESOURCES : SCANNED_RESOURCES, files.length > 0 ? undefined : namespace);
   for (const skipped of live.skipped) console.error(`palisade: not scanned: ${skipped}`);
-  return subjects.length > 0 ? { subjects, around: live.objects } : { subjects: clusterSubjects(live.objects), around: [] };
+  return files.length > 0 ? { subjects, around: live.objects } : { subjects: clusterSubjects(live.objects), around: [] };
 }
 
 export async function scanCommand(argv: string[]): Promise<number> {
@@ -60,12 +63,13 @@ export async function scanCommand(argv: string[]): Promise<number> {
   const options: ScanOptions = { level: oneOf('--level', values.level, LEVELS, 'auto'), version, defaultNamespace: values.namespace ?? 'default' };
   let result: ScanResult;
   try {
-    const { subjects, around } = await inputs(values.filename, values.kubeconfig, options, values.namespace);
-    const validatePalisade = [...subjects.map(({ value }) => value), ...around].some(isPalisadeResource)
+    const { subjects, around } = await inputs(values.filename ?? [], values.kubeconfig, options, values.namespace);
+    const validatePalisade = subjects.some(({ value, live }) => !live && isPalisadeResource(value))
       ? (await import('../scan/palisade-resources.ts')).validatePalisadeResource : undefined;
     result = scan(subjects, options, validatePalisade, around);
   } catch (error) {
-    throw error instanceof InputError ? new UsageError(error.message) : error;
+    // Exit 1 means findings: a scan that could not run (a file unreadable, the cluster unreachable) is 2.
+    throw error instanceof UsageError ? error : new UsageError(error instanceof InputError ? error.message : `cannot scan: ${errorMessage(error)}`);
   }
   process.stdout.write(FORMATS[format](result));
   const failing = result.findings.some((finding) => finding.suppressed === undefined && failsAt(finding.severity, failOn));

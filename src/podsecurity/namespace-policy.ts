@@ -2,13 +2,11 @@
 // do: the strictest level wins, then the newest version, then the baseline first by name, so
 // every replica and every pass decides the same.
 import type { PodSecurityBaselineSpec } from '../api/podsecuritybaseline.ts';
+import { PSA_LEVELS, PSA_MODES, type Level } from './types.ts';
+
+export { PSA_LEVELS, PSA_MODES, type Level };
 import { matchesSelector } from '../kubernetes/selectors.ts';
 
-// Here rather than with the schema, which loads typebox: a scan reads these without it.
-export const PSA_LEVELS = ['privileged', 'baseline', 'restricted'] as const;
-export const PSA_MODES = ['enforce', 'audit', 'warn'] as const;
-
-export type Level = (typeof PSA_LEVELS)[number];
 export type Mode = (typeof PSA_MODES)[number];
 export type Rollout = 'AuditFirst' | 'Immediate';
 

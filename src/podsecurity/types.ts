@@ -2,7 +2,10 @@
 // serves them. Structural, so that any parsed manifest fits; a field may be null where the
 // manifest wrote `null`, which every check reads as Go reads a nil pointer: not set.
 
-export type Level = 'privileged' | 'baseline' | 'restricted';
+export const PSA_LEVELS = ['privileged', 'baseline', 'restricted'] as const;
+export const PSA_MODES = ['enforce', 'audit', 'warn'] as const;
+
+export type Level = (typeof PSA_LEVELS)[number];
 
 export interface PodMetadata {
   name?: string | null;

@@ -19,7 +19,9 @@ export interface ScanOptions {
 export interface NetworkPolicyView {
   podSelector?: LabelSelector | null;
   policyTypes?: string[] | null;
-  /** Present when the policy has ingress rules; policyTypes defaults from it. */
+  /** Whether it has ingress rules: one that allows something is no default deny. */
+  hasIngress: boolean;
+  /** Whether it has egress rules: policyTypes defaults from it. */
   hasEgress: boolean;
 }
 
@@ -28,14 +30,18 @@ export interface ScanContext {
   /** Labels of the namespaces the input (or the cluster) has, kubernetes.io/metadata.name included. */
   namespaces: Map<string, Record<string, string>>;
   baselines: Baseline[];
-  /** Namespaces with a NamespaceRingfence: it writes a default deny that selects every pod. */
+  /** Namespaces with a NamespaceRingfence that enforces (not DryRun): it writes a default deny that selects every pod. */
   ringfenced: Set<string>;
   networkPolicies: Map<string, NetworkPolicyView[]>;
   /** automountServiceAccountToken of each ServiceAccount, by namespace/name. */
   serviceAccountAutomount: Map<string, boolean | undefined>;
 }
 
-const push = <K, V>(map: Map<K, V[]>, key: K, value: V) => map.set(key, [...(map.get(key) ?? []), value]);
+const push = <K, V>(map: Map<K, V[]>, key: K, value: V) => {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+};
 
 export function scanContext(objects: Iterable<KubeObject>, options: ScanOptions): ScanContext {
   const context: ScanContext = {
@@ -52,11 +58,12 @@ export function scanContext(objects: Iterable<KubeObject>, options: ScanOptions)
     } else if (object.apiVersion === API_VERSION && object.kind === 'PodSecurityBaseline') {
       baselines.set(name, { metadata: { name }, spec: spec as unknown as Baseline['spec'] });
     } else if (object.apiVersion === API_VERSION && object.kind === 'NamespaceRingfence') {
-      context.ringfenced.add(namespace);
+      if (spec.mode !== 'DryRun') context.ringfenced.add(namespace);
     } else if (object.apiVersion === 'networking.k8s.io/v1' && object.kind === 'NetworkPolicy') {
       push(context.networkPolicies, namespace, {
         podSelector: spec.podSelector as LabelSelector | undefined,
         policyTypes: spec.policyTypes as string[] | undefined,
+        hasIngress: Array.isArray(spec.ingress) && spec.ingress.length > 0,
         hasEgress: Array.isArray(spec.egress) && spec.egress.length > 0,
       });
     } else if (object.apiVersion === 'v1' && object.kind === 'ServiceAccount') {

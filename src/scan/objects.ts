@@ -22,8 +22,10 @@ export interface Subject {
   value: KubeObject;
   ref: ObjectRef;
   location: Location;
-  /** The line of one of its fields (see lineOf in src/api/manifests.ts); 0 for a live object. */
+  /** The line of one of its fields (see lineOf in src/api/manifest-lines.ts); 0 for a live object. */
   lineOf(path: FieldPath): number;
+  /** Read from a cluster: the API server admitted it, so it is not checked as input again. */
+  live?: boolean;
 }
 
 export interface PodTemplate {
@@ -49,7 +51,10 @@ const TEMPLATES: Record<string, { group: string; path: FieldPath }> = {
   CronJob: { group: 'batch', path: ['spec', 'jobTemplate', 'spec', 'template'] },
 };
 
-function at(value: unknown, path: FieldPath): unknown {
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The value at `path` in `value`, if every step of it is there. */
+export function fieldAt(value: unknown, path: FieldPath): unknown {
   return path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), value);
 }
 
@@ -57,7 +62,7 @@ function at(value: unknown, path: FieldPath): unknown {
 export function podTemplate(object: KubeObject): PodTemplate | undefined {
   const known = TEMPLATES[object.kind];
   if (!known || groupOf(object.apiVersion) !== known.group) return undefined;
-  const template = at(object, known.path) as { metadata?: PodTemplate['metadata'] | null; spec?: PodTemplate['spec'] | null } | undefined;
+  const template = fieldAt(object, known.path) as { metadata?: PodTemplate['metadata'] | null; spec?: PodTemplate['spec'] | null } | undefined;
   return { path: known.path, metadata: template?.metadata ?? {}, spec: template?.spec ?? {}, podObject: object.kind === 'Pod' };
 }
 

@@ -67,16 +67,16 @@ export const PALISADE_RULES = {
     'cluster-admin can do anything anywhere; bind a role with only the verbs and resources the subject needs.', RBAC_PRACTICES),
   wildcard: rule('rbac-wildcard', 'error', 'Wildcard verb or resource in a role',
     'A * grants every verb or resource, including those added later; list them.', RBAC_PRACTICES),
-  podsExec: rule('rbac-pods-exec', 'warning', 'Role grants exec or attach into pods',
-    'pods/exec and pods/attach run commands in any pod of the namespace, with its ServiceAccount and Secrets.', RBAC_PRACTICES),
+  podsExec: rule('rbac-pods-exec', 'warning', 'Role grants exec or attach into pods, or nodes/proxy',
+    'pods/exec and pods/attach run commands in any pod in scope, with its ServiceAccount and Secrets; nodes/proxy reaches the kubelet\'s API, and every pod of the node.', RBAC_PRACTICES),
   secretsRead: rule('rbac-secrets-read', 'warning', 'Role reads Secrets',
     'get, list or watch on secrets reads every Secret in scope, ServiceAccount tokens included.', RBAC_PRACTICES),
   escalation: rule('rbac-escalation-verbs', 'error', 'Role grants escalate, bind or impersonate',
     'escalate, bind and impersonate let the holder give itself, or act with, permissions it does not have.', RBAC_PRACTICES),
   broadSubject: rule('rbac-broad-subject', 'error', 'Binding to anonymous or every authenticated user',
-    'system:anonymous, system:unauthenticated and system:authenticated are everyone, or everyone with any credential.', RBAC_PRACTICES),
+    'system:anonymous, system:unauthenticated and system:authenticated are everyone, or everyone with any credential; system:serviceaccounts is every pod\'s token.', RBAC_PRACTICES),
   invalidIgnore: rule('invalid-scan-ignore', 'error', 'palisade.dev/scan-ignore entry without a reason or with an unknown rule',
-    'Every suppression says why, in the manifest, so that a reviewer can judge it: "pss/hostPorts=<reason>; ...".', 'https://github.com/palisade-dev/palisade#palisade-scan'),
+    'Every suppression says why, in the manifest, so that a reviewer can judge it: "pss/hostPorts=<reason>; ...".', 'https://github.com/palisade-dev/palisade#scanning-manifests-palisade-scan'),
 } as const satisfies Record<string, Rule>;
 
 export const RULES: readonly Rule[] = [...CHECKS.map(({ id }) => pssRule(id)), ...Object.values(PALISADE_RULES)];

@@ -51,8 +51,11 @@ function readable<T>(subject: Subject, run: () => T): T {
   }
 }
 
-const compareFindings = (a: Finding, b: Finding) => a.location.file.localeCompare(b.location.file)
-  || a.location.document - b.location.document || a.location.line - b.location.line || a.rule.localeCompare(b.rule);
+/** By code point, not the machine's locale: the same order everywhere. */
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+const compareFindings = (a: Finding, b: Finding) => compareText(a.location.file, b.location.file)
+  || a.location.document - b.location.document || a.location.line - b.location.line || compareText(a.rule, b.rule);
 
 /**
  * `validatePalisade` (src/scan/palisade-resources.ts) is needed only when the input has Palisade
@@ -71,5 +74,5 @@ export function scan(subjects: readonly Subject[], options: ScanOptions, validat
     objects.push(scanned);
     findings.push(...found);
   }
-  return { objects, findings: findings.sort(compareFindings), rules: [...rules.values()].sort((a, b) => a.id.localeCompare(b.id)) };
+  return { objects, findings: findings.sort(compareFindings), rules: [...rules.values()].sort((a, b) => compareText(a.id, b.id)) };
 }

@@ -2,12 +2,10 @@
 // file, document and line, and a way to find the line of any of its fields.
 import { lineOf, type FieldPath } from '../api/manifest-lines.ts';
 import { readManifests, type ManifestDocument } from '../api/manifests.ts';
-import { refOf, type KubeObject, type Subject } from './objects.ts';
+import { isObject, refOf, type KubeObject, type Subject } from './objects.ts';
 
 /** A document a scan cannot read: it names the file, the document and the line. */
 export class InputError extends Error {}
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function asObject(value: unknown, where: string): KubeObject {
   if (!isObject(value)) throw new InputError(`${where}: not an object`);
@@ -45,4 +43,4 @@ export const CLUSTER_LOCATION = { file: 'cluster', document: 0, line: 0 } as con
 
 /** Objects read from a cluster, as a scan reads them. */
 export const clusterSubjects = (objects: readonly KubeObject[]): Subject[] =>
-  objects.map((value) => ({ value, ref: refOf(value, 'default'), location: CLUSTER_LOCATION, lineOf: () => 0 }));
+  objects.map((value) => ({ value, ref: refOf(value, 'default'), location: CLUSTER_LOCATION, lineOf: () => 0, live: true }));

@@ -4,21 +4,18 @@
 // API's types where the checks read them.
 import { API_VERSION } from '../api/crd.ts';
 import { isVersion } from '../podsecurity/index.ts';
-import { PSA_LABEL_PREFIX } from '../podsecurity/namespace-policy.ts';
-import { podTemplate, type KubeObject, type PodTemplate, type Subject } from './objects.ts';
+import { PSA_LABEL_PREFIX, PSA_LEVELS } from '../podsecurity/namespace-policy.ts';
+import { fieldAt, isObject, podTemplate, type KubeObject, type PodTemplate, type Subject } from './objects.ts';
 import type { PalisadeValidator } from './palisade-resources.ts';
 import { InputError } from './subjects.ts';
 import { refName } from './types.ts';
 
-const LEVELS = ['privileged', 'baseline', 'restricted'];
-
-const isObject = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What admission's namespace label validation refuses (a level or version it cannot parse). */
 function podSecurityLabelErrors(object: KubeObject): string[] {
   return Object.entries(object.metadata?.labels ?? {}).flatMap(([label, value]) => {
     if (!label.startsWith(PSA_LABEL_PREFIX)) return [];
-    const valid = label.endsWith('-version') ? isVersion(String(value)) : LEVELS.includes(String(value));
+    const valid = label.endsWith('-version') ? isVersion(String(value)) : (PSA_LEVELS as readonly string[]).includes(String(value));
     return valid ? [] : [`metadata.labels.${label}: ${JSON.stringify(value)} is not a Pod Security ${label.endsWith('-version') ? 'version (latest or v1.N)' : 'level (privileged, baseline or restricted)'}`];
   });
 }
@@ -40,7 +37,7 @@ function podTemplateErrors(template: PodTemplate, raw: unknown): string[] {
       const where = `${at}.${field}[${index}]`;
       if (!isObject(item)) return [`${where}: must be an object`];
       if (field === 'volumes') return [];
-      const container = item as Record<string, unknown>;
+      const container = item;
       return [
         ...CONTAINER_LISTS.filter((key) => container[key] != null && (!Array.isArray(container[key]) || !(container[key] as unknown[]).every(isObject))).map((key) => `${where}.${key}: must be a list of objects`),
         ...CONTAINER_OBJECTS.filter((key) => container[key] != null && !isObject(container[key])).map((key) => `${where}.${key}: must be an object`),
@@ -49,9 +46,6 @@ function podTemplateErrors(template: PodTemplate, raw: unknown): string[] {
   });
 }
 
-function specOf(object: KubeObject, template: PodTemplate): unknown {
-  return [...template.path, 'spec'].reduce<unknown>((node, key) => (isObject(node) ? (node as Record<string, unknown>)[key] : undefined), object);
-}
 
 export const isPalisadeResource = (object: KubeObject) => object.apiVersion === API_VERSION;
 
@@ -62,12 +56,12 @@ function errorsOf(object: KubeObject, validatePalisade: PalisadeValidator | unde
   }
   if (object.apiVersion === 'v1' && object.kind === 'Namespace') return podSecurityLabelErrors(object);
   const template = podTemplate(object);
-  return template ? podTemplateErrors(template, specOf(object, template)) : [];
+  return template ? podTemplateErrors(template, fieldAt(object, [...template.path, 'spec'])) : [];
 }
 
 /** Throws InputError naming every field of `subjects` a scan cannot trust, each with its object and place. */
 export function assertReadable(subjects: readonly Subject[], validatePalisade: PalisadeValidator | undefined): void {
-  const refusals = subjects.flatMap((subject) => {
+  const refusals = subjects.filter((subject) => !subject.live).flatMap((subject) => {
     const { file, document, line } = subject.location;
     return errorsOf(subject.value, validatePalisade).map((error) => `${file}: document ${document} (line ${line}): ${refName(subject.ref)} is not a valid ${subject.ref.kind}: ${error}`);
   });

@@ -118,9 +118,11 @@ describe('palisade scan', function () {
   it('refuses bad input with exit 2, naming the file, the document and the line, and no stack trace', async function () {
     const broken = await file('broken.yaml', 'a: [\n');
     const kindless = await file('kindless.yaml', `${CLEAN}---\napiVersion: v1\nmetadata: {name: x}\n`);
+    const emptyDirectory = await mkdtemp(join(tmpdir(), 'palisade-scan-empty-'));
+    const clean = await file('clean.yaml', CLEAN);
     const mistyped = await file('mistyped.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: oops\n');
     const expected: [string[], RegExp][] = [
-      [['-f', broken], new RegExp(`^palisade: ${broken}: not YAML: .* at line 2`)],
+      [['-f', broken], new RegExp(`^palisade: ${broken}: document 1 \\(line 2\\): not YAML: .* at line 2`)],
       [['-f', kindless], new RegExp(`^palisade: ${kindless}: document 4 \\(line 27\\): apiVersion and kind must be set`)],
       [['-f', mistyped], new RegExp(`^palisade: ${mistyped}: document 1 \\(line 1\\): default/Pod/p is not a valid Pod`)],
       [['-f', '/nonexistent.yaml'], /^palisade: \/nonexistent.yaml: no such file or directory/],
@@ -128,6 +130,8 @@ describe('palisade scan', function () {
       [['-f', kindless, '--version', '1.30'], /^palisade: --version 1.30: use latest or v1.N/],
       [['-f', kindless, '-o', 'xml'], /^palisade: -o xml: use text, json, sarif, junit/],
       [[], /^palisade: scan needs -f/],
+      [['-f', emptyDirectory], new RegExp(`^palisade: no objects in ${emptyDirectory}`)],
+      [['-f', clean, '--kubeconfig', '/nonexistent/kubeconfig'], /^palisade: cannot scan: .*\/nonexistent\/kubeconfig/],
     ];
     for (const [args, message] of expected) {
       const run = await palisade('scan', ...args);

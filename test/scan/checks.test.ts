@@ -425,7 +425,7 @@ describe('palisade scan checks', function () {
     });
 
     it('flags create on pods/exec, and * or get on every core resource, as palisade/rbac-pods-exec, at the rule', function () {
-      expect(found(narrow, 'palisade/rbac-pods-exec')).to.deep.equal([{ severity: 'warning', message: 'rule grants exec or attach into pods', line: 7 }]);
+      expect(found(narrow, 'palisade/rbac-pods-exec')).to.deep.equal([{ severity: 'warning', message: 'rule grants exec or attach into pods, or the kubelet\'s API', line: 7 }]);
       expect(found(broad, 'palisade/rbac-pods-exec').map(({ line }) => line)).to.deep.equal([6, 12]);
     });
 
@@ -746,6 +746,67 @@ describe('palisade scan checks', function () {
           rules: ['palisade/invalid-scan-ignore'],
         }]);
       }
+    });
+  });
+
+  describe('what looks safe and is not, and what looks risky and is not', function () {
+    it('counts no allow-all policy as a default deny, and no DryRun ringfence as a fence', function () {
+      const result = scanOf(yaml`
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: open
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: allow-all, namespace: open}
+        spec: {podSelector: {}, ingress: [{}]}
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: trial
+        ---
+        apiVersion: palisade.dev/v1alpha1
+        kind: NamespaceRingfence
+        metadata: {name: fence, namespace: trial}
+        spec: {mode: DryRun}
+      `);
+      expect(found(result, 'palisade/namespace-without-default-deny').map(({ line }) => line)).to.deep.equal([3, 13]);
+    });
+
+    it('reads RBAC as the API server matches it: */exec, nodes/proxy, and Secrets by name', function () {
+      const result = scanOf(yaml`
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata:
+          name: debugger
+        rules:
+          - {apiGroups: [''], resources: ['*/exec'], verbs: [create]}
+          - {apiGroups: [''], resources: [nodes/proxy], verbs: [get]}
+          - {apiGroups: [''], resources: [secrets], resourceNames: [tls], verbs: [get]}
+      `);
+      expect(found(result, 'palisade/rbac-pods-exec').map(({ line }) => line)).to.deep.equal([6, 7]);
+      expect(found(result, 'palisade/rbac-secrets-read')).to.deep.equal([{ severity: 'warning', message: 'rule reads Secrets named tls', line: 8 }]);
+    });
+
+    it('pins an image by any digest, and sees the runtime socket through a path written oddly', function () {
+      const result = scanOf(yaml`
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: agent
+        spec:
+          volumes:
+            - {name: sock, hostPath: {path: /var/run//./docker.sock}}
+            - {name: logs, hostPath: {path: /var/log}}
+          containers:
+            - name: agent
+              image: agent@sha512:${'ab'.repeat(64)}
+      `);
+      expect(found(result, 'palisade/runtime-socket-mount').map(({ line }) => line)).to.deep.equal([7]);
+      expect(found(result, 'palisade/image-without-digest')).to.deep.equal([]);
+      expect(found(result, 'palisade/image-latest-tag')).to.deep.equal([]);
     });
   });
 });

@@ -1,6 +1,7 @@
 // What each container of a pod template does that the anchors (kube-score, Polaris, Trivy) flag
 // beyond Pod Security: moving images, Secrets in the environment, no limits, a writable root, the
 // runtime's socket, and a ServiceAccount token the pod may not need.
+import { posix } from 'node:path';
 import type { FieldPath } from '../../api/manifest-lines.ts';
 import { podTemplate, type PodTemplate } from '../objects.ts';
 import { PALISADE_RULES as R } from '../rules.ts';
@@ -15,14 +16,19 @@ interface ContainerView {
   securityContext?: { readOnlyRootFilesystem?: boolean | null } | null;
 }
 
-/** Where the container runtimes keep their sockets (and the directories that hold them). */
-const RUNTIME_SOCKETS = [
+/** Where the container runtimes keep their sockets, and Docker its state: a volume of any of them, or of a directory above one, hands over the node. */
+const RUNTIME_PATHS = [
   '/var/run/docker.sock', '/run/docker.sock', '/var/run/containerd/containerd.sock', '/run/containerd/containerd.sock',
-  '/var/run/crio/crio.sock', '/run/crio/crio.sock', '/var/run/cri-dockerd.sock', '/run/k3s/containerd/containerd.sock',
+  '/var/run/crio/crio.sock', '/run/crio/crio.sock', '/var/run/cri-dockerd.sock', '/run/k3s/containerd/containerd.sock', '/var/lib/docker',
 ];
-const RUNTIME_DIRECTORIES = ['/', '/var', '/run', '/var/run', '/run/containerd', '/var/run/containerd', '/run/crio', '/var/run/crio', '/var/lib/docker'];
 
-const normalised = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
+function mountsRuntime(hostPath: string): boolean {
+  const target = posix.normalize(hostPath).replace(/(.)\/$/, '$1');
+  return RUNTIME_PATHS.some((path) => path === target || target === '/' || path.startsWith(`${target}/`));
+}
+
+/** A digest (@sha256:..., @sha512:...) pins the image; a tag does not. */
+const DIGEST = /@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[0-9a-f]{32,}$/i;
 
 /** The image's tag, or undefined when it has none (a registry's port is not a tag). */
 function tagOf(image: string): string | undefined {
@@ -34,7 +40,7 @@ function tagOf(image: string): string | undefined {
 function imageIssues(container: ContainerView, path: FieldPath, label: string): Issue[] {
   const image = container.image ?? '';
   if (image === '') return [];
-  if (image.includes('@sha256:')) return [];
+  if (DIGEST.test(image)) return [];
   const tag = tagOf(image);
   const issues: Issue[] = [{ rule: R.imageDigest, message: `${label} runs ${image}, not pinned by digest`, path: [...path, 'image'] }];
   if (tag === undefined || tag === 'latest') issues.unshift({ rule: R.imageLatest, message: `${label} runs ${image}${tag ? '' : ', which means :latest'}`, path: [...path, 'image'] });
@@ -77,8 +83,7 @@ function socketIssues(template: PodTemplate): Issue[] {
   return (template.spec.volumes ?? []).flatMap((volume, index) => {
     const path = (volume.hostPath as { path?: string } | undefined)?.path;
     if (typeof path !== 'string') return [];
-    const target = normalised(path);
-    if (!RUNTIME_SOCKETS.includes(target) && !RUNTIME_DIRECTORIES.includes(target)) return [];
+    if (!mountsRuntime(path)) return [];
     return [{ rule: R.runtimeSocket, message: `volume "${volume.name ?? ''}" mounts ${path} from the node, where the container runtime's socket is`, path: [...template.path, 'spec', 'volumes', index] }];
   });
 }

@@ -9,9 +9,10 @@ import type { Check } from './check.ts';
 const ingressPolicies = (context: ScanContext, namespace: string): NetworkPolicyView[] =>
   (context.networkPolicies.get(namespace) ?? []).filter((policy) => policyTypesOf(policy).includes('Ingress'));
 
-const selectsAll = (policy: NetworkPolicyView) => {
+/** A default deny: every pod selected for ingress, and nothing allowed. */
+const deniesAll = (policy: NetworkPolicyView) => {
   const selector = policy.podSelector ?? {};
-  return Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
+  return !policy.hasIngress && Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
 };
 
 export const podsWithoutNetworkPolicy: Check = (subject, context) => {
@@ -30,7 +31,7 @@ export const podsWithoutNetworkPolicy: Check = (subject, context) => {
 export const namespaceWithoutDefaultDeny: Check = (subject, context) => {
   if (subject.value.apiVersion !== 'v1' || subject.value.kind !== 'Namespace') return undefined;
   const namespace = subject.ref.name;
-  const fenced = context.ringfenced.has(namespace) || ingressPolicies(context, namespace).some(selectsAll);
+  const fenced = context.ringfenced.has(namespace) || ingressPolicies(context, namespace).some(deniesAll);
   return {
     rules: [R.noDefaultDeny],
     issues: fenced ? [] : [{ rule: R.noDefaultDeny, message: `no NetworkPolicy or NamespaceRingfence selects every pod of ${namespace} for ingress`, path: ['metadata'] }],

@@ -48,13 +48,16 @@ function sarifResult(finding: Finding, ruleIndex: number | undefined): Result {
 }
 
 function location({ location: where, object }: Finding): SarifLocation {
+  const logicalLocations = [{ fullyQualifiedName: refName(object), name: object.name, kind: 'resource' }];
+  // A live object (document 0) is in no file: its logical location alone says where.
+  if (where.document === 0) return { logicalLocations };
   return {
     physicalLocation: {
       artifactLocation: { uri: relativeUri(where.file) },
-      // A live object has no line, and SARIF's region must name one.
+      // SARIF's region must name a line.
       region: where.line > 0 ? { startLine: where.line } : undefined,
     },
-    logicalLocations: [{ fullyQualifiedName: refName(object), name: object.name, kind: 'resource' }],
+    logicalLocations,
   };
 }
 

@@ -18,7 +18,10 @@ export function groupByObject(result: ScanResult): Map<ScannedObject, Finding[]>
   const groups = new Map<ScannedObject, Finding[]>();
   for (const finding of result.findings) {
     const object = byKey.get(objectKey(finding.object, finding.location));
-    if (object) groups.set(object, [...(groups.get(object) ?? []), finding]);
+    if (!object) continue;
+    const group = groups.get(object);
+    if (group) group.push(finding);
+    else groups.set(object, [finding]);
   }
   return groups;
 }

@@ -5,6 +5,8 @@ import { groupByObject, summary } from './summary.ts';
 
 const LABELS = { error: 'ERROR', warning: 'WARNING' } as const;
 
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 function line(finding: Finding, ruleWidth: number): string {
   const label = finding.suppressed === undefined ? LABELS[finding.severity] : 'SUPPRESSED';
   const where = finding.location.line > 0 ? `line ${finding.location.line}` : '';
@@ -20,13 +22,13 @@ function heading(object: ScannedObject): string {
 }
 
 export function textReport(result: ScanResult): string {
-  const ruleWidth = Math.max(0, ...result.findings.map((finding) => finding.rule.length));
+  const ruleWidth = result.findings.reduce((width, finding) => Math.max(width, finding.rule.length), 0);
   const groups = groupByObject(result);
   const sections = result.objects.flatMap((object) => {
     const findings = groups.get(object) ?? [];
     return findings.length === 0 ? [] : [[heading(object), ...findings.map((finding) => line(finding, ruleWidth))].join('\n')];
   });
   const { objects, withFindings, error, warning, suppressed } = summary(result);
-  const totals = `${objects} ${objects === 1 ? 'object' : 'objects'} scanned, ${withFindings} with findings: ${error} errors, ${warning} warnings, ${suppressed} suppressed`;
+  const totals = `${count(objects, 'object')} scanned, ${withFindings} with findings: ${count(error, 'error')}, ${count(warning, 'warning')}, ${suppressed} suppressed`;
   return `${[...sections, totals].join('\n\n')}\n`;
 }

@@ -86,7 +86,8 @@ describe('sarifReport', function () {
       { artifactLocation: { uri: 'deploy/web.yaml' }, region: { startLine: 12 } },
       { artifactLocation: { uri: 'deploy/web.yaml' }, region: { startLine: 15 } },
       { artifactLocation: { uri: 'deploy/debug%20pod.yaml' }, region: { startLine: 9 } },
-      { artifactLocation: { uri: 'cluster' } },
+      // A live object: in no file, its logical location alone.
+      undefined,
     ]);
   });
 
