@@ -59,36 +59,47 @@ export interface ClusterObjects {
 }
 
 /**
- * The objects of `resources` in the cluster of `kubeconfig`. With `namespace`: that Namespace, its
- * objects and the baselines that may select it, and nothing else of the cluster's.
+ * Which namespaces to read: all, or some (and the cluster's baselines, which may select them);
+ * `required`: a namespace that is not there is an error, not an empty one.
  */
-export async function clusterObjects(kubeconfig: string | undefined, resources: readonly Resource[], namespace?: string): Promise<ClusterObjects> {
+export type Scope = { all: true } | { namespaces: readonly string[]; required: boolean };
+
+/**
+ * The objects of `resources` in the cluster of `kubeconfig`, within `scope`: a user who may read
+ * only their namespaces can scan them.
+ */
+export async function clusterObjects(kubeconfig: string | undefined, resources: readonly Resource[], scope: Scope): Promise<ClusterObjects> {
   const client = new KubeClient(await loadCredentials(kubeconfig));
   try {
-    if (!namespace) return await listEach(client, resources, undefined);
-    const own = await client.find<KubeObject>(namespaces, namespace);
-    if (!own) throw new Error(`namespace ${namespace} not found`);
-    const inNamespace = resources.filter((resource) => resource.namespaced || resource === baselines);
-    const listed = await listEach(client, inNamespace, namespace);
-    return { ...listed, objects: [{ ...own, apiVersion: 'v1', kind: 'Namespace' }, ...listed.objects] };
+    if ('all' in scope) return await listEach(client, resources, [undefined]);
+    const found = await Promise.all(scope.namespaces.map((name) => client.find<KubeObject>(namespaces, name)));
+    const missing = scope.namespaces.filter((_, index) => !found[index]);
+    if (scope.required && missing.length > 0) throw new Error(`namespace ${missing.join(', ')} not found`);
+    const inNamespaces = resources.filter((resource) => resource.namespaced || resource === baselines);
+    const listed = await listEach(client, inNamespaces, scope.namespaces);
+    const own = found.flatMap((namespace) => (namespace ? [{ ...namespace, apiVersion: 'v1', kind: 'Namespace' }] : []));
+    return { ...listed, objects: [...own, ...listed.objects] };
   } finally {
     await client.close();
   }
 }
 
-async function listEach(client: KubeClient, resources: readonly Resource[], namespace: string | undefined): Promise<ClusterObjects> {
-  const lists = await Promise.all(resources.map(async (resource) => {
+/** Each resource listed in each namespace (undefined: all of them); a cluster-scoped one once. */
+async function listEach(client: KubeClient, resources: readonly Resource[], inNamespaces: readonly (string | undefined)[]): Promise<ClusterObjects> {
+  const requests = resources.flatMap((resource) => (resource.namespaced ? inNamespaces : [undefined]).map((namespace) => ({ resource, namespace })));
+  const lists = await Promise.all(requests.map(async ({ resource, namespace }) => {
     try {
       return { objects: await listAll(client, resource, namespace) };
     } catch (error) {
       if (isNotFound(error)) return { objects: [], skipped: `${resource.resource}: not served here` };
-      if (error instanceof ApiError && error.code === 403) return { objects: [], skipped: `${resource.resource}: not allowed to list`, forbidden: true };
+      const where = namespace ? ` in ${namespace}` : '';
+      if (error instanceof ApiError && error.code === 403) return { objects: [], skipped: `${resource.resource}${where}: not allowed to list`, forbidden: true };
       throw error;
     }
   }));
   if (lists.every((list) => 'forbidden' in list)) throw new Error('not allowed to list anything a scan reads: check the kubeconfig\'s user');
   return {
     objects: lists.flatMap((list) => list.objects),
-    skipped: lists.flatMap((list) => (list.skipped ? [list.skipped] : [])),
+    skipped: [...new Set(lists.flatMap((list) => (list.skipped ? [list.skipped] : [])))],
   };
 }

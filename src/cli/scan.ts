@@ -43,7 +43,10 @@ async function inputs(files: string[], kubeconfig: string | undefined, options: 
   if (kubeconfig === undefined) return { subjects, around: [] };
   // Loaded only for a cluster: the client is most of a scan's start-up otherwise.
   const { clusterObjects, CONTEXT_RESOURCES, SCANNED_RESOURCES } = await import('./cluster-objects.ts');
-  const live = await clusterObjects(kubeconfig, files.length > 0 ? CONTEXT_RESOURCES : SCANNED_RESOURCES, files.length > 0 ? undefined : namespace);
+  // Around files: the namespaces they name alone. The cluster itself: one namespace, or all.
+  const named = [...new Set(subjects.flatMap(({ ref }) => (ref.kind === 'Namespace' ? [ref.name] : ref.namespace ? [ref.namespace] : [])))];
+  const scope = files.length > 0 ? { namespaces: named, required: false } : namespace ? { namespaces: [namespace], required: true } : { all: true as const };
+  const live = await clusterObjects(kubeconfig, files.length > 0 ? CONTEXT_RESOURCES : SCANNED_RESOURCES, scope);
   for (const skipped of live.skipped) console.error(`palisade: not scanned: ${skipped}`);
   return files.length > 0 ? { subjects, around: live.objects } : { subjects: clusterSubjects(live.objects), around: [] };
 }
