@@ -9,12 +9,16 @@ import {
 } from '../kubernetes/resources.ts';
 import { ApiError, isGone, isNotFound, KubeClient, type KubeObject, type Resource } from '../runtime/client.ts';
 import { loadCredentials } from '../runtime/credentials.ts';
-import type { KubeObject as ScannedKubeObject } from '../scan/objects.ts';
+import type { KubeObject as ScannedKubeObject } from '../kubernetes/manifest-objects.ts';
 
 const PAGE = 500;
 
 /** What tells a scan about namespaces: their labels, baselines, ringfences, policies and ServiceAccounts. */
 export const CONTEXT_RESOURCES: readonly Resource[] = [namespaces, baselines, ringfences, networkPolicies, serviceAccounts];
+/** What a reachability question reads: namespaces, policies and what runs pods. */
+export const NETWORK_RESOURCES: readonly Resource[] = [
+  namespaces, networkPolicies, pods, deployments, statefulSets, daemonSets, replicaSets, jobs, cronJobs, replicationControllers,
+];
 /** Everything a scan of the cluster checks. */
 export const SCANNED_RESOURCES: readonly Resource[] = [
   ...CONTEXT_RESOURCES, pods, deployments, statefulSets, daemonSets, replicaSets, jobs, cronJobs, replicationControllers, services,

@@ -82,6 +82,37 @@ Flags:
       --fail-on SEVERITY     error (the default), warning, or never`,
     run: async (argv) => (await import('./scan.ts')).scanCommand(argv),
   },
+  'can-reach': {
+    summary: 'say whether one workload (or address) may connect to another, and which policy rule decides',
+    usage: `Usage: palisade can-reach FROM TO (-f FILE|DIR|- ... | --kubeconfig PATH) [--port N] [--protocol TCP|UDP|SCTP]
+                          [--explain] [-n NAMESPACE] [-o text|json]
+
+FROM and TO are namespace/pod, namespace/kind/name (shop/deployment/web; kubectl's kind names
+and short names) or an IP address (the pod with that IP, else an address outside the cluster).
+The answer follows the full NetworkPolicy semantics: each pod isolated per direction by the
+policies that select it, the union of their rules, named ports resolved against the destination.
+NamespaceRingfences in the files are checked as the API server would and rendered with the
+operator's own code first. With --kubeconfig, the live cluster is read (read-only); with -f too,
+the files are taken as applied over it. What the model leaves out (other policy kinds, pods on
+the host network) is printed on stderr.
+
+Without --port it prints every connection FROM may open to TO.
+
+Exit codes: 0 allowed; 1 denied, or undetermined (only an ipBlock holding a pod's own IP would
+allow it, which NetworkPolicy leaves to the network plugin); 2 bad input.
+
+Flags:
+  -f, --filename FILE|DIR|-  a file, a directory of .yaml/.yml/.json files, or - for stdin (repeatable)
+      --kubeconfig PATH      the cluster to read
+  -p, --port N               the destination port
+      --protocol PROTOCOL    TCP (the default), UDP or SCTP
+      --explain              for each direction, the policy and rule that allowed it (a ringfence's
+                             spec field for the policies it generated), or that the pod is isolated
+                             and no rule allowed it
+  -n, --namespace NAMESPACE  the namespace of objects in the files that name none (default "default")
+  -o, --output FORMAT        text (the default) or json`,
+    run: async (argv) => (await import('./can-reach.ts')).canReachCommand(argv),
+  },
   'write-encryption-config': {
     summary: 'replace a file atomically and print its sha256: what KeyRotationSchedule\'s Jobs run',
     usage: `Usage: palisade write-encryption-config --from FILE --to PATH

@@ -13,7 +13,7 @@ import { isPalisadeResource } from '../scan/validate.ts';
 import { SEVERITIES, type ScanResult, type Severity } from '../scan/types.ts';
 import { errorMessage } from '../runtime/errors.ts';
 import { readInputs } from './inputs.ts';
-import { UsageError } from './usage.ts';
+import { oneOf, UsageError } from './usage.ts';
 import { versionInfo } from './version.ts';
 
 const FORMATS = {
@@ -25,12 +25,6 @@ const FORMATS = {
 
 const LEVELS = ['auto', 'baseline', 'restricted'] as const;
 const FAIL_ON = [...SEVERITIES, 'never'] as const;
-
-function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`${flag} ${value}: use ${allowed.join(', ')}`);
-}
 
 const failsAt = (severity: Severity, failOn: (typeof FAIL_ON)[number]) =>
   failOn !== 'never' && SEVERITIES.indexOf(severity) >= SEVERITIES.indexOf(failOn);

@@ -5,7 +5,7 @@ import { API_VERSION } from '../api/crd.ts';
 import type { LabelSelector } from '../kubernetes/objects.ts';
 import type { Baseline } from '../podsecurity/namespace-policy.ts';
 import type { Level } from '../podsecurity/index.ts';
-import { namespaceOf, type KubeObject } from './objects.ts';
+import { namespaceOf, type KubeObject } from '../kubernetes/manifest-objects.ts';
 
 export interface ScanOptions {
   /** "auto": the namespace's enforce label, else the PodSecurityBaseline selecting it, else restricted. */

@@ -3,7 +3,7 @@
 // a second to load, which a scan of manifests without any Palisade resource need not pay.
 import { API_VERSION, kinds } from '../api/index.ts';
 import { validateResource } from '../api/validate.ts';
-import type { KubeObject } from './objects.ts';
+import type { KubeObject } from '../kubernetes/manifest-objects.ts';
 
 /** What the API server would refuse in a Palisade resource, one field a line. */
 export type PalisadeValidator = (object: KubeObject) => string[];

@@ -9,7 +9,8 @@ import { namespaceWithoutDefaultDeny, podsWithoutNetworkPolicy } from './checks/
 import { podSecurity } from './checks/pod-security.ts';
 import { exposedServices } from './checks/services.ts';
 import { scanContext, type ScanContext, type ScanOptions } from './context.ts';
-import type { KubeObject, Subject } from './objects.ts';
+import type { Subject } from './objects.ts';
+import type { KubeObject } from '../kubernetes/manifest-objects.ts';
 import { PALISADE_RULES } from './rules.ts';
 import { InputError } from './subjects.ts';
 import { suppressionsOf } from './suppression.ts';

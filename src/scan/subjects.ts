@@ -2,7 +2,8 @@
 // file, document and line, and a way to find the line of any of its fields.
 import { lineOf, type FieldPath } from '../api/manifest-lines.ts';
 import { readManifests, type ManifestDocument } from '../api/manifests.ts';
-import { isObject, refOf, type KubeObject, type Subject } from './objects.ts';
+import { refOf, type Subject } from './objects.ts';
+import { isObject, type KubeObject } from '../kubernetes/manifest-objects.ts';
 
 /** A document a scan cannot read: it names the file, the document and the line. */
 export class InputError extends Error {}

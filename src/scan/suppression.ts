@@ -3,7 +3,7 @@
 // reviewer sees what was waived and why; an entry without one waives nothing and is a finding.
 import type { FieldPath } from '../api/manifest-lines.ts';
 import type { Issue } from './checks/check.ts';
-import { podTemplate, type KubeObject } from './objects.ts';
+import { podTemplate, type KubeObject } from '../kubernetes/manifest-objects.ts';
 import { PALISADE_RULES as R, ruleById } from './rules.ts';
 
 export const IGNORE_ANNOTATION = 'palisade.dev/scan-ignore';

@@ -5,7 +5,8 @@
 import { API_VERSION } from '../api/crd.ts';
 import { isVersion } from '../podsecurity/index.ts';
 import { PSA_LABEL_PREFIX, PSA_LEVELS } from '../podsecurity/namespace-policy.ts';
-import { fieldAt, isObject, podTemplate, type KubeObject, type PodTemplate, type Subject } from './objects.ts';
+import { type Subject } from './objects.ts';
+import { fieldAt, isObject, podTemplate, type KubeObject, type PodTemplate } from '../kubernetes/manifest-objects.ts';
 import type { PalisadeValidator } from './palisade-resources.ts';
 import { InputError } from './subjects.ts';
 import { refName } from './types.ts';

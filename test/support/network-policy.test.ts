@@ -87,4 +87,23 @@ describe('NetworkPolicy evaluator on the documentation examples', function () {
     expect(allowed({ namespaces, policies: [ranged] }, db, ip('10.0.0.1'), 32769)).to.equal(false);
     expect(allowed({ namespaces, policies: [ranged] }, db, ip('10.0.0.1'), 32500, 'UDP')).to.equal(false);
   });
+
+  it('isolates no egress for `egress: []` without policyTypes (the API server adds Egress for a non-empty list only)', function () {
+    const emptyEgress: Policy = { metadata: { name: 'empty-egress', namespace: 'default' }, spec: { podSelector: {}, egress: [] } };
+    const web = pod('default', { app: 'web' });
+    expect(allowed({ namespaces, policies: [emptyEgress] }, web, ip('1.1.1.1'), 443)).to.equal(true);
+    expect(allowed({ namespaces, policies: [emptyEgress] }, pod('other', {}), web, 80)).to.equal(false);
+  });
+
+  it('resolves a named port against the destination pod\'s container ports, protocol included', function () {
+    const named: Policy = {
+      metadata: { name: 'named', namespace: 'default' },
+      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ ports: [{ port: 'http' }] }] },
+    };
+    const web: Endpoint = { pod: { namespace: 'default', labels: {}, ip: '10.244.0.11', ports: [{ name: 'http', containerPort: 8080 }, { name: 'dns', containerPort: 53, protocol: 'UDP' }] } };
+    const client = pod('default', {});
+    expect(allowed({ namespaces, policies: [named] }, client, web, 8080)).to.equal(true);
+    expect(allowed({ namespaces, policies: [named] }, client, web, 80)).to.equal(false);
+    expect(allowed({ namespaces, policies: [named] }, client, pod('default', {}), 8080)).to.equal(false);
+  });
 });

@@ -30,8 +30,22 @@ export interface Policy {
   };
 }
 
+interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol?: string;
+}
+
+interface Pod {
+  namespace: string;
+  labels: Record<string, string>;
+  ip: string;
+  /** Its containers' ports, which named ports in policies resolve against. */
+  ports?: ContainerPort[];
+}
+
 /** A pod (namespace, labels and IP) or an address outside the cluster (IP only). */
-export type Endpoint = { pod: { namespace: string; labels: Record<string, string>; ip: string } } | { ip: string };
+export type Endpoint = { pod: Pod } | { ip: string };
 
 export interface Cluster {
   /** Namespace name → its labels (kubernetes.io/metadata.name included, as the API server sets it). */
@@ -63,8 +77,9 @@ function inBlock(ip: string, cidr: string): boolean {
 }
 
 function types(policy: Policy): string[] {
-  // Without policyTypes a policy is for Ingress, and for Egress too if it has egress rules.
-  return policy.spec.policyTypes ?? ['Ingress', ...(policy.spec.egress ? ['Egress'] : [])];
+  // Without policyTypes a policy is for Ingress, and for Egress too if it has egress rules: the API
+  // server adds Egress for a non-empty list only, so `egress: []` isolates nothing.
+  return policy.spec.policyTypes?.length ? policy.spec.policyTypes : ['Ingress', ...(policy.spec.egress?.length ? ['Egress'] : [])];
 }
 
 function peerMatches(peer: Peer, policyNamespace: string, other: Endpoint, cluster: Cluster): boolean {
@@ -81,15 +96,17 @@ function peerMatches(peer: Peer, policyNamespace: string, other: Endpoint, clust
   return namespaceOk && selects(peer.podSelector, labels);
 }
 
-function portMatches(ports: Port[] | undefined, port: number, protocol: string): boolean {
+/** A named port is the destination pod's container port of that name and protocol. */
+function portMatches(ports: Port[] | undefined, port: number, protocol: string, destination: Endpoint): boolean {
   if (!ports || ports.length === 0) return true;
+  const named = (name: string) => ('pod' in destination ? destination.pod.ports ?? [] : [])
+    .some((p) => p.name === name && (p.protocol ?? 'TCP') === protocol && p.containerPort === port);
   return ports.some((p) => (p.protocol ?? 'TCP') === protocol && (p.port === undefined
-    || (typeof p.port === 'number' && (p.endPort ? port >= p.port && port <= p.endPort : port === p.port))));
+    || (typeof p.port === 'string' ? named(p.port) : p.endPort ? port >= p.port && port <= p.endPort : port === p.port)));
 }
 
 /** Is `pod` allowed to send (direction Egress) to, or receive (Ingress) from, `other` on port/protocol? */
-function allowedAt(pod: { namespace: string; labels: Record<string, string> }, direction: 'Ingress' | 'Egress',
-  other: Endpoint, port: number, protocol: string, cluster: Cluster): boolean {
+function allowedAt(pod: Pod, direction: 'Ingress' | 'Egress', other: Endpoint, port: number, protocol: string, cluster: Cluster): boolean {
   const isolating = cluster.policies.filter((policy) =>
     policy.metadata.namespace === pod.namespace && selects(policy.spec.podSelector, pod.labels) && types(policy).includes(direction));
   if (isolating.length === 0) return true;
@@ -97,8 +114,9 @@ function allowedAt(pod: { namespace: string; labels: Record<string, string> }, d
     const rules = direction === 'Ingress'
       ? (policy.spec.ingress ?? []).map((rule) => ({ peers: rule.from, ports: rule.ports }))
       : (policy.spec.egress ?? []).map((rule) => ({ peers: rule.to, ports: rule.ports }));
+    const destination = direction === 'Ingress' ? { pod } : other;
     return rules.some(({ peers, ports }) =>
-      portMatches(ports, port, protocol) && (!peers || peers.length === 0 || peers.some((peer) => peerMatches(peer, policy.metadata.namespace, other, cluster))));
+      portMatches(ports, port, protocol, destination) && (!peers || peers.length === 0 || peers.some((peer) => peerMatches(peer, policy.metadata.namespace, other, cluster))));
   });
 }
 

@@ -12,7 +12,10 @@ export const RINGFENCE_LABEL = 'palisade.dev/ringfence';
 const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** The policy that isolates every pod of the namespace; the others only allow. */
 export const DEFAULT_DENY = 'palisade-default-deny';
-
+const SAME_NAMESPACE = 'palisade-same-namespace';
+const DNS = 'palisade-dns';
+const INGRESS = 'palisade-ingress';
+const EGRESS = 'palisade-egress';
 
 export interface Ringfence {
   metadata: { name: string; namespace: string; uid?: string };
@@ -36,13 +39,13 @@ export function render(ringfence: Ringfence): Rendered {
   const sameIngress = ingress.allowSameNamespace ?? true;
   const sameEgress = egress.allowSameNamespace ?? true;
   if (sameIngress || sameEgress) {
-    policies.push(networkPolicy(meta('palisade-same-namespace'), [...(sameIngress ? ['Ingress' as const] : []), ...(sameEgress ? ['Egress' as const] : [])], {
+    policies.push(networkPolicy(meta(SAME_NAMESPACE), [...(sameIngress ? ['Ingress' as const] : []), ...(sameEgress ? ['Egress' as const] : [])], {
       ingress: sameIngress ? [{ from: [{ podSelector: {} }] }] : undefined,
       egress: sameEgress ? [{ to: [{ podSelector: {} }] }] : undefined,
     }));
   }
   if (egress.dns?.enabled ?? true) {
-    policies.push(networkPolicy(meta('palisade-dns'), ['Egress'], {
+    policies.push(networkPolicy(meta(DNS), ['Egress'], {
       egress: [{
         to: [
           { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
@@ -56,12 +59,12 @@ export function render(ringfence: Ringfence): Rendered {
     }));
   }
   if (ingress.from?.length) {
-    policies.push(networkPolicy(meta('palisade-ingress'), ['Ingress'], {
+    policies.push(networkPolicy(meta(INGRESS), ['Ingress'], {
       ingress: ingress.from.map((peer, i) => ({ from: [networkPolicyPeer(peer, false, `spec.ingress.from[${i}]`)], ...ports(peer) })),
     }));
   }
   if (egress.to?.length) {
-    policies.push(networkPolicy(meta('palisade-egress'), ['Egress'], {
+    policies.push(networkPolicy(meta(EGRESS), ['Egress'], {
       egress: egress.to.map((peer, i) => ({ to: [networkPolicyPeer(peer, blockMetadata, `spec.egress.to[${i}]`)], ...ports(peer) })),
     }));
   }
@@ -70,6 +73,22 @@ export function render(ringfence: Ringfence): Rendered {
     .filter(([field]) => access[field]?.length)
     .map(([field, clusterRole]) => roleBinding(meta(`palisade-${field}`), clusterRole, access[field] ?? []));
   return { networkPolicies: policies, roleBindings };
+}
+
+/**
+ * The spec field that rule `rule` (matched by peer `peer`) of the generated policy `policy` comes
+ * from, as `palisade can-reach --explain` names it; undefined for the default deny, which has no
+ * rules, and for a policy render does not generate.
+ */
+export function specFieldOf(policy: string, direction: 'Ingress' | 'Egress', rule: number, peer?: number): string | undefined {
+  switch (policy) {
+    case SAME_NAMESPACE: return direction === 'Ingress' ? 'spec.ingress.allowSameNamespace' : 'spec.egress.allowSameNamespace';
+    // Peer 0 is kube-dns; the resolvers follow it in their order.
+    case DNS: return peer ? `spec.egress.dns.resolvers[${peer - 1}]` : 'spec.egress.dns';
+    case INGRESS: return `spec.ingress.from[${rule}]`;
+    case EGRESS: return `spec.egress.to[${rule}]`;
+    default: return undefined;
+  }
 }
 
 function objectMeta(ringfence: Ringfence, name: string): ObjectMeta {

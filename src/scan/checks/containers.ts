@@ -3,7 +3,7 @@
 // runtime's socket, and a ServiceAccount token the pod may not need.
 import { posix } from 'node:path';
 import type { FieldPath } from '../../api/manifest-lines.ts';
-import { podTemplate, type PodTemplate } from '../objects.ts';
+import { podTemplate, type PodTemplate } from '../../kubernetes/manifest-objects.ts';
 import { PALISADE_RULES as R } from '../rules.ts';
 import type { Check, Issue } from './check.ts';
 

@@ -2,7 +2,7 @@
 // traffic from every pod in the cluster. A NamespaceRingfence counts: it writes a default deny.
 import { matchesSelector } from '../../kubernetes/selectors.ts';
 import { policyTypesOf, type NetworkPolicyView, type ScanContext } from '../context.ts';
-import { podTemplate } from '../objects.ts';
+import { podTemplate } from '../../kubernetes/manifest-objects.ts';
 import { PALISADE_RULES as R } from '../rules.ts';
 import type { Check } from './check.ts';
 

@@ -4,7 +4,7 @@
 // at the pod spec.
 import type { FieldPath } from '../../api/manifest-lines.ts';
 import type { Failure } from '../../podsecurity/index.ts';
-import type { PodTemplate } from '../objects.ts';
+import type { PodTemplate } from '../../kubernetes/manifest-objects.ts';
 
 const CONTAINER_FIELDS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 const NAMED_CONTAINER = /\bcontainers? "([^"]*)"/;

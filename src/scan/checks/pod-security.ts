@@ -3,7 +3,7 @@
 import { checksAt, evaluate, forbiddenDetail, minorOf } from '../../podsecurity/index.ts';
 import { effectivePolicy, liveEnforce, selects } from '../../podsecurity/namespace-policy.ts';
 import { namespaceLabels, type ScanContext } from '../context.ts';
-import { podTemplate } from '../objects.ts';
+import { podTemplate } from '../../kubernetes/manifest-objects.ts';
 import { ruleById } from '../rules.ts';
 import type { PodSecurityTarget, Rule } from '../types.ts';
 import type { Check } from './check.ts';

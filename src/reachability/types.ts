@@ -1,0 +1,120 @@
+// The world a reachability question is asked in, and the answers: pure data, no cluster access.
+import type { LabelSelector } from '../kubernetes/objects.ts';
+import type { Protocol } from './ports.ts';
+
+export type Direction = 'Ingress' | 'Egress';
+
+export interface ContainerPort {
+  name?: string;
+  containerPort: number;
+  protocol: Protocol;
+}
+
+/** A Pod, or a workload's pod template standing for all of its pods. */
+export interface Workload {
+  namespace: string;
+  /** Pod for a pod; else the workload's kind (Deployment, CronJob...). */
+  kind: string;
+  name: string;
+  labels: Readonly<Record<string, string>>;
+  /** The pod's IP when known (a live Pod's status.podIP). */
+  ip?: string;
+  ports: readonly ContainerPort[];
+}
+
+export interface PolicyPort {
+  protocol?: string;
+  port?: number | string;
+  endPort?: number;
+}
+
+export interface PolicyPeer {
+  podSelector?: LabelSelector | null;
+  namespaceSelector?: LabelSelector | null;
+  ipBlock?: { cidr: string; except?: string[] | null } | null;
+}
+
+interface PolicyRule {
+  ports?: PolicyPort[] | null;
+}
+
+/** A networking.k8s.io/v1 NetworkPolicy as written: policyTypes may be left to the API server's default. */
+export interface NetworkPolicySource {
+  metadata: { name: string; namespace: string; labels?: Readonly<Record<string, string>> | null };
+  spec: {
+    podSelector?: LabelSelector | null;
+    policyTypes?: string[] | null;
+    ingress?: (PolicyRule & { from?: PolicyPeer[] | null })[] | null;
+    egress?: (PolicyRule & { to?: PolicyPeer[] | null })[] | null;
+  };
+}
+
+export interface PolicyRef {
+  namespace: string;
+  name: string;
+}
+
+/** Where a rule was written, when it was not written as a NetworkPolicy: a ringfence's spec field. */
+export interface Origin {
+  /** Kind namespace/name of the object, e.g. NamespaceRingfence payments/ringfence. */
+  object: string;
+  /** The spec field the rule comes from; none where the object as a whole isolates the pods. */
+  field?: string;
+}
+
+/** One rule of one policy, and the peer of it that matched (none: a rule without peers). */
+export interface RuleRef {
+  policy: PolicyRef;
+  direction: Direction;
+  rule: number;
+  peer?: number;
+  origin?: Origin;
+}
+
+/** Says which object and field produced a policy's rule; undefined for a hand-written policy. */
+export type OriginOf = (policy: NetworkPolicySource, direction: Direction, rule?: number, peer?: number) => Origin | undefined;
+
+export interface World {
+  /** Namespace name → its labels, kubernetes.io/metadata.name among them. */
+  namespaces: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  workloads: readonly Workload[];
+  policies: readonly NetworkPolicySource[];
+  originOf?: OriginOf;
+}
+
+/** An end of a connection: a workload, or an address outside the cluster's pods. */
+export type Endpoint = { workload: Workload } | { ip: string };
+
+export interface Connection {
+  protocol: Protocol;
+  port: number;
+}
+
+/**
+ * allowed: a rule allows it, or nothing isolates the pod. undetermined: only an ipBlock that holds
+ * the pod's own IP would allow it, which NetworkPolicy leaves to the implementation.
+ */
+export type Decision = 'allowed' | 'denied' | 'undetermined';
+
+export interface DirectionVerdict {
+  direction: Direction;
+  decision: Decision;
+  /** The policies that select the pod for this direction: none means it is not isolated. */
+  isolatedBy: { policy: PolicyRef; origin?: Origin }[];
+  /** The rules that allow the connection (empty when nothing isolates the pod). */
+  allowedBy: RuleRef[];
+  /** ipBlock peers that hold the other pod's IP. */
+  undeterminedBy: RuleRef[];
+  /** ipBlock peers that would allow it but for an except entry (the cloud metadata cut-out, say). */
+  exceptedBy: RuleRef[];
+}
+
+export interface Verdict {
+  decision: Decision;
+  /** A pod's traffic to itself is never filtered. */
+  self?: true;
+  /** The source pod's egress; none when the source is an address. */
+  egress?: DirectionVerdict;
+  /** The destination pod's ingress; none when the destination is an address. */
+  ingress?: DirectionVerdict;
+}

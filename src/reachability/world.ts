@@ -1,0 +1,37 @@
+// A world compiled for many questions: policies by namespace, namespace labels, and which
+// policies isolate each workload in each direction, each computed once.
+import { matchesSelector } from '../kubernetes/selectors.ts';
+import { compilePolicy, NAMESPACE_NAME_LABEL, type CompiledPolicy } from './policies.ts';
+import type { Direction, World, Workload } from './types.ts';
+
+export interface CompiledWorld {
+  world: World;
+  namespaceLabels(namespace: string): Readonly<Record<string, string>>;
+  /** The policies that isolate `workload` in `direction`: an empty list leaves it open. */
+  isolating(workload: Workload, direction: Direction): readonly CompiledPolicy[];
+}
+
+export function compileWorld(world: World): CompiledWorld {
+  const byNamespace = new Map<string, CompiledPolicy[]>();
+  for (const source of world.policies) {
+    const policy = compilePolicy(source);
+    byNamespace.set(policy.ref.namespace, [...(byNamespace.get(policy.ref.namespace) ?? []), policy]);
+  }
+  const isolation = new WeakMap<Workload, Record<Direction, CompiledPolicy[]>>();
+  const isolationOf = (workload: Workload) => {
+    let known = isolation.get(workload);
+    if (!known) {
+      const selecting = (byNamespace.get(workload.namespace) ?? [])
+        .filter((policy) => matchesSelector(policy.source.spec.podSelector ?? {}, workload.labels));
+      known = { Ingress: selecting.filter((p) => p.rules.Ingress), Egress: selecting.filter((p) => p.rules.Egress) };
+      isolation.set(workload, known);
+    }
+    return known;
+  };
+  return {
+    world,
+    // A namespace the input does not describe has the one label the API server sets on every namespace.
+    namespaceLabels: (namespace) => world.namespaces.get(namespace) ?? { [NAMESPACE_NAME_LABEL]: namespace },
+    isolating: (workload, direction) => isolationOf(workload)[direction],
+  };
+}
