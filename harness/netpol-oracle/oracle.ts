@@ -29,3 +29,17 @@ export function netpolVerdicts(objects: readonly object[], queries: readonly Net
   if (answers.length !== queries.length) throw new Error(`netpol-analyzer answered ${answers.length} of ${queries.length} queries`);
   return answers.map((answer) => (answer.error !== undefined ? { refused: answer.error } : answer.allowed === true));
 }
+
+/** One line of `netpolicy list -o json`: "ns/name[Kind]" or an address range "a-b" at each end. */
+export interface NetpolConnection {
+  src: string;
+  dst: string;
+  conn: string;
+}
+
+/** netpol-analyzer's `list` of every allowed connection among the manifests of `directory`. */
+export function netpolList(directory: string): NetpolConnection[] {
+  const run = spawnSync(netpolAnalyzer(), ['netpolicy', 'list', '--dirpath', directory, '-o', 'json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (run.error || run.status !== 0) throw new Error(`netpol-analyzer list failed: ${run.error?.message ?? run.stderr}`);
+  return JSON.parse(run.stdout) as NetpolConnection[];
+}

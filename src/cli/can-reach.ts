@@ -2,9 +2,10 @@
 // NetworkPolicies and ringfences? Exit 0 allowed, 1 denied (or undetermined), 2 bad input.
 import { parseArgs } from 'node:util';
 import { endpointName, resolveEndpoint } from '../reachability/endpoints.ts';
-import { canReach, directionPorts } from '../reachability/evaluate.ts';
+import { canReach } from '../reachability/evaluate.ts';
+import { allowedBetween } from '../reachability/map.ts';
 import { connectionText, verdictText } from '../reachability/explain.ts';
-import { formatPorts, intersect, isEmpty, PROTOCOLS, type Protocol } from '../reachability/ports.ts';
+import { formatPorts, isEmpty, PROTOCOLS, type Protocol } from '../reachability/ports.ts';
 import type { Connection, Endpoint } from '../reachability/types.ts';
 import { compileWorld, type CompiledWorld } from '../reachability/world.ts';
 import { errorMessage } from '../runtime/errors.ts';
@@ -28,14 +29,6 @@ function endpoint(world: CompiledWorld, text: string): Endpoint {
   }
 }
 
-/** Every connection FROM may open to TO: what its egress and TO's ingress both let through. */
-function allowedPorts(world: CompiledWorld, from: Endpoint, to: Endpoint) {
-  const egress = 'workload' in from ? directionPorts(world, from.workload, 'Egress', to).allowed : undefined;
-  const ingress = 'workload' in to ? directionPorts(world, to.workload, 'Ingress', from).allowed : undefined;
-  if (egress && ingress) return intersect(egress, ingress);
-  return egress ?? ingress!;
-}
-
 export async function canReachCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, strict: true, allowPositionals: true, options: {
@@ -54,7 +47,7 @@ export async function canReachCommand(argv: string[]): Promise<number> {
   if ('ip' in from && 'ip' in to) throw new UsageError(`${from.ip} and ${to.ip} are both outside the cluster's pods: no NetworkPolicy has anything to say between them`);
   for (const line of notModelled) console.error(`palisade: not modelled: ${line}`);
   if (port === undefined) {
-    const ports = allowedPorts(compiled, from, to);
+    const ports = allowedBetween(compiled, from, to);
     const names = { from: endpointName(from), to: endpointName(to) };
     process.stdout.write(format === 'json' ? `${JSON.stringify({ ...names, allowed: formatPorts(ports), ports }, null, 2)}\n` : `${names.from} -> ${names.to}: ${formatPorts(ports)}\n`);
     return isEmpty(ports) ? 1 : 0;

@@ -113,6 +113,36 @@ Flags:
   -o, --output FORMAT        text (the default) or json`,
     run: async (argv) => (await import('./can-reach.ts')).canReachCommand(argv),
   },
+  map: {
+    summary: 'print what can reach what (text, json, mermaid, dot, svg), by namespace (--isolation), or what a change opens (--diff)',
+    usage: `Usage: palisade map (-f FILE|DIR|- ... | --kubeconfig PATH) [-o text|json|mermaid|dot|svg] [--focus WORKLOAD|NAMESPACE]
+       palisade map --isolation (-f ... | --kubeconfig PATH) [-o text|json]
+       palisade map --diff BEFORE AFTER [-o text|json]
+       palisade map --diff --kubeconfig PATH -f AFTER... [-o text|json]
+
+The connectivity map: for every pair of workloads (Pods and pod-template workloads, one per
+owner), and between workloads and the addresses outside the pods (as CIDR groups that every rule
+treats alike), the connections allowed, by the same evaluator as can-reach. NamespaceRingfences
+in the files are rendered with the operator's own code first. SVG is drawn in-process (no
+Graphviz needed).
+
+--isolation folds the map to namespaces: which namespace can reach which other at all, and
+which reach none and are reached by none: a tenant check.
+
+--diff prints exactly what a change opens (+) and closes (-): between two files or directories
+(two revisions' rendered output, say), or between the cluster and the files applied over it.
+It exits 1 when the change opens anything, so that a pull request's check can stop it.
+
+Flags:
+  -f, --filename FILE|DIR|-  a file, a directory of .yaml/.yml/.json files, or - for stdin (repeatable)
+      --kubeconfig PATH      the cluster to read (read-only)
+  -o, --output FORMAT        text (the default), json, mermaid, dot or svg
+      --focus WHAT           only the connections of one workload (namespace/kind/name) or namespace
+      --isolation            namespaces, not workloads
+      --diff                 compare BEFORE with AFTER
+  -n, --namespace NAMESPACE  the namespace of objects in the files that name none (default "default")`,
+    run: async (argv) => (await import('./map.ts')).mapCommand(argv),
+  },
   'write-encryption-config': {
     summary: 'replace a file atomically and print its sha256: what KeyRotationSchedule\'s Jobs run',
     usage: `Usage: palisade write-encryption-config --from FILE --to PATH

@@ -56,13 +56,11 @@ export const hasPort = (set: PortSet, protocol: Protocol, port: number) => set[p
 
 export const samePorts = (a: PortSet, b: PortSet) => isEmpty(subtract(a, b)) && isEmpty(subtract(b, a));
 
-/** As netpol-analyzer writes connections: "All Connections", "No Connections", or "TCP 53,80-90,UDP 53". */
+/** As netpol-analyzer writes connections: "All Connections", "No Connections", or "TCP 53,80-90,UDP 1-65535". */
 export function formatPorts(set: PortSet): string {
   if (samePorts(set, ALL_PORTS)) return 'All Connections';
   if (isEmpty(set)) return 'No Connections';
-  return PROTOCOLS.filter((p) => set[p].length > 0).map((p) => {
-    const ranges = set[p];
-    if (ranges.length === 1 && ranges[0]![0] === 1 && ranges[0]![1] === MAX_PORT) return p;
-    return `${p} ${ranges.map(([first, last]) => (first === last ? String(first) : `${first}-${last}`)).join(',')}`;
-  }).join(',');
+  return PROTOCOLS.filter((p) => set[p].length > 0)
+    .map((p) => `${p} ${set[p].map(([first, last]) => (first === last ? String(first) : `${first}-${last}`)).join(',')}`)
+    .join(',');
 }

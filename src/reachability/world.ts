@@ -6,6 +6,7 @@ import type { Direction, World, Workload } from './types.ts';
 
 export interface CompiledWorld {
   world: World;
+  policies: readonly CompiledPolicy[];
   namespaceLabels(namespace: string): Readonly<Record<string, string>>;
   /** The policies that isolate `workload` in `direction`: an empty list leaves it open. */
   isolating(workload: Workload, direction: Direction): readonly CompiledPolicy[];
@@ -30,6 +31,7 @@ export function compileWorld(world: World): CompiledWorld {
   };
   return {
     world,
+    policies: [...byNamespace.values()].flat(),
     // A namespace the input does not describe has the one label the API server sets on every namespace.
     namespaceLabels: (namespace) => world.namespaces.get(namespace) ?? { [NAMESPACE_NAME_LABEL]: namespace },
     isolating: (workload, direction) => isolationOf(workload)[direction],

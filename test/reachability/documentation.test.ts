@@ -7,6 +7,7 @@ import { compileWorld } from '../../src/reachability/world.ts';
 import type { Endpoint, World } from '../../src/reachability/types.ts';
 import { allowed, type Endpoint as TestEndpoint, type Policy } from '../support/network-policy.ts';
 import { EXAMPLES, namespaces, workloads } from './documentation-examples.ts';
+import { worldManifests } from './manifests.ts';
 
 function endpoint(name: string): Endpoint {
   if (!name.includes('/')) return { ip: name };
@@ -16,17 +17,6 @@ function endpoint(name: string): Endpoint {
 }
 
 const asTestEndpoint = (end: Endpoint): TestEndpoint => ('ip' in end ? end : { pod: { namespace: end.workload.namespace, labels: { ...end.workload.labels }, ip: end.workload.ip ?? '' } });
-
-function manifests(world: World): object[] {
-  return [
-    ...[...world.namespaces].map(([name, labels]) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } })),
-    ...world.workloads.map((w) => ({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: w.name, namespace: w.namespace, labels: w.labels },
-      spec: { containers: [{ name: 'main', image: 'example' }] }, status: { phase: 'Running', podIP: w.ip, podIPs: [{ ip: w.ip }], hostIP: '10.0.0.1' },
-    })),
-    ...world.policies.map((p) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', ...p })),
-  ];
-}
 
 describe('the Kubernetes documentation\'s NetworkPolicy examples', function () {
   this.timeout(60_000);
@@ -53,7 +43,7 @@ describe('the Kubernetes documentation\'s NetworkPolicy examples', function () {
       });
 
       it('so does netpol-analyzer', function () {
-        const theirs = netpolVerdicts(manifests(world), example.cases.map((c) => ({ src: c.from, dst: c.to, ...c.connection })));
+        const theirs = netpolVerdicts(worldManifests(world), example.cases.map((c) => ({ src: c.from, dst: c.to, ...c.connection })));
         expect(theirs).to.deep.equal(expected);
       });
     });

@@ -6,26 +6,14 @@ import { netpolAnalyzer, netpolVerdicts, type NetpolQuery } from '../../harness/
 import { canReach } from '../../src/reachability/evaluate.ts';
 import { compileWorld } from '../../src/reachability/world.ts';
 import type { Endpoint, NetworkPolicySource, World, Workload } from '../../src/reachability/types.ts';
+import { worldManifests } from './manifests.ts';
 import { generatedWorlds } from './worlds.ts';
-
-/** The world as manifests: Namespaces, running Pods with their IPs and ports, NetworkPolicies. */
-function manifests(world: World): object[] {
-  const namespaces = [...world.namespaces].map(([name, labels]) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } }));
-  const pods = world.workloads.map((workload) => ({
-    apiVersion: 'v1', kind: 'Pod',
-    metadata: { name: workload.name, namespace: workload.namespace, labels: workload.labels },
-    spec: { containers: [{ name: 'main', image: 'example', ports: workload.ports.map(({ name, containerPort, protocol }) => ({ name, containerPort, protocol })) }] },
-    status: { phase: 'Running', podIP: workload.ip, podIPs: [{ ip: workload.ip }], hostIP: '10.0.0.1' },
-  }));
-  const policies = world.policies.map((policy) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', ...policy }));
-  return [...namespaces, ...pods, ...policies];
-}
 
 const name = (end: Endpoint) => ('ip' in end ? end.ip : `${end.workload.namespace}/${end.workload.name}`);
 
 function verdicts(world: World, cases: { from: Endpoint; to: Endpoint; connection: { protocol: string; port: number } }[]) {
   const queries: NetpolQuery[] = cases.map(({ from, to, connection }) => ({ src: name(from), dst: name(to), ...connection }));
-  return netpolVerdicts(manifests(world), queries);
+  return netpolVerdicts(worldManifests(world), queries);
 }
 
 const pod = (namespace: string, podName: string, labels: Record<string, string>, ip: string): Workload =>

@@ -21,7 +21,11 @@ export interface GeneratedWorld {
 export interface WorldOptions {
   /** Port entries with a protocol and no port (netpol-analyzer's eval reads them wrongly: see its named test). */
   protocolOnlyPorts: boolean;
+  /** Named ports in egress rules (netpol-analyzer refuses a world where one may meet an address). */
+  namedEgressPorts: boolean;
 }
+
+const ALL_CONSTRUCTS: WorldOptions = { protocolOnlyPorts: true, namedEgressPorts: true };
 
 const KEYS = ['app', 'tier', 'team'];
 const VALUES = ['a', 'b', 'c'];
@@ -57,12 +61,12 @@ function peer(next: Random, namespaces: string[]): PolicyPeer {
   return roll < 0.7 ? { namespaceSelector } : { namespaceSelector, podSelector: selector(next) };
 }
 
-function port(next: Random, options: WorldOptions): PolicyPort {
+function port(next: Random, options: WorldOptions, named: boolean): PolicyPort {
   const protocol = next() < 0.7 ? 'TCP' : pick(next, PROTOCOLS);
   const withProtocol = next() < 0.5 || protocol !== 'TCP' ? { protocol } : {};
   const roll = next();
   if (roll < 0.15 && options.protocolOnlyPorts) return { protocol };
-  if (roll < 0.35) return { ...withProtocol, port: pick(next, PORT_NAMES) };
+  if (roll < 0.35 && named) return { ...withProtocol, port: pick(next, PORT_NAMES) };
   if (roll < 0.5) return { ...withProtocol, port: 50, endPort: pick(next, [53, 80, 443]) };
   return { ...withProtocol, port: pick(next, PORTS) };
 }
@@ -72,7 +76,7 @@ const some = <T>(next: Random, most: number, make: () => T): T[] => Array.from({
 function rules<Field extends 'from' | 'to'>(next: Random, field: Field, namespaces: string[], options: WorldOptions) {
   return some(next, 2, () => ({
     ...(next() < 0.75 ? { [field]: some(next, 2, () => peer(next, namespaces)) } : {}),
-    ...(next() < 0.7 ? { ports: some(next, 2, () => port(next, options)) } : {}),
+    ...(next() < 0.7 ? { ports: some(next, 2, () => port(next, options, field === 'from' || options.namedEgressPorts)) } : {}),
   }));
 }
 
@@ -89,7 +93,8 @@ function containerPorts(next: Random): ContainerPort[] {
 }
 
 /** `worlds` worlds of up to 5 namespaces, with `cases` connections asked of each. */
-export function generatedWorlds(seed: number, worlds: number, cases: number, options: WorldOptions = { protocolOnlyPorts: true }): GeneratedWorld[] {
+export function generatedWorlds(seed: number, worlds: number, cases: number, options: Partial<WorldOptions> = {}): GeneratedWorld[] {
+  const constructs = { ...ALL_CONSTRUCTS, ...options };
   const next = random(seed);
   return Array.from({ length: worlds }, (_, w) => {
     const names = Array.from({ length: 2 + integer(next, 4) }, (_, i) => `ns-${w}-${i}`);
@@ -99,7 +104,7 @@ export function generatedWorlds(seed: number, worlds: number, cases: number, opt
       namespace, kind: 'Pod', name: `pod-${ip}`, labels: labels(next), ip: `10.1.${w % 250}.${ip++}`, ports: containerPorts(next),
     })));
     let index = 0;
-    const policies = names.flatMap((namespace) => some(next, 3, () => policy(next, namespace, index++, names, options)));
+    const policies = names.flatMap((namespace) => some(next, 3, () => policy(next, namespace, index++, names, constructs)));
     const endpoint = () => (next() < 0.15 || workloads.length === 0 ? { ip: pick(next, OUTSIDE) } : { workload: pick(next, workloads) });
     const asked = Array.from({ length: cases }, (): GeneratedCase => {
       const from = endpoint();
