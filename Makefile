@@ -39,6 +39,7 @@ bench: build control-plane ## Benchmarks (figures in bench/README.md)
 	node bench/podsecurity/run.ts
 	node bench/keyrotation/run.ts
 	node bench/scan/run.ts
+	node bench/reachability/run.ts
 
 # The scale benchmarks' size (issue #14 asks for 1,000, 3,000 and 10,000): `make bench-scale SCALE=3000`.
 SCALE ?= 10000

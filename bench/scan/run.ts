@@ -5,13 +5,14 @@
 // Every tenth object is each of Namespace, NetworkPolicy, Service, Role, RoleBinding,
 // ServiceAccount, Pod, Deployment, StatefulSet and CronJob; the pods are the oracle test's
 // generated ones (harness/pss-oracle/pods.ts), so they fail many different checks.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { generatedPods } from '../../harness/pss-oracle/pods.ts';
 import { pssOracleBinary, type OracleRequest } from '../../harness/pss-oracle/oracle.ts';
+import { timed } from '../timed.ts';
 
 const COUNT = Number(process.env.OBJECTS ?? 10_000);
 // The command as installed: its shebang gives Node its flags.
@@ -43,13 +44,6 @@ function group(n: number, pods: OracleRequest[]): Json[] {
   ];
 }
 
-/** GNU time's wall seconds and peak RSS (KiB) of a command whose output goes to /dev/null. */
-function timed(command: string, args: string[], input?: string): { seconds: number; peakMiB: number; status: number | null } {
-  const run = spawnSync('/usr/bin/time', ['-f', '%e %M', command, ...args], { input, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['pipe', 'ignore', 'pipe'] });
-  const [seconds, kib] = run.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { seconds: seconds!, peakMiB: Math.round(kib! / 1024), status: run.status };
-}
-
 const groups = Math.ceil(COUNT / 10);
 const pods = generatedPods(groups * 8).filter((request) => !request.template);
 if (pods.length < groups * 4) throw new Error(`only ${pods.length} generated pods for ${groups * 4}`);
@@ -62,7 +56,7 @@ const scanArgs = ['scan', '-f', manifests, '-o', 'json', '--fail-on', 'never'];
 execFileSync(cli, scanArgs, { stdio: 'ignore' });
 const palisade = timed(cli, scanArgs);
 const oracleInput = pods.slice(0, groups * 4).map((request) => `${JSON.stringify({ level: 'restricted', version: 'latest', pod: request.pod })}\n`).join('');
-const oracle = timed(pssOracleBinary(), [], oracleInput);
+const oracle = timed(pssOracleBinary(), [], { input: oracleInput });
 rmSync(directory, { recursive: true });
 console.log(JSON.stringify({
   benchmark: 'scan', objects: objects.length, pods: groups * 4,

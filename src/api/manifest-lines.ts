@@ -121,3 +121,21 @@ export function lineOf(shape: DocumentShape, path: FieldPath): number {
   }
   return lineAt(shape.source, offset);
 }
+
+/**
+ * The line of each item of the sequence at `path`, in one walk: asking lineOf for each item of a
+ * long List would walk the items before it every time.
+ */
+export function itemLines(shape: DocumentShape, path: FieldPath): number[] {
+  const { nodes } = shape;
+  let node = 0;
+  for (const segment of path) {
+    const child = childOf(shape, node, segment);
+    if (!child) return [];
+    node = child.node;
+  }
+  if (nodes[node * FIELDS + TYPE] !== EVENT_ID.SEQUENCE) return [];
+  const lines: number[] = [];
+  for (let child = node + 1, end = endOf(nodes, node); child < end; child = endOf(nodes, child)) lines.push(lineAt(shape.source, nodes[child * FIELDS + START]!));
+  return lines;
+}

@@ -216,7 +216,13 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
+/**
+ * Exits once stdout has taken everything written to it: on a pipe, writes are asynchronous, and
+ * exiting at once would cut a large output (`palisade map -o json | jq`) short.
+ */
+const exit = (code: number) => process.stdout.write('', () => process.exit(code));
+
+main(process.argv.slice(2)).then(exit, (error: unknown) => {
   console.error(`palisade: ${errorMessage(error)}`);
-  process.exit(error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1);
+  exit(error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1);
 });

@@ -49,9 +49,12 @@ export function addressPieces(worlds: readonly CompiledWorld[]): AddressRange[] 
   });
 }
 
-/** The pods a peer can match: by namespace and pod selector; every pod for an ipBlock (by IP, undetermined). */
+/**
+ * The pods a peer surely matches, by namespace and pod selector: none for an ipBlock, which can
+ * match a pod's IP only as the network plugin decides, and the map shows what is surely allowed.
+ */
 function peerCandidates(world: CompiledWorld, peer: CompiledPeer, policyNamespace: string, byNamespace: Map<string, Workload[]>, cache: Map<string, Workload[]>): Workload[] {
-  if (peer.kind === 'addresses') return world.world.workloads.filter((w) => w.ip !== undefined);
+  if (peer.kind === 'addresses') return [];
   const key = `${peer.namespaceSelector ? JSON.stringify(peer.namespaceSelector) : `=${policyNamespace}`}|${JSON.stringify(peer.podSelector ?? {})}`;
   let found = cache.get(key);
   if (!found) {

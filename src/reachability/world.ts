@@ -14,7 +14,9 @@ export interface CompiledWorld {
 
 export function compileWorld(world: World): CompiledWorld {
   const byNamespace = new Map<string, CompiledPolicy[]>();
-  for (const source of world.policies) {
+  // By name, as the API server lists them: answers do not depend on the order of the input.
+  const sorted = [...world.policies].sort((a, b) => a.metadata.namespace.localeCompare(b.metadata.namespace) || a.metadata.name.localeCompare(b.metadata.name));
+  for (const source of sorted) {
     const policy = compilePolicy(source);
     byNamespace.set(policy.ref.namespace, [...(byNamespace.get(policy.ref.namespace) ?? []), policy]);
   }

@@ -1,6 +1,6 @@
 // The objects of one manifest stream, as a scan reads them: `List`s opened, each object with its
 // file, document and line, and a way to find the line of any of its fields.
-import { lineOf, type FieldPath } from '../api/manifest-lines.ts';
+import { itemLines, lineOf, type FieldPath } from '../api/manifest-lines.ts';
 import { readManifests, type ManifestDocument } from '../api/manifests.ts';
 import { refOf, type Subject } from './objects.ts';
 import { isObject, type KubeObject } from '../kubernetes/manifest-objects.ts';
@@ -8,12 +8,13 @@ import { isObject, type KubeObject } from '../kubernetes/manifest-objects.ts';
 /** A document a scan cannot read: it names the file, the document and the line. */
 export class InputError extends Error {}
 
-function asObject(value: unknown, where: string): KubeObject {
-  if (!isObject(value)) throw new InputError(`${where}: not an object`);
+/** The value as an object; else an InputError at `where()`, which finds a line only then. */
+function asObject(value: unknown, where: () => string): KubeObject {
+  if (!isObject(value)) throw new InputError(`${where()}: not an object`);
   if (typeof value.apiVersion !== 'string' || value.apiVersion === '' || typeof value.kind !== 'string' || value.kind === '') {
-    throw new InputError(`${where}: apiVersion and kind must be set`);
+    throw new InputError(`${where()}: apiVersion and kind must be set`);
   }
-  if (value.metadata !== undefined && value.metadata !== null && !isObject(value.metadata)) throw new InputError(`${where}: metadata must be an object`);
+  if (value.metadata !== undefined && value.metadata !== null && !isObject(value.metadata)) throw new InputError(`${where()}: metadata must be an object`);
   return value as KubeObject;
 }
 
@@ -29,13 +30,22 @@ export function subjectsOf(file: string, text: string, defaultNamespace: string)
   }
   return documents.flatMap((document) => {
     const where = (line: number) => `${file}: document ${document.index} (line ${line})`;
-    const object = asObject(document.value, where(document.line));
-    const subject = (value: KubeObject, prefix: FieldPath): Subject => {
+    const object = asObject(document.value, () => where(document.line));
+    // Lines are found when first asked for: a JSON stream's shape is only read then (readManifests).
+    const subject = (value: KubeObject, prefix: FieldPath, line: () => number): Subject => {
       const locate = (path: FieldPath) => lineOf(document.shape, [...prefix, ...path]);
-      return { value, ref: refOf(value, defaultNamespace), location: { file, document: document.index, line: locate([]) }, lineOf: locate };
+      let location: Subject['location'] | undefined;
+      return {
+        value, ref: refOf(value, defaultNamespace), lineOf: locate,
+        get location() {
+          return location ??= { file, document: document.index, line: line() };
+        },
+      };
     };
-    if (!isList(object)) return [subject(object, [])];
-    return (object.items as unknown[]).map((item, index) => subject(asObject(item, `${where(lineOf(document.shape, ['items', index]))}: items[${index}]`), ['items', index]));
+    if (!isList(object)) return [subject(object, [], () => lineOf(document.shape, []))];
+    let lines: number[] | undefined;
+    const lineOfItem = (index: number) => (lines ??= itemLines(document.shape, ['items']))[index]!;
+    return (object.items as unknown[]).map((item, index) => subject(asObject(item, () => `${where(lineOfItem(index))}: items[${index}]`), ['items', index], () => lineOfItem(index)));
   });
 }
 

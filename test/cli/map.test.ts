@@ -100,4 +100,17 @@ describe('palisade map', function () {
     expect(format.code).to.equal(2);
     expect(format.stderr).to.contain('--diff prints text or json, not svg');
   });
+
+  it('writes all of a large output to a pipe before it exits', async function () {
+    const items = Array.from({ length: 600 }, (_, i) => [
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: `team-${i}` }, spec: { containers: [{ name: 'web', image: 'web' }] } },
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'egress', namespace: `team-${i}` }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 443 }] }] } },
+    ]).flat();
+    const path = join(mkdtempSync(join(tmpdir(), 'palisade-map-large-')), 'world.json');
+    writeFileSync(path, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    const run = await palisade('map', '-f', path, '-o', 'json');
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout.length).to.be.greaterThan(1 << 17);
+    expect((JSON.parse(run.stdout) as { connections: unknown[] }).connections).to.have.length(600);
+  });
 });
