@@ -190,6 +190,13 @@ function nonFinitePath(value: unknown, depth = 0): (string | number)[] | undefin
   return undefined;
 }
 
+/** Is `value` nested more than `depth` levels? */
+function deeperThan(value: unknown, depth: number): boolean {
+  if (!value || typeof value !== 'object') return false;
+  if (depth === 0) return true;
+  return Object.values(value).some((child) => deeperThan(child, depth - 1));
+}
+
 const writtenPath = (path: readonly (string | number)[]) =>
   path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index > 0 ? '.' : ''}${key}`)).join('') || '<root>';
 
@@ -260,6 +267,9 @@ function jsonDocument(source: Source): ManifestDocument | undefined {
   } catch {
     return undefined;
   }
+  // What the YAML path refuses (a number JSON cannot carry, such as 1e400; nesting past its
+  // limit), it refuses with a line: taken there.
+  if (nonFinitePath(value) !== undefined || deeperThan(value, MAX_DEPTH)) return undefined;
   let shape: DocumentShape | undefined;
   return {
     index: 1, line: lineAt(source, start), value,

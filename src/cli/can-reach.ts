@@ -5,11 +5,11 @@ import { endpointName, resolveEndpoint } from '../reachability/endpoints.ts';
 import { canReach } from '../reachability/evaluate.ts';
 import { allowedBetween } from '../reachability/map.ts';
 import { connectionText, verdictText } from '../reachability/explain.ts';
-import { formatPorts, isEmpty, PROTOCOLS, type Protocol } from '../reachability/ports.ts';
+import { formatPorts, intersect, isEmpty, MAX_PORT, portsOf, PROTOCOLS, type Protocol } from '../reachability/ports.ts';
 import type { Connection, Endpoint } from '../reachability/types.ts';
 import { compileWorld, type CompiledWorld } from '../reachability/world.ts';
 import { errorMessage } from '../runtime/errors.ts';
-import { networkWorld } from './network-world.ts';
+import { networkWorld, readLive } from './network-world.ts';
 import { oneOf, UsageError } from './usage.ts';
 
 const FORMATS = ['text', 'json'] as const;
@@ -41,13 +41,17 @@ export async function canReachCommand(argv: string[]): Promise<number> {
   const format = oneOf('-o', values.output, FORMATS, 'text');
   const protocol = oneOf<Protocol>('--protocol', values.protocol?.toUpperCase(), PROTOCOLS, 'TCP');
   const port = portOf(values.port);
-  const { world, notModelled } = await networkWorld({ files: values.filename ?? [], kubeconfig: values.kubeconfig, defaultNamespace: values.namespace ?? 'default' });
+  if (port === undefined && values.explain) throw new UsageError('--explain needs --port: it explains one connection');
+  const live = values.kubeconfig === undefined ? undefined : await readLive(values.kubeconfig);
+  const { world, notModelled } = await networkWorld({ files: values.filename ?? [], live, defaultNamespace: values.namespace ?? 'default' });
   const compiled = compileWorld(world);
   const [from, to] = positionals.map((text) => endpoint(compiled, text)) as [Endpoint, Endpoint];
   if ('ip' in from && 'ip' in to) throw new UsageError(`${from.ip} and ${to.ip} are both outside the cluster's pods: no NetworkPolicy has anything to say between them`);
   for (const line of notModelled) console.error(`palisade: not modelled: ${line}`);
   if (port === undefined) {
-    const ports = allowedBetween(compiled, from, to);
+    // Every connection, or those of --protocol when it is given.
+    const all = allowedBetween(compiled, from, to);
+    const ports = values.protocol === undefined ? all : intersect(all, portsOf(protocol, 1, MAX_PORT));
     const names = { from: endpointName(from), to: endpointName(to) };
     process.stdout.write(format === 'json' ? `${JSON.stringify({ ...names, allowed: formatPorts(ports), ports }, null, 2)}\n` : `${names.from} -> ${names.to}: ${formatPorts(ports)}\n`);
     return isEmpty(ports) ? 1 : 0;

@@ -9,7 +9,7 @@ import {
 } from '../kubernetes/resources.ts';
 import { ApiError, isGone, isNotFound, KubeClient, type KubeObject, type Resource } from '../runtime/client.ts';
 import { loadCredentials } from '../runtime/credentials.ts';
-import type { KubeObject as ScannedKubeObject } from '../kubernetes/manifest-objects.ts';
+import { groupOf, type KubeObject as ScannedKubeObject } from '../kubernetes/manifest-objects.ts';
 
 const PAGE = 500;
 
@@ -26,7 +26,6 @@ export const SCANNED_RESOURCES: readonly Resource[] = [
 ];
 
 const apiVersionOf = (resource: Resource) => (resource.group ? `${resource.group}/${resource.version}` : resource.version);
-const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 
 /** The workload kinds a scan reads templates of, by API group: another group's Job (Volcano's, say) is not one. */
 const SCANNED_OWNERS = new Set([deployments, statefulSets, daemonSets, replicaSets, jobs, cronJobs, replicationControllers].map(({ group, kind }) => `${group}/${kind}`));
@@ -35,7 +34,7 @@ const madeFromTemplate = (object: KubeObject) => (object.metadata.ownerReference
   .some((owner) => owner.controller === true && SCANNED_OWNERS.has(`${groupOf(owner.apiVersion)}/${owner.kind}`));
 
 /** Every object of `resource`, page by page; a list whose continue token expired (410) starts again. */
-async function listAll(client: KubeClient, resource: Resource, namespace: string | undefined): Promise<ScannedKubeObject[]> {
+async function listAll(client: KubeClient, resource: Resource, namespace: string | undefined, keepOwned: boolean): Promise<ScannedKubeObject[]> {
   for (;;) {
     const objects: ScannedKubeObject[] = [];
     let token: string | undefined;
@@ -43,7 +42,7 @@ async function listAll(client: KubeClient, resource: Resource, namespace: string
       do {
         const page = await client.list(resource, { limit: PAGE, ...(token ? { continue: token } : {}), ...(namespace && resource.namespaced ? { namespace } : {}) });
         for (const item of page.items ?? []) {
-          if (madeFromTemplate(item)) continue;
+          if (!keepOwned && madeFromTemplate(item)) continue;
           const { managedFields: _managedFields, ...metadata } = item.metadata as KubeObject['metadata'] & { managedFields?: unknown };
           objects.push({ ...item, apiVersion: apiVersionOf(resource), kind: resource.kind, metadata });
         }
@@ -70,17 +69,18 @@ export type Scope = { all: true } | { namespaces: readonly string[]; required: b
 
 /**
  * The objects of `resources` in the cluster of `kubeconfig`, within `scope`: a user who may read
- * only their namespaces can scan them.
+ * only their namespaces can scan them. `keepOwned`: with what controllers made from a template
+ * (a reachability question needs their Pods' addresses).
  */
-export async function clusterObjects(kubeconfig: string | undefined, resources: readonly Resource[], scope: Scope): Promise<ClusterObjects> {
+export async function clusterObjects(kubeconfig: string | undefined, resources: readonly Resource[], scope: Scope, { keepOwned = false } = {}): Promise<ClusterObjects> {
   const client = new KubeClient(await loadCredentials(kubeconfig));
   try {
-    if ('all' in scope) return await listEach(client, resources, [undefined]);
+    if ('all' in scope) return await listEach(client, resources, [undefined], keepOwned);
     const found = await Promise.all(scope.namespaces.map((name) => client.find<KubeObject>(namespaces, name)));
     const missing = scope.namespaces.filter((_, index) => !found[index]);
     if (scope.required && missing.length > 0) throw new Error(`namespace ${missing.join(', ')} not found`);
     const inNamespaces = resources.filter((resource) => resource.namespaced || resource === baselines);
-    const listed = await listEach(client, inNamespaces, scope.namespaces);
+    const listed = await listEach(client, inNamespaces, scope.namespaces, keepOwned);
     const own = found.flatMap((namespace) => (namespace ? [{ ...namespace, apiVersion: 'v1', kind: 'Namespace' }] : []));
     return { ...listed, objects: [...own, ...listed.objects] };
   } finally {
@@ -89,11 +89,11 @@ export async function clusterObjects(kubeconfig: string | undefined, resources: 
 }
 
 /** Each resource listed in each namespace (undefined: all of them); a cluster-scoped one once. */
-async function listEach(client: KubeClient, resources: readonly Resource[], inNamespaces: readonly (string | undefined)[]): Promise<ClusterObjects> {
+async function listEach(client: KubeClient, resources: readonly Resource[], inNamespaces: readonly (string | undefined)[], keepOwned: boolean): Promise<ClusterObjects> {
   const requests = resources.flatMap((resource) => (resource.namespaced ? inNamespaces : [undefined]).map((namespace) => ({ resource, namespace })));
   const lists = await Promise.all(requests.map(async ({ resource, namespace }) => {
     try {
-      return { objects: await listAll(client, resource, namespace) };
+      return { objects: await listAll(client, resource, namespace, keepOwned) };
     } catch (error) {
       if (isNotFound(error)) return { objects: [], skipped: `${resource.resource}: not served here` };
       const where = namespace ? ` in ${namespace}` : '';

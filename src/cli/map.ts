@@ -6,11 +6,11 @@ import { endpointName, resolveEndpoint } from '../reachability/endpoints.ts';
 import { mapDiff, type MapDiff } from '../reachability/diff.ts';
 import { namespaceIsolation, type Isolation } from '../reachability/isolation.ts';
 import { connectivityMap, endName, type MapEdge } from '../reachability/map.ts';
-import { mapDot, mapJson, mapMermaid, mapText, type MapReport } from '../reachability/map-report.ts';
+import { edgeJson, mapDot, mapJson, mapMermaid, mapText, type MapReport } from '../reachability/map-report.ts';
 import { formatPorts } from '../reachability/ports.ts';
 import { compileWorld, type CompiledWorld } from '../reachability/world.ts';
 import { errorMessage } from '../runtime/errors.ts';
-import { networkWorld, type WorldSource } from './network-world.ts';
+import { networkWorld, readLive, type WorldSource } from './network-world.ts';
 import { oneOf, UsageError } from './usage.ts';
 
 const FORMATS = ['text', 'json', 'mermaid', 'dot', 'svg'] as const;
@@ -57,10 +57,7 @@ function diffText({ opened, closed }: MapDiff): string {
   return [...opened.map(line('+')), ...closed.map(line('-'))].join('');
 }
 
-const diffJson = ({ opened, closed }: MapDiff) => {
-  const asJson = (edges: MapEdge[]) => edges.map((edge) => ({ src: endName(edge.from), dst: endName(edge.to), conn: formatPorts(edge.ports), ports: edge.ports }));
-  return `${JSON.stringify({ opened: asJson(opened), closed: asJson(closed) }, null, 2)}\n`;
-};
+const diffJson = ({ opened, closed }: MapDiff) => `${JSON.stringify({ opened: opened.map(edgeJson), closed: closed.map(edgeJson) }, null, 2)}\n`;
 
 /** --diff BEFORE AFTER (paths), or --diff --kubeconfig K -f AFTER (the cluster, then the files applied over it). */
 async function diffCommand(positionals: string[], files: string[], kubeconfig: string | undefined, defaultNamespace: string, format: Format): Promise<number> {
@@ -69,7 +66,9 @@ async function diffCommand(positionals: string[], files: string[], kubeconfig: s
   if (positionals.length === 2 && files.length === 0 && kubeconfig === undefined) {
     sources = [{ files: [positionals[0]!], defaultNamespace }, { files: [positionals[1]!], defaultNamespace }];
   } else if (positionals.length === 0 && kubeconfig !== undefined && files.length > 0) {
-    sources = [{ files: [], kubeconfig, defaultNamespace }, { files, kubeconfig, defaultNamespace }];
+    // One read of the cluster for both sides, so that they differ by the files alone.
+    const live = await readLive(kubeconfig);
+    sources = [{ files: [], live, defaultNamespace }, { files, live, defaultNamespace }];
   } else {
     throw new UsageError('--diff needs BEFORE AFTER (two files or directories), or --kubeconfig PATH -f AFTER (the cluster against the files applied to it)');
   }
@@ -90,10 +89,14 @@ export async function mapCommand(argv: string[]): Promise<number> {
   const format = oneOf('-o', values.output, FORMATS, 'text');
   const defaultNamespace = values.namespace ?? 'default';
   const files = values.filename ?? [];
-  if (values.diff) return diffCommand(positionals, files, values.kubeconfig, defaultNamespace, format);
+  if (values.diff) {
+    if (values.focus !== undefined || values.isolation) throw new UsageError('--diff takes neither --focus nor --isolation: it prints every connection a change opens or closes');
+    return diffCommand(positionals, files, values.kubeconfig, defaultNamespace, format);
+  }
   if (positionals.length > 0) throw new UsageError(`map takes no arguments but --diff's (got ${positionals.join(' ')})`);
   if (files.length === 0 && !values.kubeconfig) throw new UsageError('map needs -f FILE|DIR|- or --kubeconfig PATH');
-  const { world, notModelled } = await compiled({ files, kubeconfig: values.kubeconfig, defaultNamespace });
+  const live = values.kubeconfig === undefined ? undefined : await readLive(values.kubeconfig);
+  const { world, notModelled } = await compiled({ files, live, defaultNamespace });
   const edges = focused(world, connectivityMap(world), values.focus);
   if (values.isolation) {
     if (format !== 'text' && format !== 'json') throw new UsageError(`--isolation prints text or json, not ${format}`);

@@ -15,10 +15,10 @@ import type { Subject } from '../scan/objects.ts';
 import { readInputs } from './inputs.ts';
 import { UsageError } from './usage.ts';
 
-/** Where the world comes from: files, a cluster, or both (the files as if applied to the cluster). */
+/** Where the world comes from: files, a cluster (readLive), or both (the files as if applied to the cluster). */
 export interface WorldSource {
   files: readonly string[];
-  kubeconfig?: string;
+  live?: LiveObjects;
   defaultNamespace: string;
 }
 
@@ -33,9 +33,8 @@ export const ringfenceOrigin: OriginOf = (policy, direction, rule, peer) => {
 
 const where = (subject: Subject) => `${subject.location.file}: document ${subject.location.document} (line ${subject.location.line})`;
 
-/** The policies the Enforce ringfences among `subjects` apply; DryRun ones apply none, as the operator. */
-async function renderedPolicies(subjects: readonly Subject[], notes: string[]): Promise<NetworkPolicySource[]> {
-  const ringfences = subjects.filter(({ value }) => value.apiVersion === API_VERSION && value.kind === namespaceRingfence.kind);
+/** The policies the Enforce ringfences among `ringfences` apply; DryRun ones apply none, as the operator. */
+async function renderedPolicies(ringfences: readonly Subject[], notes: string[]): Promise<NetworkPolicySource[]> {
   if (ringfences.length === 0) return [];
   // Loaded only when there are ringfences: the schemas are most of the command's start-up.
   const { validateResource } = await import('../api/validate.ts');
@@ -66,19 +65,42 @@ function checkPolicies(subjects: readonly Subject[]) {
   }
 }
 
-async function liveObjects(kubeconfig: string, notes: string[]): Promise<KubeObject[]> {
+/** The cluster's objects, as a world reads them; read once, however many worlds are made of it. */
+export interface LiveObjects {
+  objects: KubeObject[];
+  notes: string[];
+}
+
+export async function readLive(kubeconfig: string): Promise<LiveObjects> {
   const { clusterObjects, NETWORK_RESOURCES } = await import('./cluster-objects.ts');
-  const live = await clusterObjects(kubeconfig, NETWORK_RESOURCES, { all: true });
-  notes.push(...live.skipped.map((skipped) => `not read: ${skipped}`));
-  return live.objects;
+  // With the Pods controllers made: a workload is known by its pods' addresses too.
+  const live = await clusterObjects(kubeconfig, NETWORK_RESOURCES, { all: true }, { keepOwned: true });
+  return { objects: live.objects, notes: live.skipped.map((skipped) => `not read: ${skipped}`) };
 }
 
 const keyOf = (object: KubeObject, defaultNamespace: string) =>
   `${object.apiVersion}/${object.kind}/${object.metadata?.namespace ?? defaultNamespace}/${object.metadata?.name ?? ''}`;
 
+/**
+ * The cluster's objects with the files' applied over them: an object of the files replaces the
+ * cluster's of the same name, and a ringfence of the files replaces all the policies it had
+ * generated (a rule it no longer has goes with them).
+ */
+function appliedOver(live: readonly KubeObject[], files: readonly KubeObject[], ringfences: readonly Subject[], defaultNamespace: string): KubeObject[] {
+  const mine = new Set(files.map((object) => keyOf(object, defaultNamespace)));
+  const fenced = new Set(ringfences.map(({ ref }) => `${ref.namespace}/${ref.name}`));
+  const generatedByMine = (object: KubeObject) => {
+    const labels = object.metadata?.labels ?? {};
+    return object.kind === 'NetworkPolicy' && labels[MANAGED_BY_LABEL] === 'palisade' && fenced.has(`${object.metadata?.namespace}/${labels[RINGFENCE_LABEL]}`);
+  };
+  return [...live.filter((object) => !mine.has(keyOf(object, defaultNamespace)) && !generatedByMine(object)), ...files];
+}
+
+const isRingfence = ({ value }: Subject) => value.apiVersion === API_VERSION && value.kind === namespaceRingfence.kind;
+
 /** The world of `source`, with what it leaves out. Bad input throws UsageError naming file, document and field. */
 export async function networkWorld(source: WorldSource): Promise<ObjectsWorld> {
-  const notes: string[] = [];
+  const notes: string[] = [...(source.live?.notes ?? [])];
   let subjects: Subject[];
   try {
     subjects = readInputs(source.files).flatMap(({ name, text }) => subjectsOf(name, text, source.defaultNamespace));
@@ -87,14 +109,10 @@ export async function networkWorld(source: WorldSource): Promise<ObjectsWorld> {
   }
   if (source.files.length > 0 && subjects.length === 0) throw new UsageError(`no objects in ${source.files.join(', ')}`);
   checkPolicies(subjects);
-  const rendered = await renderedPolicies(subjects, notes);
-  let objects: KubeObject[] = subjects.map(({ value }) => value);
-  if (source.kubeconfig !== undefined) {
-    // The files as if applied: an object of the files replaces the cluster's of the same name.
-    const mine = new Set(objects.map((object) => keyOf(object, source.defaultNamespace)));
-    const live = (await liveObjects(source.kubeconfig, notes)).filter((object) => !mine.has(keyOf(object, source.defaultNamespace)));
-    objects = [...live, ...objects];
-  }
+  const ringfences = subjects.filter(isRingfence);
+  const rendered = await renderedPolicies(ringfences, notes);
+  const mine = subjects.map(({ value }) => value);
+  const objects = source.live ? appliedOver(source.live.objects, mine, ringfences, source.defaultNamespace) : mine;
   const { world, notModelled } = worldOf(objects, source.defaultNamespace, rendered);
   return { world: { ...world, originOf: ringfenceOrigin }, notModelled: [...notes, ...notModelled] };
 }

@@ -26,7 +26,8 @@ export interface PodTemplate {
   podObject: boolean;
 }
 
-const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0] : '');
+/** The API group of an apiVersion: '' for the core group's v1. */
+export const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 
 /** Where each kind that runs pods keeps its template, by API group. */
 const TEMPLATES: Record<string, { group: string; path: FieldPath }> = {
@@ -55,11 +56,12 @@ export function podTemplate(object: KubeObject): PodTemplate | undefined {
   return { path: known.path, metadata: template?.metadata ?? {}, spec: template?.spec ?? {}, podObject: object.kind === 'Pod' };
 }
 
-/** Kinds without a namespace, among those a scan reads or names. */
+/** Kinds without a namespace, among those a scan or a reachability question reads or names. */
 const CLUSTER_SCOPED = new Set([
   'Namespace', 'Node', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition',
   'PriorityClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy',
   'ValidatingAdmissionPolicyBinding', 'APIService', 'IngressClass', 'RuntimeClass', 'PodSecurityBaseline', 'KeyRotationSchedule',
+  'AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'GlobalNetworkPolicy',
 ]);
 
 /** The object's namespace: its own, else `defaultNamespace` as kubectl applies it; undefined when cluster-scoped. */

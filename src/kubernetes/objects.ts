@@ -1,6 +1,9 @@
 // Built-in Kubernetes object types, as far as Palisade reads or writes them (the shapes of apply
 // configurations: only the fields Palisade sets or reads).
 
+/** The label the API server sets on every namespace, to its name: the one a tenant cannot set. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: { key: string; operator: string; values?: string[] }[];

@@ -1,6 +1,6 @@
 // What a change opens and closes: two worlds' connectivity, with the address space cut the same
 // way for both, compared edge by edge.
-import { addressPieces, endName, groupPieces, pieceEdges, type MapEdge } from './map.ts';
+import { addressPieces, compareEdges, endName, groupPieces, isPiece, pieceEdges, type MapEdge } from './map.ts';
 import type { AddressRange } from './addresses.ts';
 import { formatPorts, isEmpty, NO_PORTS, subtract, type PortSet } from './ports.ts';
 import type { Workload } from './types.ts';
@@ -13,8 +13,6 @@ export interface MapDiff {
 }
 
 type End = Workload | AddressRange;
-
-const isPiece = (end: End): end is AddressRange => 'first' in end;
 
 export function mapDiff(before: CompiledWorld, after: CompiledWorld): MapDiff {
   const pieces = addressPieces([before, after]);
@@ -49,7 +47,7 @@ export function mapDiff(before: CompiledWorld, after: CompiledWorld): MapDiff {
       const edge = { from: end(change.from), to: end(change.to), ports: change.ports };
       byEnds.set(`${endName(edge.from)} ${endName(edge.to)}`, edge);
     }
-    return [...byEnds.values()].sort((a, b) => endName(a.from).localeCompare(endName(b.from)) || endName(a.to).localeCompare(endName(b.to)));
+    return [...byEnds.values()].sort(compareEdges);
   };
   return { opened: asEdges('opened'), closed: asEdges('closed') };
 }

@@ -19,10 +19,10 @@ export const workloadName = (workload: Workload) => `${workload.namespace}/${wor
 
 export const endpointName = (endpoint: Endpoint) => ('ip' in endpoint ? endpoint.ip : workloadName(endpoint.workload));
 
-/** The end `text` names in `world`; an IP of a known pod is that pod. Throws a message for the user. */
+/** The end `text` names in `world`; an IP of a known pod is that pod (or its workload). Throws a message for the user. */
 export function resolveEndpoint(world: World, text: string): Endpoint {
   if (isIP(text)) {
-    const pod = world.workloads.find((workload) => workload.ip === text);
+    const pod = world.workloads.find((workload) => workload.ip === text || workload.podIPs?.includes(text));
     return pod ? { workload: pod } : { ip: text };
   }
   const parts = text.split('/');

@@ -14,12 +14,21 @@ import type { CompiledWorld } from './world.ts';
  */
 type Match = 'yes' | 'no' | 'maybe' | 'excepted';
 
+/** An address against an ipBlock: in it, cut out of it by an except, or not in it. */
+function blockMatch(peer: Extract<CompiledPeer, { kind: 'addresses' }>, text: string): 'yes' | 'excepted' | 'no' {
+  const address = parseAddress(text);
+  if (!address || !contains(peer.cidr, address)) return 'no';
+  return peer.except.some((cut) => contains(cut, address)) ? 'excepted' : 'yes';
+}
+
 function peerMatches(world: CompiledWorld, peer: CompiledPeer, policyNamespace: string, other: Endpoint): Match {
   if (peer.kind === 'addresses') {
-    const address = parseAddress('ip' in other ? other.ip : other.workload.ip ?? '');
-    if (!address || !contains(peer.cidr, address)) return 'no';
-    if (peer.except.some((cut) => contains(cut, address))) return 'excepted';
-    return 'ip' in other ? 'yes' : 'maybe';
+    if ('ip' in other) return blockMatch(peer, other.ip);
+    // A pod's own address in an ipBlock is the network plugin's call; so is one we do not know.
+    const addresses = other.workload.ip ? [other.workload.ip] : other.workload.podIPs ?? [];
+    if (addresses.length === 0) return 'maybe';
+    const matches = addresses.map((address) => blockMatch(peer, address));
+    return matches.includes('yes') ? 'maybe' : matches.includes('excepted') ? 'excepted' : 'no';
   }
   if (!('workload' in other)) return 'no';
   const { namespace, labels } = other.workload;
@@ -115,7 +124,7 @@ function verdictOf(world: CompiledWorld, workload: Workload, direction: Directio
   };
 }
 
-const sameWorkload = (a: Workload, b: Workload) => a.namespace === b.namespace && a.kind === b.kind && a.name === b.name;
+const samePod = (a: Workload, b: Workload) => a.kind === 'Pod' && b.kind === 'Pod' && a.namespace === b.namespace && a.name === b.name;
 
 /** Denied if either side denies; else undetermined if either side is; else allowed. */
 export function combine(...decisions: Decision[]): Decision {
@@ -126,7 +135,7 @@ export function combine(...decisions: Decision[]): Decision {
 /** May `from` open `connection` to `to`? Each side's verdict says which policy and rule decided. */
 export function canReach(world: CompiledWorld, from: Endpoint, to: Endpoint, connection: Connection): Verdict {
   if (!PROTOCOLS.includes(connection.protocol)) throw new Error(`protocol ${String(connection.protocol)} is not TCP, UDP or SCTP`);
-  if ('workload' in from && 'workload' in to && sameWorkload(from.workload, to.workload)) return { decision: 'allowed', self: true };
+  if ('workload' in from && 'workload' in to && samePod(from.workload, to.workload)) return { decision: 'allowed', self: true };
   const egress = 'workload' in from ? verdictOf(world, from.workload, 'Egress', to, connection) : undefined;
   const ingress = 'workload' in to ? verdictOf(world, to.workload, 'Ingress', from, connection) : undefined;
   return {

@@ -1,5 +1,6 @@
 // Which namespaces can reach which others at all: the connectivity map folded to namespaces, a
 // tenant check.
+import { compareNames } from '../kubernetes/order.ts';
 import type { MapEdge } from './map.ts';
 import { union, type PortSet } from './ports.ts';
 
@@ -29,7 +30,7 @@ export function namespaceIsolation(edges: readonly MapEdge[], namespaces: Iterab
   }
   const touched = new Set([...byPair.values()].flatMap(({ from, to }) => [from, to]));
   return {
-    edges: [...byPair.values()].sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to)),
+    edges: [...byPair.values()].sort((a, b) => compareNames(a.from, b.from) || compareNames(a.to, b.to)),
     isolated: [...new Set(namespaces)].filter((namespace) => !touched.has(namespace)).sort(),
   };
 }

@@ -14,8 +14,11 @@ export function mapText({ edges, notModelled }: MapReport): string {
   return [...lines, ...notModelled.map((line) => `# not modelled: ${line}`)].map((line) => `${line}\n`).join('');
 }
 
+/** An edge as JSON: netpol-analyzer's src, dst and conn, and the ports as ranges per protocol. */
+export const edgeJson = (edge: MapEdge) => ({ src: endName(edge.from), dst: endName(edge.to), conn: formatPorts(edge.ports), ports: edge.ports });
+
 export function mapJson({ edges, notModelled }: MapReport): string {
-  const connections = edges.map((edge) => ({ src: endName(edge.from), dst: endName(edge.to), conn: formatPorts(edge.ports), ports: edge.ports }));
+  const connections = edges.map(edgeJson);
   return `${JSON.stringify({ connections, notModelled }, null, 2)}\n`;
 }
 

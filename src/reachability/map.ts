@@ -4,6 +4,7 @@
 // are merged back into one group of CIDRs.
 import { cidrsOf, everyAddress, type AddressRange, type Family } from './addresses.ts';
 import { directionPorts } from './evaluate.ts';
+import { compareNames } from '../kubernetes/order.ts';
 import { matchesSelector } from '../kubernetes/selectors.ts';
 import type { CompiledPeer } from './policies.ts';
 import { formatPorts, intersect, isEmpty, type PortSet } from './ports.ts';
@@ -94,7 +95,11 @@ const pieceAddress = (piece: AddressRange): Endpoint => ({ ip: cidrsOf({ ...piec
 /** Every allowed connection of `world`, address pieces as given (see addressPieces). */
 export function pieceEdges(world: CompiledWorld, pieces: readonly AddressRange[]): { from: Workload | AddressRange; to: Workload | AddressRange; ports: PortSet }[] {
   const byNamespace = new Map<string, Workload[]>();
-  for (const w of world.world.workloads) byNamespace.set(w.namespace, [...(byNamespace.get(w.namespace) ?? []), w]);
+  for (const w of world.world.workloads) {
+    const list = byNamespace.get(w.namespace);
+    if (list) list.push(w);
+    else byNamespace.set(w.namespace, [w]);
+  }
   const cache = new Map<string, Workload[]>();
   const edges: { from: Workload | AddressRange; to: Workload | AddressRange; ports: PortSet }[] = [];
   const add = (from: Workload | AddressRange, to: Workload | AddressRange, ports: PortSet) => {
@@ -102,7 +107,8 @@ export function pieceEdges(world: CompiledWorld, pieces: readonly AddressRange[]
   };
   for (const source of world.world.workloads) {
     for (const destination of destinationCandidates(world, source, byNamespace, cache)) {
-      if (destination !== source) add(source, destination, allowedBetween(world, { workload: source }, { workload: destination }));
+      // A Pod to itself is never filtered; a workload's replicas are other pods, and are.
+      if (destination !== source || source.kind !== 'Pod') add(source, destination, allowedBetween(world, { workload: source }, { workload: destination }));
     }
     for (const piece of pieces) {
       add(source, piece, allowedBetween(world, { workload: source }, pieceAddress(piece)));
@@ -112,7 +118,7 @@ export function pieceEdges(world: CompiledWorld, pieces: readonly AddressRange[]
   return edges;
 }
 
-const isPiece = (end: Workload | AddressRange): end is AddressRange => 'first' in end;
+export const isPiece = (end: Workload | AddressRange): end is AddressRange => 'first' in end;
 
 /** A group as people write it: its CIDRs, or a family's whole space "except" the few it leaves out. */
 function groupCidrs(ranges: readonly AddressRange[]): string[] {
@@ -155,6 +161,9 @@ export function groupPieces(pieces: readonly AddressRange[], signature: (piece: 
 
 export const endName = (end: MapEnd) => ('workload' in end ? workloadName(end.workload) : end.addresses.cidrs.join(','));
 
+/** Edges by their ends' names. */
+export const compareEdges = (a: MapEdge, b: MapEdge) => compareNames(endName(a.from), endName(b.from)) || compareNames(endName(a.to), endName(b.to));
+
 /** Per address piece, a string of the edges that touch it in `edges`. */
 export function pieceSignatures(edges: ReturnType<typeof pieceEdges>): Map<AddressRange, string[]> {
   const signatures = new Map<AddressRange, string[]>();
@@ -186,5 +195,5 @@ export function connectivityMap(world: CompiledWorld): MapEdge[] {
   const edges = pieceEdges(world, pieces);
   const signatures = pieceSignatures(edges);
   const groups = groupPieces(pieces, (piece) => (signatures.get(piece) ?? []).sort().join(' '));
-  return groupedEdges(edges, groups).sort((a, b) => endName(a.from).localeCompare(endName(b.from)) || endName(a.to).localeCompare(endName(b.to)));
+  return groupedEdges(edges, groups).sort(compareEdges);
 }

@@ -1,8 +1,8 @@
 // The world of a set of Kubernetes objects (manifests, or a live cluster's lists): Namespaces with
 // their labels, every Pod and pod-template workload as one workload (as a user thinks of them),
 // NetworkPolicies; and what the objects hold that this model does not cover, so that it is said.
-import { namespaceOf, podTemplate, type KubeObject } from '../kubernetes/manifest-objects.ts';
-import { NAMESPACE_NAME_LABEL } from './policies.ts';
+import { groupOf, namespaceOf, podTemplate, type KubeObject } from '../kubernetes/manifest-objects.ts';
+import { NAMESPACE_NAME_LABEL } from '../kubernetes/objects.ts';
 import { PROTOCOLS, type Protocol } from './ports.ts';
 import type { ContainerPort, NetworkPolicySource, World, Workload } from './types.ts';
 
@@ -15,7 +15,6 @@ const NOT_MODELLED: Record<string, string> = {
   'crd.antrea.io': 'Antrea\'s network policies',
 };
 
-const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 
 interface ContainerLike {
   ports?: { name?: string; containerPort?: number; protocol?: string }[] | null;
@@ -37,43 +36,104 @@ export interface ObjectsWorld {
 
 const isNetworkPolicy = (object: KubeObject) => object.kind === 'NetworkPolicy' && object.apiVersion === 'networking.k8s.io/v1';
 
+interface OwnerReference {
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  controller?: boolean;
+}
+
+const keyOf = (namespace: string, apiVersion: string, kind: string, name: string) => `${namespace}/${groupOf(apiVersion)}/${kind}/${name}`;
+
+const controllerOf = (object: KubeObject) => ((object.metadata as { ownerReferences?: OwnerReference[] | null } | null | undefined)?.ownerReferences ?? [])
+  .find((owner) => owner.controller === true);
+
+/**
+ * For each object that runs pods and whose controller (a ReplicaSet, a Deployment, a Job...) is in
+ * the input, the key of the topmost such controller: a user thinks of a Deployment, not of its
+ * ReplicaSets and Pods, which `kubectl get all -o yaml` and a live cluster list too.
+ */
+function topOwners(objects: readonly KubeObject[], defaultNamespace: string): Map<KubeObject, string> {
+  const byKey = new Map(objects.filter((object) => podTemplate(object))
+    .map((object) => [keyOf(namespaceOf(object, defaultNamespace) ?? '', object.apiVersion, object.kind, object.metadata?.name ?? ''), object]));
+  const tops = new Map<KubeObject, string>();
+  for (const object of byKey.values()) {
+    const namespace = namespaceOf(object, defaultNamespace) ?? '';
+    let top: string | undefined;
+    // Bounded, so that an ownership cycle (which the API server does not prevent) cannot loop.
+    for (let current = object, hops = 0; hops < 8; hops++) {
+      const owner = controllerOf(current);
+      const key = owner && keyOf(namespace, owner.apiVersion ?? '', owner.kind ?? '', owner.name ?? '');
+      const next = key === undefined ? undefined : byKey.get(key);
+      if (!next) break;
+      [top, current] = [key, next];
+    }
+    if (top !== undefined) tops.set(object, top);
+  }
+  return tops;
+}
+
+/** A Pod's addresses, both families. */
+function podAddresses(object: KubeObject): string[] {
+  const status = object.status as { podIP?: string; podIPs?: { ip?: string }[] } | undefined;
+  return [...new Set([status?.podIP, ...(status?.podIPs ?? []).map(({ ip }) => ip)].filter((ip): ip is string => Boolean(ip)))];
+}
+
+type PodSpecLike = { containers?: ContainerLike[] | null; initContainers?: ContainerLike[] | null; hostNetwork?: boolean | null };
+
+/** The workload of an object that runs pods, or undefined (and a note) for a pod on the host network. */
+function workloadOf(object: KubeObject, namespace: string, hostNetwork: string[]): Workload | undefined {
+  const template = podTemplate(object)!;
+  const name = object.metadata?.name ?? '';
+  const spec = template.spec as PodSpecLike;
+  if (spec.hostNetwork) {
+    hostNetwork.push(`${namespace}/${object.kind.toLowerCase()}/${name}`);
+    return undefined;
+  }
+  const [ip, ...more] = object.kind === 'Pod' ? podAddresses(object) : [];
+  return {
+    namespace, kind: object.kind, name, labels: template.metadata.labels ?? {},
+    ...(ip ? { ip } : {}), ...(more.length > 0 ? { podIPs: [ip!, ...more] } : {}),
+    ports: containerPorts([...(spec.containers ?? []), ...(spec.initContainers ?? [])]),
+  };
+}
+
 /**
  * The world of `objects`; `policies` are more NetworkPolicies (rendered from ringfences), which
- * replace an object's policy of the same namespace and name as the operator's apply would.
+ * replace an object's policy of the same namespace and name as the operator's apply would. An
+ * object given twice counts once, the last, as an apply of both would leave it.
  */
 export function worldOf(objects: readonly KubeObject[], defaultNamespace: string, policies: readonly NetworkPolicySource[] = []): ObjectsWorld {
   const namespaces = new Map<string, Record<string, string>>();
-  const workloads: Workload[] = [];
+  const workloads = new Map<string, Workload>();
   const written = new Map<string, NetworkPolicySource>();
   const notModelled = new Set<string>();
   const hostNetwork: string[] = [];
+  const tops = topOwners(objects, defaultNamespace);
+  const ownedAddresses = new Map<string, string[]>();
   for (const object of objects) {
     const namespace = namespaceOf(object, defaultNamespace) ?? '';
     const name = object.metadata?.name ?? '';
-    if (object.kind === 'Namespace' && object.apiVersion === 'v1') {
+    const top = tops.get(object);
+    if (top !== undefined) {
+      if (object.kind === 'Pod') ownedAddresses.set(top, [...(ownedAddresses.get(top) ?? []), ...podAddresses(object)]);
+    } else if (object.kind === 'Namespace' && object.apiVersion === 'v1') {
       namespaces.set(name, { ...object.metadata?.labels, [NAMESPACE_NAME_LABEL]: name });
     } else if (isNetworkPolicy(object)) {
       written.set(`${namespace}/${name}`, { ...(object as unknown as NetworkPolicySource), metadata: { ...object.metadata, name, namespace } });
-    } else if (NOT_MODELLED[groupOf(object.apiVersion)] && /NetworkPolicy$|Policy$/.test(object.kind)) {
+    } else if (NOT_MODELLED[groupOf(object.apiVersion)] && object.kind.endsWith('Policy')) {
       notModelled.add(`${NOT_MODELLED[groupOf(object.apiVersion)]} (${object.kind} ${namespace ? `${namespace}/` : ''}${name} and any like it)`);
-    } else {
-      const template = podTemplate(object);
-      if (!template) continue;
-      const spec = template.spec as { containers?: ContainerLike[] | null; initContainers?: ContainerLike[] | null; hostNetwork?: boolean | null };
-      if (spec.hostNetwork) {
-        hostNetwork.push(`${namespace}/${object.kind.toLowerCase()}/${name}`);
-        continue;
-      }
-      const ip = object.kind === 'Pod' ? (object.status as { podIP?: string } | undefined)?.podIP : undefined;
-      workloads.push({
-        namespace, kind: object.kind, name, labels: template.metadata.labels ?? {},
-        ...(ip ? { ip } : {}),
-        ports: containerPorts([...(spec.containers ?? []), ...(spec.initContainers ?? [])]),
-      });
+    } else if (podTemplate(object)) {
+      const workload = workloadOf(object, namespace, hostNetwork);
+      if (workload) workloads.set(keyOf(namespace, object.apiVersion, object.kind, name), workload);
     }
+  }
+  for (const [key, addresses] of ownedAddresses) {
+    const workload = workloads.get(key);
+    if (workload) workloads.set(key, { ...workload, podIPs: [...new Set(addresses)] });
   }
   for (const policy of policies) written.set(`${policy.metadata.namespace}/${policy.metadata.name}`, policy);
   const lines = [...notModelled];
   if (hostNetwork.length > 0) lines.push(`pods on the host network, which NetworkPolicy does not fence: ${hostNetwork.join(', ')}`);
-  return { world: { namespaces, workloads, policies: [...written.values()] }, notModelled: lines };
+  return { world: { namespaces, workloads: [...workloads.values()], policies: [...written.values()] }, notModelled: lines };
 }

@@ -1,11 +1,10 @@
 // NetworkPolicies compiled once for many questions: policyTypes defaulted as the API server does,
 // each rule's peers and ports kept with the position they were written at, for explanations.
 import { matchesSelector } from '../kubernetes/selectors.ts';
-import { parseCidr, type AddressRange } from './addresses.ts';
+import { contains, parseCidr, type AddressRange } from './addresses.ts';
 import { PROTOCOLS, type Protocol } from './ports.ts';
 import type { Direction, NetworkPolicySource, PolicyPeer, PolicyPort, PolicyRef, Workload } from './types.ts';
 
-export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 export type CompiledPeer =
   | { index: number; kind: 'pods'; namespaceSelector?: PolicyPeer['namespaceSelector']; podSelector?: PolicyPeer['podSelector'] }
@@ -39,17 +38,26 @@ export interface CompiledPolicy {
  */
 export function policyTypesOf(policy: NetworkPolicySource): Direction[] {
   const written = policy.spec.policyTypes;
-  if (written && written.length > 0) return written.filter((type): type is Direction => type === 'Ingress' || type === 'Egress');
-  return ['Ingress', ...(policy.spec.egress?.length ? ['Egress' as const] : [])];
+  if (!written || written.length === 0) return ['Ingress', ...(policy.spec.egress?.length ? ['Egress' as const] : [])];
+  const unknown = written.find((type) => type !== 'Ingress' && type !== 'Egress');
+  if (unknown !== undefined) throw new Error(`NetworkPolicy ${policy.metadata.namespace}/${policy.metadata.name} spec.policyTypes: ${unknown} is not Ingress or Egress`);
+  return written as Direction[];
 }
 
+/** A peer as the API server validates it: one of ipBlock or selectors, every except inside and narrower than cidr. */
 function compilePeer(peer: PolicyPeer, index: number, where: string): CompiledPeer {
+  const selectors = Boolean(peer.podSelector || peer.namespaceSelector);
+  if (!peer.ipBlock && !selectors) throw new Error(`${where}: a peer needs podSelector, namespaceSelector or ipBlock`);
   if (peer.ipBlock) {
+    if (selectors) throw new Error(`${where}: ipBlock cannot be combined with podSelector or namespaceSelector`);
     const cidr = parseCidr(peer.ipBlock.cidr);
     if (!cidr) throw new Error(`${where}.ipBlock.cidr: not a CIDR: ${peer.ipBlock.cidr}`);
     const except = (peer.ipBlock.except ?? []).map((text, i) => {
       const range = parseCidr(text);
       if (!range) throw new Error(`${where}.ipBlock.except[${i}]: not a CIDR: ${text}`);
+      if (!contains(cidr, range) || (range.first === cidr.first && range.last === cidr.last)) {
+        throw new Error(`${where}.ipBlock.except[${i}]: ${text} must lie inside cidr ${peer.ipBlock!.cidr} and be narrower than it`);
+      }
       return range;
     });
     return { index, kind: 'addresses', cidr, except };

@@ -19,6 +19,8 @@ export interface Workload {
   labels: Readonly<Record<string, string>>;
   /** The pod's IP when known (a live Pod's status.podIP). */
   ip?: string;
+  /** A workload's pods' IPs, when known (a live cluster's Pods, all of their addresses). */
+  podIPs?: readonly string[];
   ports: readonly ContainerPort[];
 }
 
@@ -111,7 +113,7 @@ export interface DirectionVerdict {
 
 export interface Verdict {
   decision: Decision;
-  /** A pod's traffic to itself is never filtered. */
+  /** A Pod's traffic to itself is never filtered (a workload's replicas are other pods, and are). */
   self?: true;
   /** The source pod's egress; none when the source is an address. */
   egress?: DirectionVerdict;

@@ -1,7 +1,9 @@
 // A world compiled for many questions: policies by namespace, namespace labels, and which
 // policies isolate each workload in each direction, each computed once.
+import { compareNames } from '../kubernetes/order.ts';
 import { matchesSelector } from '../kubernetes/selectors.ts';
-import { compilePolicy, NAMESPACE_NAME_LABEL, type CompiledPolicy } from './policies.ts';
+import { NAMESPACE_NAME_LABEL } from '../kubernetes/objects.ts';
+import { compilePolicy, type CompiledPolicy } from './policies.ts';
 import type { Direction, World, Workload } from './types.ts';
 
 export interface CompiledWorld {
@@ -15,10 +17,12 @@ export interface CompiledWorld {
 export function compileWorld(world: World): CompiledWorld {
   const byNamespace = new Map<string, CompiledPolicy[]>();
   // By name, as the API server lists them: answers do not depend on the order of the input.
-  const sorted = [...world.policies].sort((a, b) => a.metadata.namespace.localeCompare(b.metadata.namespace) || a.metadata.name.localeCompare(b.metadata.name));
+  const sorted = [...world.policies].sort((a, b) => compareNames(a.metadata.namespace, b.metadata.namespace) || compareNames(a.metadata.name, b.metadata.name));
   for (const source of sorted) {
     const policy = compilePolicy(source);
-    byNamespace.set(policy.ref.namespace, [...(byNamespace.get(policy.ref.namespace) ?? []), policy]);
+    const list = byNamespace.get(policy.ref.namespace);
+    if (list) list.push(policy);
+    else byNamespace.set(policy.ref.namespace, [policy]);
   }
   const isolation = new WeakMap<Workload, Record<Direction, CompiledPolicy[]>>();
   const isolationOf = (workload: Workload) => {

@@ -1,6 +1,7 @@
 // One scan: every object checked by every check that reads it, against what the whole input says
 // of namespaces, then the findings suppressed where the manifest says why. Pure: the CLI reads the
 // objects (files or a cluster) and prints the result.
+import { compareNames } from '../kubernetes/order.ts';
 import { bindings, roleRules } from './checks/rbac.ts';
 import type { Check, Issue, Outcome } from './checks/check.ts';
 import { containerChecks } from './checks/containers.ts';
@@ -52,11 +53,9 @@ function readable<T>(subject: Subject, run: () => T): T {
   }
 }
 
-/** By code point, not the machine's locale: the same order everywhere. */
-const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-const compareFindings = (a: Finding, b: Finding) => compareText(a.location.file, b.location.file)
-  || a.location.document - b.location.document || a.location.line - b.location.line || compareText(a.rule, b.rule);
+const compareFindings = (a: Finding, b: Finding) => compareNames(a.location.file, b.location.file)
+  || a.location.document - b.location.document || a.location.line - b.location.line || compareNames(a.rule, b.rule);
 
 /**
  * `validatePalisade` (src/scan/palisade-resources.ts) is needed only when the input has Palisade
@@ -75,5 +74,5 @@ export function scan(subjects: readonly Subject[], options: ScanOptions, validat
     objects.push(scanned);
     findings.push(...found);
   }
-  return { objects, findings: findings.sort(compareFindings), rules: [...rules.values()].sort((a, b) => compareText(a.id, b.id)) };
+  return { objects, findings: findings.sort(compareFindings), rules: [...rules.values()].sort((a, b) => compareNames(a.id, b.id)) };
 }

@@ -55,6 +55,8 @@ describe('palisade can-reach', function () {
     const none = await canReach('sandbox/shell', 'payments/deployment/api');
     expect(none.code).to.equal(1);
     expect(none.stdout).to.equal('sandbox/pod/shell -> payments/deployment/api: No Connections\n');
+    const udp = await canReach('payments/deployment/api', 'kube-system/deployment/coredns', '--protocol', 'UDP');
+    expect(udp.stdout).to.equal('payments/deployment/api -> kube-system/deployment/coredns: UDP 53\n');
   });
 
   it('prints JSON with each direction\'s verdict and the rule that allowed it', async function () {
@@ -114,6 +116,9 @@ spec: {endpointSelector: {}}
     const port = await canReach('payments/deployment/api', '8.8.8.8', '--port', '70000');
     expect(port.code).to.equal(2);
     expect(port.stderr).to.contain('--port 70000: a port is a number from 1 to 65535');
+    const explain = await canReach('payments/deployment/api', '8.8.8.8', '--explain');
+    expect(explain.code).to.equal(2);
+    expect(explain.stderr).to.contain('--explain needs --port');
 
     const dir = await mkdtemp(join(tmpdir(), 'palisade-can-reach-'));
     const ringfence = join(dir, 'ringfence.yaml');

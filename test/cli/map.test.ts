@@ -99,6 +99,9 @@ describe('palisade map', function () {
     const format = await palisade('map', '--diff', 'examples/reachability/', 'examples/reachability/', '-o', 'svg');
     expect(format.code).to.equal(2);
     expect(format.stderr).to.contain('--diff prints text or json, not svg');
+    const focus2 = await palisade('map', '--diff', 'examples/reachability/', 'examples/reachability/', '--focus', 'payments');
+    expect(focus2.code).to.equal(2);
+    expect(focus2.stderr).to.contain('--diff takes neither --focus nor --isolation');
   });
 
   it('writes all of a large output to a pipe before it exits', async function () {

@@ -89,8 +89,27 @@ describe('reachability: NetworkPolicy semantics', function () {
     expect(reach([block], '10.2.0.1', web).decision).to.equal('denied');
   });
 
-  it('never filters a pod\'s traffic to itself', function () {
-    expect(reach([policy('deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] })], web, web)).to.deep.equal({ decision: 'allowed', self: true });
+  it('never filters a Pod\'s traffic to itself, and filters a workload\'s replicas, which are other pods', function () {
+    const deny = [policy('deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }, 'ops')];
+    expect(reach(deny, probe, probe)).to.deep.equal({ decision: 'allowed', self: true });
+    expect(reach([policy('deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] })], web, web).decision).to.equal('denied');
+  });
+
+  it('says undetermined for an ipBlock and a pod whose IP it does not know', function () {
+    const block = policy('block', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] });
+    expect(reach([block], { ...probe, ip: undefined }, web).decision).to.equal('undetermined');
+    expect(reach([block], { ...probe, ip: undefined, podIPs: ['10.1.1.5', 'fd00::5'] }, web).decision).to.equal('undetermined');
+  });
+
+  it('refuses what the API server refuses: an unknown policy type, an empty peer, an ipBlock beside selectors, an except outside its cidr', function () {
+    const refusals: [NetworkPolicySource['spec'], string][] = [
+      [{ podSelector: {}, policyTypes: ['ingress'] }, 'spec.policyTypes: ingress is not Ingress or Egress'],
+      [{ podSelector: {}, ingress: [{ from: [{}] }] }, 'spec.ingress[0].from[0]: a peer needs podSelector, namespaceSelector or ipBlock'],
+      [{ podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' }, podSelector: {} }] }] }, 'spec.ingress[0].from[0]: ipBlock cannot be combined'],
+      [{ podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['11.0.0.0/16'] } }] }] }, 'spec.ingress[0].from[0].ipBlock.except[0]: 11.0.0.0/16 must lie inside cidr 10.0.0.0/8'],
+      [{ podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.0.0.0/8'] } }] }] }, 'and be narrower than it'],
+    ];
+    for (const [spec, message] of refusals) expect(() => reach([policy('bad', spec)], probe, web)).to.throw(message);
   });
 
   it('explains which policy and rule allowed each direction, and which policies isolate a denied pod', function () {

@@ -5,11 +5,10 @@ import type { NamespaceRingfenceSpec, Peer, Subject } from '../../api/namespacer
 import { CLOUD_METADATA_CIDRS } from '../../network/cloud-metadata.ts';
 import { API_VERSION } from '../../api/crd.ts';
 import { FieldError } from '../../api/field-error.ts';
-import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, ObjectMeta, RoleBinding } from '../../kubernetes/objects.ts';
+import { NAMESPACE_NAME_LABEL, type NetworkPolicy, type NetworkPolicyPeer, type NetworkPolicyPort, type ObjectMeta, type RoleBinding } from '../../kubernetes/objects.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const RINGFENCE_LABEL = 'palisade.dev/ringfence';
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** The policy that isolates every pod of the namespace; the others only allow. */
 export const DEFAULT_DENY = 'palisade-default-deny';
 const SAME_NAMESPACE = 'palisade-same-namespace';

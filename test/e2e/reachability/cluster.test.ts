@@ -49,10 +49,12 @@ describe('palisade can-reach and map --kubeconfig', function () {
 
   it('answers for the live namespace as for its manifests, and --diff shows what a changed ringfence opens', async function () {
     const dir = await mkdtemp(join(tmpdir(), 'palisade-reach-'));
-    const [fence, pods, changed] = ['ringfence.yaml', 'workloads.yaml', 'changed.yaml'].map((name) => join(dir, name)) as [string, string, string];
+    const [fence, pods, changed, closed] = ['ringfence.yaml', 'workloads.yaml', 'changed.yaml', 'closed.yaml'].map((name) => join(dir, name)) as [string, string, string, string];
     await writeFile(fence, ringfence(ns.name, '{port: 443}'));
     await writeFile(pods, workloads(ns.name));
     await writeFile(changed, ringfence(ns.name, '{port: 443}, {port: 80}'));
+    // Without the egress rule, the ringfence no longer generates its palisade-egress policy at all.
+    await writeFile(closed, `apiVersion: palisade.dev/v1alpha1\nkind: NamespaceRingfence\nmetadata: {name: ringfence, namespace: ${ns.name}}\nspec: {}\n`);
     const rendered = await palisade('render', '-f', fence);
     expect(rendered.code, rendered.stderr).to.equal(0);
     await writeFile(join(dir, 'policies.yaml'), rendered.stdout);
@@ -79,6 +81,12 @@ describe('palisade can-reach and map --kubeconfig', function () {
     expect(diff.stdout.split('\n').filter(Boolean).sort()).to.deep.equal([
       `+ ${ns.name}/deployment/web => 0.0.0.0/0 except 169.254.169.254/32 : TCP 80`,
       `+ ${ns.name}/pod/client => 0.0.0.0/0 except 169.254.169.254/32 : TCP 80`,
+    ]);
+    const closes = await palisade('map', '--diff', '--kubeconfig', kubeconfig, '-f', closed);
+    expect(closes.code, closes.stderr).to.equal(0);
+    expect(closes.stdout.split('\n').filter(Boolean).sort()).to.deep.equal([
+      `- ${ns.name}/deployment/web => 0.0.0.0/0 except 169.254.169.254/32 : TCP 443`,
+      `- ${ns.name}/pod/client => 0.0.0.0/0 except 169.254.169.254/32 : TCP 443`,
     ]);
   });
 });
