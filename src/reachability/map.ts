@@ -159,7 +159,10 @@ export function groupPieces(pieces: readonly AddressRange[], signature: (piece: 
   return groups;
 }
 
-export const endName = (end: MapEnd) => ('workload' in end ? workloadName(end.workload) : end.addresses.cidrs.join(','));
+/** A workload's name, or an address group's CIDRs (families apart with "; " where one is written with "except"). */
+export const endName = (end: MapEnd) => ('workload' in end
+  ? workloadName(end.workload)
+  : end.addresses.cidrs.join(end.addresses.cidrs.some((cidr) => cidr.includes(' except ')) ? '; ' : ','));
 
 /** Edges by their ends' names. */
 export const compareEdges = (a: MapEdge, b: MapEdge) => compareNames(endName(a.from), endName(b.from)) || compareNames(endName(a.to), endName(b.to));

@@ -46,4 +46,20 @@ describe('reachability: the connectivity map', function () {
     const lines = connectivityMap(compileWorld(world)).map((e) => `${endName(e.from)} => ${endName(e.to)}`);
     expect(lines).to.deep.equal(['shop/deployment/web => 0.0.0.0/0 except 10.0.0.0/8,169.254.169.254/32']);
   });
+
+  it('keeps the families of a group apart when one is written with "except"', function () {
+    const world: World = {
+      namespaces: new Map(),
+      workloads: [{ namespace: 'shop', kind: 'Deployment', name: 'web', labels: {}, ports: [] }],
+      policies: [{
+        metadata: { name: 'egress', namespace: 'shop' },
+        spec: {
+          podSelector: {}, policyTypes: ['Egress', 'Ingress'],
+          egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32'] } }, { ipBlock: { cidr: '::/0' } }], ports: [{ port: 443 }] }],
+        },
+      }],
+    };
+    const lines = connectivityMap(compileWorld(world)).map((e) => `${endName(e.from)} => ${endName(e.to)}`);
+    expect(lines).to.deep.equal(['shop/deployment/web => 0.0.0.0/0 except 169.254.169.254/32; ::/0']);
+  });
 });
