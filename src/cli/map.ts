@@ -2,12 +2,13 @@
 // and the address groups outside them, with the connections allowed; --isolation folds it to
 // namespaces; --diff says what a change opens and closes (exit 1 when it opens anything).
 import { parseArgs } from 'node:util';
-import { endpointName, resolveEndpoint } from '../reachability/endpoints.ts';
+import { resolveEndpoint } from '../reachability/endpoints.ts';
 import { mapDiff, type MapDiff } from '../reachability/diff.ts';
 import { namespaceIsolation, type Isolation } from '../reachability/isolation.ts';
 import { connectivityMap, endName, type MapEdge } from '../reachability/map.ts';
 import { edgeJson, mapDot, mapJson, mapMermaid, mapText, type MapReport } from '../reachability/map-report.ts';
 import { formatPorts } from '../reachability/ports.ts';
+import type { Endpoint, Workload } from '../reachability/types.ts';
 import { compileWorld, type CompiledWorld } from '../reachability/world.ts';
 import { errorMessage } from '../runtime/errors.ts';
 import { networkWorld, readLive, type WorldSource } from './network-world.ts';
@@ -25,19 +26,21 @@ async function svg(report: MapReport): Promise<string> {
 const PRINTERS: Record<Format, (report: MapReport) => string | Promise<string>> = { text: mapText, json: mapJson, mermaid: mapMermaid, dot: mapDot, svg };
 
 /** --focus: a namespace (no slash), or a workload as can-reach names one. */
-function focused(world: CompiledWorld, edges: MapEdge[], focus: string | undefined): MapEdge[] {
-  if (focus === undefined) return edges;
+/** --focus: the workloads of a namespace (no slash), or one workload as can-reach names it. */
+function focusOf(world: CompiledWorld, focus: string | undefined): ((workload: Workload) => boolean) | undefined {
+  if (focus === undefined) return undefined;
   if (!focus.includes('/')) {
     if (!world.world.workloads.some((w) => w.namespace === focus)) throw new UsageError(`--focus ${focus}: no workload in namespace ${focus}`);
-    return edges.filter(({ from, to }) => [from, to].some((end) => 'workload' in end && end.workload.namespace === focus));
+    return (workload) => workload.namespace === focus;
   }
-  let name: string;
+  let end: Endpoint;
   try {
-    name = endpointName(resolveEndpoint(world.world, focus));
+    end = resolveEndpoint(world.world, focus);
   } catch (error) {
     throw new UsageError(`--focus ${errorMessage(error)}`);
   }
-  return edges.filter(({ from, to }) => endName(from) === name || endName(to) === name);
+  if (!('workload' in end)) throw new UsageError(`--focus ${focus}: an address outside the pods is no workload to focus on`);
+  return (workload) => workload === end.workload;
 }
 
 async function compiled(source: WorldSource) {
@@ -97,7 +100,7 @@ export async function mapCommand(argv: string[]): Promise<number> {
   if (files.length === 0 && !values.kubeconfig) throw new UsageError('map needs -f FILE|DIR|- or --kubeconfig PATH');
   const live = values.kubeconfig === undefined ? undefined : await readLive(values.kubeconfig);
   const { world, notModelled } = await compiled({ files, live, defaultNamespace });
-  const edges = focused(world, connectivityMap(world), values.focus);
+  const edges = connectivityMap(world, focusOf(world, values.focus));
   if (values.isolation) {
     if (format !== 'text' && format !== 'json') throw new UsageError(`--isolation prints text or json, not ${format}`);
     const isolation = namespaceIsolation(edges, values.focus ? [] : world.world.workloads.map((w) => w.namespace));

@@ -69,7 +69,7 @@ const dotText = (text: string) => JSON.stringify(text);
 
 export function mapDot({ edges }: MapReport): string {
   const { nodes, idOf } = nodesOf(edges);
-  const lines = ['digraph connectivity {', '  rankdir=LR;', '  fontname="Helvetica";', '  node [shape=box, style=rounded, fontname="Helvetica"];', '  edge [fontname="Helvetica", fontsize=10];'];
+  const lines = ['digraph connectivity {', '  rankdir=LR;', '  fontname="Helvetica";', '  node [shape=box, style=rounded, fontname="Helvetica", margin="0.3,0.1"];', '  edge [fontname="Helvetica", fontsize=10];'];
   let cluster = 0;
   for (const [namespace, members] of byNamespace(nodes)) {
     if (namespace) lines.push(`  subgraph cluster_${cluster++} {`, `    label=${dotText(namespace)};`, '    style=dashed;');

@@ -193,9 +193,14 @@ export function groupedEdges(edges: ReturnType<typeof pieceEdges>, groups: Map<A
 }
 
 /** The connectivity map of `world`. */
-export function connectivityMap(world: CompiledWorld): MapEdge[] {
+/**
+ * The connectivity map of `world`; with `shows`, of the workloads it keeps alone (the connections
+ * that touch one of them), whose addresses are then grouped as those workloads see them.
+ */
+export function connectivityMap(world: CompiledWorld, shows?: (workload: Workload) => boolean): MapEdge[] {
   const pieces = addressPieces([world]);
-  const edges = pieceEdges(world, pieces);
+  const all = pieceEdges(world, pieces);
+  const edges = shows ? all.filter(({ from, to }) => [from, to].some((end) => !isPiece(end) && shows(end))) : all;
   const signatures = pieceSignatures(edges);
   const groups = groupPieces(pieces, (piece) => (signatures.get(piece) ?? []).sort().join(' '));
   return groupedEdges(edges, groups).sort(compareEdges);

@@ -58,10 +58,12 @@ describe('palisade map', function () {
     for (const label of ['deployment/api', 'statefulset/postgres', 'TCP 5432', 'payments&#45;db']) expect(svg.stdout).to.contain(`>${label}</text>`);
   });
 
-  it('--focus keeps one workload\'s connections', async function () {
+  it('--focus keeps one workload\'s connections, its addresses grouped as it sees them', async function () {
     const run = await map('--focus', 'payments-db/sts/postgres');
     expect(run.stdout.trim().split('\n').filter((line) => !line.startsWith('#')).every((line) => line.includes('payments-db/statefulset/postgres'))).to.equal(true);
     expect(run.stdout).to.contain('payments/cronjob/settle => payments-db/statefulset/postgres : TCP 5432');
+    // Its addresses are grouped as it sees them: the metadata address is no group of its own here.
+    expect(run.stdout).to.contain('payments-db/statefulset/postgres => 0.0.0.0/0 : All Connections');
   });
 
   it('--isolation says which namespaces reach which', async function () {
