@@ -1,6 +1,6 @@
 // IP addresses and CIDRs as numbers, so that ranges can be compared, cut and merged: what ipBlock
 // peers and the external world of a connectivity map need. IPv4 and IPv6 never mix.
-import { isIP, isIPv4 } from 'node:net';
+import { isIP } from 'node:net';
 
 export type Family = 4 | 6;
 
@@ -80,5 +80,3 @@ export function cidrsOf(range: AddressRange): string[] {
 
 /** Every address of a family. */
 export const everyAddress = (family: Family): AddressRange => ({ family, first: 0n, last: (1n << BigInt(BITS[family])) - 1n });
-
-export const familyOf = (address: string): Family => (isIPv4(address) ? 4 : 6);

@@ -127,7 +127,7 @@ function verdictOf(world: CompiledWorld, workload: Workload, direction: Directio
 const samePod = (a: Workload, b: Workload) => a.kind === 'Pod' && b.kind === 'Pod' && a.namespace === b.namespace && a.name === b.name;
 
 /** Denied if either side denies; else undetermined if either side is; else allowed. */
-export function combine(...decisions: Decision[]): Decision {
+function combine(...decisions: Decision[]): Decision {
   if (decisions.includes('denied')) return 'denied';
   return decisions.includes('undetermined') ? 'undetermined' : 'allowed';
 }

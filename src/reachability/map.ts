@@ -168,7 +168,7 @@ export const endName = (end: MapEnd) => ('workload' in end
 export const compareEdges = (a: MapEdge, b: MapEdge) => compareNames(endName(a.from), endName(b.from)) || compareNames(endName(a.to), endName(b.to));
 
 /** Per address piece, a string of the edges that touch it in `edges`. */
-export function pieceSignatures(edges: ReturnType<typeof pieceEdges>): Map<AddressRange, string[]> {
+function pieceSignatures(edges: ReturnType<typeof pieceEdges>): Map<AddressRange, string[]> {
   const signatures = new Map<AddressRange, string[]>();
   for (const { from, to, ports } of edges) {
     const piece = isPiece(from) ? from : isPiece(to) ? to : undefined;
@@ -180,7 +180,7 @@ export function pieceSignatures(edges: ReturnType<typeof pieceEdges>): Map<Addre
 }
 
 /** The edges with each address piece replaced by its group, edges between the same ends merged. */
-export function groupedEdges(edges: ReturnType<typeof pieceEdges>, groups: Map<AddressRange, AddressGroup>): MapEdge[] {
+function groupedEdges(edges: ReturnType<typeof pieceEdges>, groups: Map<AddressRange, AddressGroup>): MapEdge[] {
   const byEnds = new Map<string, MapEdge>();
   for (const edge of edges) {
     const end = (e: Workload | AddressRange): MapEnd => (isPiece(e) ? { addresses: groups.get(e)! } : { workload: e });

@@ -1,9 +1,8 @@
 // NetworkPolicies compiled once for many questions: policyTypes defaulted as the API server does,
 // each rule's peers and ports kept with the position they were written at, for explanations.
-import { matchesSelector } from '../kubernetes/selectors.ts';
 import { contains, parseCidr, type AddressRange } from './addresses.ts';
 import { PROTOCOLS, type Protocol } from './ports.ts';
-import type { Direction, NetworkPolicySource, PolicyPeer, PolicyPort, PolicyRef, Workload } from './types.ts';
+import type { Direction, NetworkPolicySource, PolicyPeer, PolicyPort, PolicyRef } from './types.ts';
 
 
 export type CompiledPeer =
@@ -92,7 +91,3 @@ export function compilePolicy(source: NetworkPolicySource): CompiledPolicy {
   }
   return { source, ref, rules };
 }
-
-/** Does the policy select the workload (its namespace and pod selector)? */
-export const selectsWorkload = (policy: CompiledPolicy, workload: Workload) =>
-  policy.ref.namespace === workload.namespace && matchesSelector(policy.source.spec.podSelector ?? {}, workload.labels);
