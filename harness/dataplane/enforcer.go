@@ -1,0 +1,125 @@
+package main
+
+// The enforcer: kube-network-policies' policy engine and NetworkPolicy evaluator, unchanged, fed by
+// informers on the real API server, deciding each new connection that the node's iptables rule
+// queues. This stands in for its own dataplane, which needs nftables queueing (CONFIG_NFT_QUEUE),
+// which this kernel lacks; the decision on each packet is upstream's.
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	nfqueue "github.com/florianl/go-nfqueue/v2"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/kube-network-policies/pkg/api"
+	"sigs.k8s.io/kube-network-policies/pkg/network"
+	"sigs.k8s.io/kube-network-policies/pkg/networkpolicy"
+	"sigs.k8s.io/kube-network-policies/pkg/podinfo"
+)
+
+type enforcer struct {
+	engine    *networkpolicy.PolicyEngine
+	informers informers.SharedInformerFactory
+	verdicts  *verdicts
+}
+
+// newEnforcer wires the upstream engine as its standard command does (cmd/kube-network-policies),
+// with the NetworkPolicy evaluator only, and waits until its informers have synced.
+func newEnforcer(ctx context.Context, kubeconfig, nodeName string, verdicts *verdicts) (*enforcer, error) {
+	config, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	client, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		return nil, err
+	}
+	factory := informers.NewSharedInformerFactory(client, 0)
+	namespaces, pods, policies := factory.Core().V1().Namespaces(), factory.Core().V1().Pods(), factory.Networking().V1().NetworkPolicies()
+	resolver, err := podinfo.NewInformerResolver(pods.Informer())
+	if err != nil {
+		return nil, err
+	}
+	provider := podinfo.NewInformerProvider(pods, namespaces, nil, []podinfo.IPResolver{resolver})
+	engine := networkpolicy.NewPolicyEngine(provider, []api.PolicyEvaluator{
+		networkpolicy.NewStandardNetworkPolicy(nodeName, namespaces, pods, policies),
+	})
+	factory.Start(ctx.Done())
+	for informer, synced := range factory.WaitForCacheSync(ctx.Done()) {
+		if !synced {
+			return nil, fmt.Errorf("informer %v did not sync", informer)
+		}
+	}
+	if !engine.Ready() {
+		return nil, fmt.Errorf("the policy engine is not ready after its informers synced")
+	}
+	return &enforcer{engine: engine, informers: factory, verdicts: verdicts}, nil
+}
+
+// serve takes the packets of `queue` in the node's namespace until ctx ends.
+func (e *enforcer) serve(ctx context.Context, n *node) error {
+	queue, err := nfqueue.Open(&nfqueue.Config{
+		NetNS:        int(n.netns),
+		NfQueue:      uint16(n.queue),
+		Flags:        nfqueue.NfQaCfgFlagGSO,
+		MaxPacketLen: 128, // headers only, as upstream
+		MaxQueueLen:  1024,
+		Copymode:     nfqueue.NfQnlCopyPacket,
+		WriteTimeout: 100 * time.Millisecond,
+	})
+	if err != nil {
+		return fmt.Errorf("nfqueue %d: %w", n.queue, err)
+	}
+	decide := func(a nfqueue.Attribute) int {
+		verdict := nfqueue.NfDrop
+		packet, err := network.ParsePacket(*a.Payload)
+		if err == nil {
+			packet.ID = *a.PacketID
+			if allowed, _ := e.engine.EvaluatePacket(ctx, &packet); allowed {
+				verdict = nfqueue.NfAccept
+			}
+			e.verdicts.record(packet, verdict == nfqueue.NfAccept)
+		}
+		_ = queue.SetVerdict(*a.PacketID, verdict)
+		return 0
+	}
+	onError := func(err error) int {
+		logf("nfqueue: %v", err)
+		return 0
+	}
+	if err := queue.RegisterWithErrorFunc(ctx, decide, onError); err != nil {
+		queue.Close()
+		return err
+	}
+	go func() {
+		<-ctx.Done()
+		queue.Close()
+	}()
+	return nil
+}
+
+// observed is what the enforcer's informers hold: object key → resourceVersion, so that a test
+// can wait until the enforcer has seen what it just wrote.
+func (e *enforcer) observed() map[string]map[string]string {
+	stores := map[string]cache.Store{
+		"namespaces":      e.informers.Core().V1().Namespaces().Informer().GetStore(),
+		"pods":            e.informers.Core().V1().Pods().Informer().GetStore(),
+		"networkpolicies": e.informers.Networking().V1().NetworkPolicies().Informer().GetStore(),
+	}
+	result := map[string]map[string]string{}
+	for kind, store := range stores {
+		versions := map[string]string{}
+		for _, object := range store.List() {
+			key, _ := cache.MetaNamespaceKeyFunc(object)
+			if accessor, ok := object.(interface{ GetResourceVersion() string }); ok {
+				versions[key] = accessor.GetResourceVersion()
+			}
+		}
+		result[kind] = versions
+	}
+	return result
+}
