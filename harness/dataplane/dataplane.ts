@@ -104,9 +104,10 @@ export class Dataplane {
     return pod;
   }
 
-  /** A network namespace with no Pod object (an address outside the cluster), holding `ips`. */
+  /** A network namespace with no Pod object (addresses outside the cluster), holding `ips`, listening on `ports` on each. */
   async addHost(name: string, ips: string[], ports: readonly PodPort[]): Promise<void> {
-    const byProtocol = (protocol: string) => ports.filter((p) => (p.protocol ?? 'TCP') === protocol).map((p) => p.port);
+    // Each listener takes its port on every address of the namespace.
+    const byProtocol = (protocol: string) => [...new Set(ports.filter((p) => (p.protocol ?? 'TCP') === protocol).map((p) => p.port))];
     const reply = await this.command({ op: 'pod', name, ips, tcp: byProtocol('TCP'), udp: byProtocol('UDP') });
     this.netns.push(...reply.netns ?? []);
   }
