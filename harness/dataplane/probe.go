@@ -36,12 +36,15 @@ func listen(ctx context.Context, pod *podNetwork, tcp, udp []int) error {
 			}
 			go acceptAll(ctx, listener)
 		}
+		// One UDP socket per address: a wildcard one would answer from the namespace's first address.
 		for _, port := range udp {
-			conn, err := net.ListenPacket("udp4", fmt.Sprintf(":%d", port))
-			if err != nil {
-				return err
+			for _, ip := range pod.ips {
+				conn, err := net.ListenPacket("udp4", net.JoinHostPort(ip.String(), fmt.Sprint(port)))
+				if err != nil {
+					return err
+				}
+				go echoAll(ctx, conn)
 			}
-			go echoAll(ctx, conn)
 		}
 		return nil
 	})

@@ -1,17 +1,19 @@
 // The real-packet harness itself (harness/dataplane): with no policy it lets everything through,
 // so a denial elsewhere is a policy's; it leaves nothing behind on the machine or the API server,
-// even when killed; and the NetworkPolicy example of the Kubernetes documentation behaves in
-// packets as the documentation says.
+// even when killed; and the NetworkPolicy examples of the Kubernetes documentation behave in
+// packets as the documentation says (the cases test/reachability checks its evaluators with).
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { clientFor } from '../../../harness/client.ts';
-import { Dataplane } from '../../../harness/dataplane/dataplane.ts';
+import { Dataplane, type DataplanePod } from '../../../harness/dataplane/dataplane.ts';
 import { kubectlOk } from '../../../harness/kubectl.ts';
-import { networkPolicies } from '../../../src/kubernetes/resources.ts';
+import { namespaces as namespaceResource, networkPolicies } from '../../../src/kubernetes/resources.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { useDataplane } from '../../support/dataplane.ts';
 import { useNamespace } from '../../support/namespace.ts';
+import { EXAMPLES, namespaces, workloads } from '../../reachability/documentation-examples.ts';
 
 /** What the harness could leave on the machine: the root namespace's links and iptables rules, and named namespaces. */
 function machineState(): string[] {
@@ -72,62 +74,56 @@ describe('the real-packet dataplane harness', function () {
   });
 });
 
-// https://kubernetes.io/docs/concepts/services-networking/network-policies/#networkpolicy-resource,
-// in the test's namespace rather than `default`.
-const documentationExample = (namespace: string) => ({
-  apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'test-network-policy', namespace },
-  spec: {
-    podSelector: { matchLabels: { role: 'db' } },
-    policyTypes: ['Ingress', 'Egress'],
-    ingress: [{
-      from: [
-        { ipBlock: { cidr: '172.17.0.0/16', except: ['172.17.1.0/24'] } },
-        { namespaceSelector: { matchLabels: { project: 'myproject' } } },
-        { podSelector: { matchLabels: { role: 'frontend' } } },
-      ],
-      ports: [{ protocol: 'TCP', port: 6379 }],
-    }],
-    egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/24' } }], ports: [{ protocol: 'TCP', port: 5978 }] }],
-  },
-});
+/** The documentation examples' namespaces, pods and policies, in namespaces of this run: `default` is `${prefix}-default`. */
+function renamed<T>(value: T, prefix: string): T {
+  return JSON.parse(JSON.stringify(value).replace(/"(default|myproject|other)(?=["/])/g, `"${prefix}-$1`)) as T;
+}
 
 describe('the real-packet dataplane and the Kubernetes documentation', function () {
   this.timeout(300_000);
-  const ns = useNamespace('docs');
   const suite = useDataplane();
+  const prefix = `docs${randomBytes(2).toString('hex')}`;
+  const examples = renamed(EXAMPLES, prefix);
+  const endpoints = new Map<string, DataplanePod | { host: string; ip: string }>();
 
-  it('enforces the documentation\'s NetworkPolicy example as the documentation describes it', async function () {
+  before(async function () {
+    this.timeout(120_000);
     const { dataplane, kubeconfig } = suite;
-    const project = `${ns.name}-myproject`;
-    await kubectlOk(kubeconfig, ['create', 'namespace', project]);
-    try {
-      await kubectlOk(kubeconfig, ['label', 'namespace', project, 'project=myproject']);
-      const db = await dataplane.addPod({ namespace: ns.name, name: 'db', labels: { role: 'db' }, ports: [{ port: 6379 }, { port: 80 }] });
-      const frontend = await dataplane.addPod({ namespace: ns.name, name: 'frontend', labels: { role: 'frontend' }, ports: [{ port: 80 }] });
-      const other = await dataplane.addPod({ namespace: ns.name, name: 'other', ports: [{ port: 80 }] });
-      const inProject = await dataplane.addPod({ namespace: project, name: 'client', ports: [{ port: 80 }] });
-      await dataplane.addHost('in-block', ['172.17.0.5'], []);
-      await dataplane.addHost('excepted', ['172.17.1.5'], []);
-      await dataplane.addHost('egress-target', ['10.0.0.5'], [{ port: 5978 }, { port: 80 }]);
-      await suite.client.create(networkPolicies, documentationExample(ns.name));
-      await dataplane.caughtUp();
-      const cases: [string, Promise<boolean>, boolean][] = [
-        ['frontend pods of its namespace reach db on TCP 6379', dataplane.connects(frontend, db.ip, 6379), true],
-        ['only on TCP 6379', dataplane.connects(frontend, db.ip, 80), false],
-        ['pods of a namespace labelled project=myproject reach it', dataplane.connects(inProject, db.ip, 6379), true],
-        ['other pods of its namespace do not', dataplane.connects(other, db.ip, 6379), false],
-        ['addresses in 172.17.0.0/16 reach it', dataplane.connects({ host: 'in-block', ip: '172.17.0.5' }, db.ip, 6379), true],
-        ['except 172.17.1.0/24', dataplane.connects({ host: 'excepted', ip: '172.17.1.5' }, db.ip, 6379), false],
-        ['db reaches 10.0.0.0/24 on TCP 5978', dataplane.connects(db, '10.0.0.5', 5978), true],
-        ['only on TCP 5978', dataplane.connects(db, '10.0.0.5', 80), false],
-        ['and nothing else', dataplane.connects(db, frontend.ip, 80), false],
-        ['pods the policy does not select are not isolated', dataplane.connects(frontend, other.ip, 80), true],
-      ];
-      const outcomes = await Promise.all(cases.map(([, outcome]) => outcome));
-      expect(cases.map(([what], i) => `${what}: ${outcomes[i]}`)).to.deep.equal(cases.map(([what, , expected]) => `${what}: ${expected}`));
-    } finally {
-      await kubectlOk(kubeconfig, ['delete', 'pods', '--all', '-n', project, '--grace-period=0', '--force']);
-      await kubectlOk(kubeconfig, ['delete', 'namespace', project, '--wait=false']);
+    for (const [name, labels] of renamed([...namespaces], prefix)) {
+      // kubernetes.io/metadata.name is the API server's to set.
+      const own = Object.fromEntries(Object.entries(labels).filter(([key]) => !key.startsWith('kubernetes.io/')));
+      await suite.client.create(namespaceResource, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: own } });
+      await kubectlOk(kubeconfig, ['wait', '--for=create', 'serviceaccount/default', '-n', name, '--timeout=60s']);
     }
+    // Each end listens on every port a case connects to it on.
+    const cases = examples.flatMap((example) => example.cases);
+    const portsOf = (end: string) => [...new Map(cases.filter((c) => c.to === end).map(({ connection: { port, protocol } }) => [`${protocol}/${port}`, { port, protocol: protocol as 'TCP' | 'UDP' }])).values()];
+    for (const workload of renamed(workloads, prefix)) {
+      const name = `${workload.namespace}/${workload.name}`;
+      endpoints.set(name, await dataplane.addPod({ namespace: workload.namespace, name: workload.name, labels: { ...workload.labels }, ports: portsOf(name) }));
+    }
+    const addresses = [...new Set(cases.flatMap((c) => [c.from, c.to]).filter((end) => !end.includes('/')))];
+    await dataplane.addHost('outside', addresses, addresses.flatMap(portsOf));
+    for (const ip of addresses) endpoints.set(ip, { host: 'outside', ip });
   });
+  after(async function () {
+    await kubectlOk(suite.kubeconfig, ['delete', 'namespace', ...renamed([...namespaces.keys()], prefix), '--ignore-not-found', '--wait=false']);
+  });
+
+  for (const example of examples) {
+    it(`${example.name.replace(prefix + '-', '')}: in packets as the documentation describes it`, async function () {
+      const { dataplane, client } = suite;
+      for (const policy of example.policies) await client.create(networkPolicies, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', ...policy });
+      try {
+        await dataplane.caughtUp();
+        const outcomes = await Promise.all(example.cases.map(({ from, to, connection }) => {
+          const destination = endpoints.get(to)!;
+          return dataplane.connects(endpoints.get(from)!, destination.ip, connection.port, connection.protocol as 'TCP' | 'UDP');
+        }));
+        expect(example.cases.map((c, i) => `${c.what}: ${outcomes[i]}`)).to.deep.equal(example.cases.map((c) => `${c.what}: ${c.allowed}`));
+      } finally {
+        for (const policy of example.policies) await client.delete(networkPolicies, policy.metadata.name, policy.metadata.namespace);
+      }
+    });
+  }
 });
