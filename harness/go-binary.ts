@@ -1,8 +1,9 @@
-// The test helpers written in Go (harness/netip-oracle, harness/image-exec, harness/pss-oracle): each
-// built once per source and Go version into $PALISADE_CACHE (default ~/.cache/palisade), so that a test
-// run after the first starts it at once. The first two are standard library only; pss-oracle's first
-// build downloads its modules from the Go module proxy, checked against its committed go.sum (so the
-// default -mod=readonly is enough: a go.mod or go.sum out of date fails the build rather than changing).
+// The test helpers written in Go (harness/netip-oracle, harness/image-exec, harness/pss-oracle,
+// harness/netpol-oracle, harness/dataplane): each built once per source and Go version into
+// $PALISADE_CACHE (default ~/.cache/palisade), so that a test run after the first starts it at once.
+// The first two are standard library only; the others' first build downloads their modules from
+// the Go module proxy, checked against their committed go.sum (so the default -mod=readonly is
+// enough: a go.mod or go.sum out of date fails the build rather than changing).
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';

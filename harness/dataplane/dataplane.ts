@@ -3,7 +3,6 @@
 // the harness holds, and kube-network-policies' engine deciding every new connection between them.
 // Needs root and iptables; the binary is built once per source and Go version (harness/go-binary.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { namespaces, networkPolicies, nodes, pods } from '../../src/kubernetes/resources.ts';
@@ -29,10 +28,23 @@ export interface DataplanePod extends Required<PodSpec> {
   ip: string;
 }
 
+/** An address of a network namespace with no Pod object: `host` names the namespace. */
+export interface Host {
+  host: string;
+  ip: string;
+}
+
+/** Either end of a connection. */
+export type End = DataplanePod | Host;
+
+/** The Pod spec's containerPorts for `ports`. */
+export const containerPorts = (ports: readonly PodPort[]) =>
+  ports.map(({ port, protocol = 'TCP', name }) => ({ containerPort: port, protocol, ...name ? { name } : {} }));
+
 interface Reply {
   id?: number;
   error?: string;
-  outcome?: 'connected' | 'denied' | 'refused' | 'no-verdict';
+  outcome?: 'connected' | 'denied' | 'refused' | 'unanswered' | 'no-verdict';
   netns?: number[];
   observed?: Record<string, Record<string, string>>;
   ready?: boolean;
@@ -40,6 +52,9 @@ interface Reply {
 
 /** The test pod network: 10.213.0.0/16, one address per pod, in order. */
 const POD_NETWORK = [10, 213];
+/** Start-up includes the informers' first list; a command is at most a connection's 3 s. */
+const READY_TIMEOUT_MS = 120_000;
+const COMMAND_TIMEOUT_MS = 30_000;
 
 export const dataplaneBinary = (): string => cachedGoBinary(import.meta.dirname, 'dataplane');
 
@@ -53,34 +68,33 @@ export class Dataplane {
   private readonly exited: Promise<unknown>;
   private nextId = 1;
   private nextAddress = 2;
-
   private readonly client: KubeClient;
   private readonly kubeconfig: string;
+  /** Why the process can take no more commands, once it cannot. */
+  private ended: string | undefined;
 
-  private constructor(client: KubeClient, kubeconfig: string, nodeName: string) {
+  private constructor(client: KubeClient, kubeconfig: string, nodeName: string, binary: string) {
     this.client = client;
     this.kubeconfig = kubeconfig;
     this.nodeName = nodeName;
-    this.child = spawn(dataplaneBinary(), ['--kubeconfig', kubeconfig, '--node-name', nodeName], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.exited = once(this.child, 'exit');
+    this.child = spawn(binary, ['--kubeconfig', kubeconfig, '--node-name', nodeName], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // An exit, or a spawn that failed: either way every waiting and later command fails with the log.
+    this.exited = new Promise((resolve) => this.child.once('close', resolve).once('error', resolve)).then(() => this.end('the dataplane exited'));
+    this.child.stdin!.on('error', () => undefined); // a write after its exit: the exit answers
     createInterface({ input: this.child.stderr! }).on('line', (line) => this.stderr.push(line));
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.answer(JSON.parse(line) as Reply));
-    void this.exited.then(() => {
-      for (const resolve of this.pending.values()) resolve({ error: `the dataplane exited: ${this.recentLog()}` });
-      this.pending.clear();
-    });
   }
 
   /** Registers a Node and starts enforcing for it; resolves once the engine's informers synced. */
   static async start(client: KubeClient, kubeconfig: string): Promise<Dataplane> {
-    dataplaneBinary(); // built before anything is made that would need undoing
+    const binary = dataplaneBinary(); // built before anything is made that would need undoing
     const nodeName = `dataplane-${randomBytes(3).toString('hex')}`;
     await client.create(nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName } });
-    const dataplane = new Dataplane(client, kubeconfig, nodeName);
-    const ready = await dataplane.reply(0);
+    const dataplane = new Dataplane(client, kubeconfig, nodeName, binary);
+    const ready = await dataplane.reply(0, READY_TIMEOUT_MS);
     if (!ready.ready) {
-      await dataplane.stop();
-      throw new Error(`the dataplane did not start: ${ready.error ?? dataplane.recentLog()}`);
+      await dataplane.stop('SIGKILL');
+      throw new Error(`the dataplane did not start: ${ready.error ?? ''}`);
     }
     dataplane.netns.push(...ready.netns ?? []);
     return dataplane;
@@ -93,7 +107,7 @@ export class Dataplane {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.name, namespace: pod.namespace, labels: pod.labels },
       spec: {
         nodeName: this.nodeName,
-        containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', ports: pod.ports.map(({ port, protocol = 'TCP', name }) => ({ containerPort: port, protocol, ...name ? { name } : {} })) }],
+        containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', ports: containerPorts(pod.ports) }],
         // No kubelet heartbeats this node: the node controller taints it, and must not evict.
         tolerations: [{ operator: 'Exists', effect: 'NoExecute' }],
       },
@@ -113,11 +127,11 @@ export class Dataplane {
   }
 
   /**
-   * Whether a connection from `from` (a pod, or a host by name and one of its addresses) to
-   * `to`:`port` completes. A denial is the enforcer's drop of its first packet; a refusal or a
-   * timeout without any verdict is a fault of the test, and throws.
+   * Whether a connection from `from` to `to`:`port` completes: the enforcer accepted its first
+   * packet and the handshake or echo completed, or it dropped it and nothing came through.
+   * Anything else (refused, unanswered, never seen by the enforcer) is a fault of the test, and throws.
    */
-  async connects(from: DataplanePod | { host: string; ip: string }, to: string, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): Promise<boolean> {
+  async connects(from: End, to: string, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): Promise<boolean> {
     const source = 'host' in from ? { from: from.host, fromIP: from.ip } : { from: `${from.namespace}/${from.name}` };
     const { outcome } = await this.command({ op: 'connect', ...source, to, port, protocol });
     if (outcome === 'connected' || outcome === 'denied') return outcome === 'connected';
@@ -145,15 +159,19 @@ export class Dataplane {
    * By default it is asked to end; `signal` kills it instead, as a crash would.
    */
   async stop(signal?: NodeJS.Signals): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
+    if (this.ended === undefined) {
       if (signal) this.child.kill(signal);
       else this.child.stdin!.end();
       const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
       await this.exited;
       clearTimeout(timer);
     }
-    await kubectlOk(this.kubeconfig, ['delete', 'pods', '--all-namespaces', `--field-selector=spec.nodeName=${this.nodeName}`, '--grace-period=0', '--force']);
-    await kubectlOk(this.kubeconfig, ['delete', 'node', this.nodeName, '--ignore-not-found']);
+    try {
+      // At once: with no kubelet, a graceful deletion would never end (nor their namespaces' deletion).
+      await kubectlOk(this.kubeconfig, ['delete', 'pods', '--all-namespaces', `--field-selector=spec.nodeName=${this.nodeName}`, '--grace-period=0', '--force']);
+    } finally {
+      await kubectlOk(this.kubeconfig, ['delete', 'node', this.nodeName, '--ignore-not-found']);
+    }
   }
 
   /** The enforcer's last lines of log: its verdicts, and any error. */
@@ -180,15 +198,29 @@ export class Dataplane {
 
   private async command(body: Record<string, unknown>): Promise<Reply> {
     const id = this.nextId++;
-    const answer = this.reply(id);
-    this.child.stdin!.write(`${JSON.stringify({ id, ...body })}\n`);
+    const answer = this.reply(id, COMMAND_TIMEOUT_MS);
+    if (this.ended === undefined) this.child.stdin!.write(`${JSON.stringify({ id, ...body })}\n`);
     const reply = await answer;
     if (reply.error) throw new Error(`dataplane ${String(body.op)}: ${reply.error}`);
     return reply;
   }
 
-  private reply(id: number): Promise<Reply> {
-    return new Promise((resolve) => this.pending.set(id, resolve));
+  /** The answer to command `id` (0: the ready line), or an error once the process ended or the time is up. */
+  private reply(id: number, timeoutMs: number): Promise<Reply> {
+    if (this.ended !== undefined) return Promise.resolve({ error: this.ended });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.answer({ id, error: `no answer in ${timeoutMs / 1000} s\n${this.recentLog()}` }), timeoutMs);
+      this.pending.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+    });
+  }
+
+  private end(why: string): void {
+    this.ended = `${why}: ${this.recentLog()}`;
+    for (const resolve of this.pending.values()) resolve({ error: this.ended });
+    this.pending.clear();
   }
 
   private answer(reply: Reply): void {

@@ -7,10 +7,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	nfqueue "github.com/florianl/go-nfqueue/v2"
+	"github.com/mdlayher/netlink"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -75,21 +77,23 @@ func (e *enforcer) serve(ctx context.Context, n *node) error {
 		return fmt.Errorf("nfqueue %d: %w", n.queue, err)
 	}
 	decide := func(a nfqueue.Attribute) int {
-		verdict := nfqueue.NfDrop
-		packet, err := network.ParsePacket(*a.Payload)
-		if err == nil {
-			packet.ID = *a.PacketID
-			if allowed, _ := e.engine.EvaluatePacket(ctx, &packet); allowed {
-				verdict = nfqueue.NfAccept
-			}
-			e.verdicts.record(packet, verdict == nfqueue.NfAccept)
+		// Recorded before the verdict is set, so a probe has it before its connection can complete.
+		verdict := e.decide(ctx, *a.Payload)
+		if verdict == accept {
+			_ = queue.SetVerdict(*a.PacketID, nfqueue.NfAccept)
+		} else {
+			_ = queue.SetVerdict(*a.PacketID, nfqueue.NfDrop)
 		}
-		_ = queue.SetVerdict(*a.PacketID, verdict)
 		return 0
 	}
 	onError := func(err error) int {
+		var opError *netlink.OpError
+		if errors.As(err, &opError) && (opError.Timeout() || opError.Temporary()) {
+			return 0
+		}
+		// Given up: the probes that follow report no verdict, and this line says why.
 		logf("nfqueue: %v", err)
-		return 0
+		return 1
 	}
 	if err := queue.RegisterWithErrorFunc(ctx, decide, onError); err != nil {
 		queue.Close()
@@ -100,6 +104,24 @@ func (e *enforcer) serve(ctx context.Context, n *node) error {
 		queue.Close()
 	}()
 	return nil
+}
+
+// decide is the upstream engine's verdict on a queued packet: accept, drop, or an engine error
+// (the packet is dropped, and the probe says the harness failed rather than that a policy denied).
+func (e *enforcer) decide(ctx context.Context, payload []byte) string {
+	packet, err := network.ParsePacket(payload)
+	if err != nil {
+		logf("unparsable packet: %v", err)
+		return drop
+	}
+	allowed, err := e.engine.EvaluatePacket(ctx, &packet)
+	verdict := map[bool]string{true: accept, false: drop}[allowed]
+	if err != nil {
+		logf("policy engine: %v", err)
+		verdict = engineError
+	}
+	e.verdicts.record(packet, verdict)
+	return verdict
 }
 
 // observed is what the enforcer's informers hold: object key → resourceVersion, so that a test

@@ -10,7 +10,7 @@
 //
 //	{"id": 1, "op": "pod", "name": "ns/web", "ips": ["10.213.0.2"], "tcp": [80], "udp": [53]}
 //	{"id": 2, "op": "connect", "from": "ns/web", "to": "10.213.0.3", "port": 80, "protocol": "TCP"}
-//	    → {"id": 2, "outcome": "connected" | "denied" | "refused" | "no-verdict"}
+//	    → {"id": 2, "outcome": "connected" | "denied" | "refused" | "unanswered" | "no-verdict"}
 //	{"id": 3, "op": "observed"} → {"id": 3, "observed": {"pods": {"ns/web": "resourceVersion"}, ...}}
 //
 // It ends, and with it every namespace, link and rule it made, on stdin's end or a signal.
@@ -23,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"sync"
@@ -169,13 +170,13 @@ func (d *dispatcher) connect(c command) reply {
 	if pod == nil {
 		return reply{ID: c.ID, Error: fmt.Sprintf("no pod %s", c.From)}
 	}
-	source := pod.ips[0]
+	source, _ := netip.AddrFromSlice(pod.ips[0])
 	if c.FromIP != "" {
-		source = net.ParseIP(c.FromIP).To4()
+		source, _ = netip.ParseAddr(c.FromIP)
 	}
-	dst := net.ParseIP(c.To).To4()
-	if source == nil || dst == nil {
-		return reply{ID: c.ID, Error: fmt.Sprintf("connect from %q to %q: IPv4 addresses only", c.FromIP, c.To)}
+	dst, _ := netip.ParseAddr(c.To)
+	if !source.Is4() || !dst.Is4() {
+		return reply{ID: c.ID, Error: fmt.Sprintf("connect from %s to %q: IPv4 addresses only", source, c.To)}
 	}
 	outcome, err := connect(d.ctx, pod, source, dst, c.Port, c.Protocol, d.verdicts)
 	if err != nil {

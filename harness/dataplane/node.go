@@ -6,6 +6,7 @@ package main
 // their iptables rules as soon as this process ends, however it ends.
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -68,7 +69,7 @@ func (n *node) linkUp(name string) error {
 // run runs a command in the node's namespace (nsenter on the namespace's file descriptor, passed
 // as the child's fd 3): a Go thread's namespace is not reliably a child's.
 func (n *node) run(command string, args ...string) error {
-	fd, err := unix.Dup(int(n.netns))
+	fd, err := unix.FcntlInt(uintptr(n.netns), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
@@ -90,12 +91,18 @@ type podNetwork struct {
 }
 
 // addPod makes a namespace with `ips` on its eth0, routed to and from the node.
-func (n *node) addPod(ips []net.IP) (*podNetwork, error) {
+func (n *node) addPod(ips []net.IP) (created *podNetwork, err error) {
 	handle, err := newNetns()
 	if err != nil {
 		return nil, err
 	}
 	pod := &podNetwork{netns: handle, ips: ips}
+	// On failure the namespace goes, and the veth with it.
+	defer func() {
+		if err != nil {
+			handle.Close()
+		}
+	}()
 	links, err := netlink.NewHandleAt(handle)
 	if err != nil {
 		return nil, fmt.Errorf("netlink in a pod's namespace: %w", err)
@@ -170,46 +177,51 @@ func (n *node) hostSide(link netlink.Link, podMAC net.HardwareAddr, ips []net.IP
 
 func host(ip net.IP) *net.IPNet { return &net.IPNet{IP: ip, Mask: net.CIDRMask(32, 32)} }
 
-// newNetns creates an anonymous network namespace and returns a handle on it, leaving the calling
-// thread where it was.
+// newNetns creates an anonymous network namespace and returns a handle on it.
 func newNetns() (netns.NsHandle, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	origin, err := netns.Get()
-	if err != nil {
-		return 0, err
-	}
-	defer origin.Close()
-	created, err := netns.New()
+	var created netns.NsHandle
+	err := onOwnThread(func() (err error) {
+		created, err = netns.New()
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("new network namespace: %w", err)
-	}
-	if err := netns.Set(origin); err != nil {
-		// This thread is stuck in the new namespace: keep it locked so that Go retires it.
-		runtime.LockOSThread()
-		return 0, err
 	}
 	return created, nil
 }
 
 // inNetns runs fn on a thread inside `handle`. A socket fn creates stays in that namespace.
 func inNetns(handle netns.NsHandle, fn func() error) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	origin, err := netns.Get()
-	if err != nil {
-		return err
-	}
-	defer origin.Close()
-	if err := netns.Set(handle); err != nil {
-		return err
-	}
-	result := fn()
-	if err := netns.Set(origin); err != nil {
+	return onOwnThread(func() error {
+		if err := netns.Set(handle); err != nil {
+			return err
+		}
+		return fn()
+	})
+}
+
+// onOwnThread runs fn on a locked thread of a goroutine of its own, and puts the thread back in
+// this process's namespace after. If that fails, or fn fails before, the goroutine ends still
+// locked, and Go retires the thread rather than reuse one in the wrong namespace.
+func onOwnThread(fn func() error) error {
+	result := make(chan error, 1)
+	go func() {
 		runtime.LockOSThread()
-		return err
-	}
-	return result
+		origin, err := netns.Get()
+		if err != nil {
+			result <- err
+			return
+		}
+		defer origin.Close()
+		err = fn()
+		if restore := netns.Set(origin); restore != nil {
+			result <- errors.Join(err, restore)
+			return
+		}
+		runtime.UnlockOSThread()
+		result <- err
+	}()
+	return <-result
 }
 
 // inode is the namespace's inode number, as lsns and /proc/PID/ns/net show it.

@@ -8,14 +8,21 @@ export interface TestNamespace {
   name: string;
 }
 
+/** Creates a namespace with `labels`, and waits until it is ready for pods. */
+export async function createNamespace(kubeconfig: string, name: string, labels: Record<string, string> = {}): Promise<void> {
+  await kubectlOk(kubeconfig, ['create', 'namespace', name]);
+  const pairs = Object.entries(labels).map(([key, value]) => `${key}=${value}`);
+  if (pairs.length > 0) await kubectlOk(kubeconfig, ['label', 'namespace', name, ...pairs]);
+  await kubectlOk(kubeconfig, ['wait', '--for=create', 'serviceaccount/default', '-n', name, '--timeout=60s']);
+}
+
 /** Call inside a describe: `ns.name` is a fresh namespace during each test. */
 export function useNamespace(prefix = 'test'): TestNamespace {
   const ns: TestNamespace = { name: '' };
   beforeEach(async function () {
     const cluster = await sharedCluster();
     ns.name = `${prefix}-${randomBytes(3).toString('hex')}`;
-    await kubectlOk(cluster.kubeconfig, ['create', 'namespace', ns.name]);
-    await kubectlOk(cluster.kubeconfig, ['wait', '--for=create', 'serviceaccount/default', '-n', ns.name, '--timeout=60s']);
+    await createNamespace(cluster.kubeconfig, ns.name);
   });
   afterEach(async function () {
     const cluster = await sharedCluster();

@@ -7,12 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { clientFor } from '../../../harness/client.ts';
-import { Dataplane, type DataplanePod } from '../../../harness/dataplane/dataplane.ts';
+import { Dataplane, type End } from '../../../harness/dataplane/dataplane.ts';
 import { kubectlOk } from '../../../harness/kubectl.ts';
-import { namespaces as namespaceResource, networkPolicies } from '../../../src/kubernetes/resources.ts';
+import { networkPolicies } from '../../../src/kubernetes/resources.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { useDataplane } from '../../support/dataplane.ts';
-import { useNamespace } from '../../support/namespace.ts';
+import { createNamespace, useNamespace } from '../../support/namespace.ts';
 import { EXAMPLES, namespaces, workloads } from '../../reachability/documentation-examples.ts';
 
 /** What the harness could leave on the machine: the root namespace's links and iptables rules, and named namespaces. */
@@ -84,16 +84,14 @@ describe('the real-packet dataplane and the Kubernetes documentation', function 
   const suite = useDataplane();
   const prefix = `docs${randomBytes(2).toString('hex')}`;
   const examples = renamed(EXAMPLES, prefix);
-  const endpoints = new Map<string, DataplanePod | { host: string; ip: string }>();
+  const endpoints = new Map<string, End>();
 
   before(async function () {
     this.timeout(120_000);
     const { dataplane, kubeconfig } = suite;
     for (const [name, labels] of renamed([...namespaces], prefix)) {
       // kubernetes.io/metadata.name is the API server's to set.
-      const own = Object.fromEntries(Object.entries(labels).filter(([key]) => !key.startsWith('kubernetes.io/')));
-      await suite.client.create(namespaceResource, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: own } });
-      await kubectlOk(kubeconfig, ['wait', '--for=create', 'serviceaccount/default', '-n', name, '--timeout=60s']);
+      await createNamespace(kubeconfig, name, Object.fromEntries(Object.entries(labels).filter(([key]) => !key.startsWith('kubernetes.io/'))));
     }
     // Each end listens on every port a case connects to it on.
     const cases = examples.flatMap((example) => example.cases);
@@ -111,7 +109,7 @@ describe('the real-packet dataplane and the Kubernetes documentation', function 
   });
 
   for (const example of examples) {
-    it(`${example.name.replace(prefix + '-', '')}: in packets as the documentation describes it`, async function () {
+    it(`${example.name}: in packets as the documentation describes it`, async function () {
       const { dataplane, client } = suite;
       for (const policy of example.policies) await client.create(networkPolicies, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', ...policy });
       try {

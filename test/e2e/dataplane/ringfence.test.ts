@@ -1,15 +1,16 @@
 // NamespaceRingfences proven in real packets: the operator (as its ServiceAccount) generates the
 // policies, kube-network-policies' engine enforces them on a node of network-namespace pods
-// (harness/dataplane), and every connection's fate in packets equals `palisade can-reach` and the
-// tests' evaluator; and what each ringfence claims (in its comments and field descriptions) holds. Also: nothing is denied before a ringfence or after it is deleted; a deleted
-// default-deny comes back and closes again what it closed; a spec change opens exactly its port.
+// (harness/dataplane), what each ringfence claims holds, and every connection's fate in packets
+// equals `palisade can-reach`'s and the tests' evaluator's. Also: nothing is denied before a
+// ringfence or after it is deleted; a deleted default-deny comes back and closes again what it
+// closed; a spec change opens exactly its port.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { kubectlOk } from '../../../harness/kubectl.ts';
 import { eventually } from '../../support/eventually.ts';
 import { useDataplane } from '../../support/dataplane.ts';
 import { usePalisadeOperator } from '../../support/palisade-operator.ts';
-import { answer, caseName, casesOf, disagreements, INTERNET, makeWorld, METADATA, type Answers, type Case, type World } from './world.ts';
+import { answer, caseName, casesOf, disagreements, evaluatorAllows, evaluatorCluster, INTERNET, makeWorld, METADATA, type Answers, type Case, type World } from './world.ts';
 
 const MANAGED = 'app.kubernetes.io/managed-by=palisade';
 
@@ -108,14 +109,15 @@ describe('NamespaceRingfence in real packets', function () {
 
   before(async function () {
     this.timeout(120_000);
-    world = await makeWorld(node.dataplane, node.kubeconfig);
+    world = await makeWorld(node.dataplane, suite.kubeconfig);
     cases = casesOf(world);
   });
   after(async function () {
-    if (world) await kubectlOk(node.kubeconfig, ['delete', 'namespace', ...Object.values(world.namespaces), '--wait=false']);
+    if (world) await kubectlOk(suite.kubeconfig, ['delete', 'namespace', ...Object.values(world.namespaces), '--wait=false']);
   });
 
   const kubectl = (...args: string[]) => kubectlOk(suite.kubeconfig, args);
+  const pod = (name: string) => world.pods.find((p) => p.name === name)!;
   const apply = async (manifest: string) => {
     await kubectlOk(suite.kubeconfig, ['apply', '--server-side', '-f', '-'], manifest);
     await eventually(async () => {
@@ -159,10 +161,12 @@ describe('NamespaceRingfence in real packets', function () {
     // Only the default-deny isolates the tenant's ingress here, so deleting it would open it.
     await apply(ringfence(world, { ingress: { allowSameNamespace: false } }));
     try {
-      const client = world.pods.find((pod) => pod.namespace === world.namespaces.bystander)!;
-      const api = world.pods.find((pod) => pod.name === 'api')!;
+      const forbidden: Case = { from: pod('client'), to: pod('api'), port: 8080, protocol: 'TCP' };
+      const cluster = await evaluatorCluster(node.client);
+      const withoutDeny = { ...cluster, policies: cluster.policies.filter((p) => !(p.metadata.namespace === world.namespaces.tenant && p.metadata.name === 'palisade-default-deny')) };
+      expect(evaluatorAllows(withoutDeny, forbidden), 'without the default-deny, it would connect').to.equal(true);
       await node.dataplane.caughtUp();
-      expect(await node.dataplane.connects(client, api.ip, 8080)).to.equal(false);
+      expect(await node.dataplane.connects(forbidden.from, forbidden.to.ip, 8080)).to.equal(false);
       const uid = await kubectl('get', 'networkpolicy', 'palisade-default-deny', '-n', world.namespaces.tenant, '-o', 'jsonpath={.metadata.uid}');
       await kubectl('delete', 'networkpolicy', 'palisade-default-deny', '-n', world.namespaces.tenant);
       await eventually(async () => {
@@ -170,7 +174,7 @@ describe('NamespaceRingfence in real packets', function () {
         expect(again).to.not.be.oneOf(['', uid]);
       }, 10_000, 100);
       await node.dataplane.caughtUp();
-      expect(await node.dataplane.connects(client, api.ip, 8080)).to.equal(false);
+      expect(await node.dataplane.connects(forbidden.from, forbidden.to.ip, 8080)).to.equal(false);
     } finally {
       await removeRingfence();
     }
@@ -187,9 +191,7 @@ describe('NamespaceRingfence in real packets', function () {
       const after = await answers(true);
       expect(disagreements(after)).to.deep.equal([]);
       const opened = after.filter((a, i) => a.packets !== before[i]!.packets).map((a) => `${a.name}: ${before.find((b) => b.name === a.name)!.packets} -> ${a.packets}`);
-      const client = world.pods.find((pod) => pod.namespace === world.namespaces.bystander)!;
-      const api = world.pods.find((pod) => pod.name === 'api')!;
-      expect(opened).to.deep.equal([`${caseName({ from: client, to: api, port: 8443, protocol: 'TCP' })}: false -> true`]);
+      expect(opened).to.deep.equal([`${caseName({ from: pod('client'), to: pod('api'), port: 8443, protocol: 'TCP' })}: false -> true`]);
     } finally {
       await removeRingfence();
     }

@@ -4,11 +4,11 @@
 // server on the internet and the cloud metadata API). Each case is one connection, asked three
 // ways: real packets, `palisade can-reach` on the live cluster, and the tests' own evaluator.
 import { randomBytes } from 'node:crypto';
-import type { Dataplane, DataplanePod, PodPort, PodSpec } from '../../../harness/dataplane/dataplane.ts';
-import { kubectlOk } from '../../../harness/kubectl.ts';
+import { containerPorts, type Dataplane, type DataplanePod, type End, type PodPort, type PodSpec } from '../../../harness/dataplane/dataplane.ts';
 import { namespaces as namespaceResource, networkPolicies } from '../../../src/kubernetes/resources.ts';
 import type { KubeClient } from '../../../src/runtime/client.ts';
 import { palisade } from '../../support/cli.ts';
+import { createNamespace } from '../../support/namespace.ts';
 import { allowed, type Cluster, type Endpoint, type Policy } from '../../support/network-policy.ts';
 
 export const INTERNET = '203.0.113.10';
@@ -22,8 +22,8 @@ export interface World {
 
 /** One connection: from a pod or an outside address, to a pod or an outside address, on a port. */
 export interface Case {
-  from: DataplanePod | { host: string; ip: string };
-  to: DataplanePod | { host: string; ip: string };
+  from: End;
+  to: End;
   port: number;
   protocol: 'TCP' | 'UDP';
 }
@@ -37,12 +37,7 @@ const OUTSIDE: { ip: string; ports: PodPort[] }[] = [
 export async function makeWorld(dataplane: Dataplane, kubeconfig: string): Promise<World> {
   const prefix = `dp${randomBytes(2).toString('hex')}`;
   const names = { tenant: `${prefix}-payments`, db: `${prefix}-payments-db`, ingress: `${prefix}-ingress-nginx`, monitoring: `${prefix}-monitoring`, bystander: `${prefix}-other` };
-  for (const name of Object.values(names)) {
-    await kubectlOk(kubeconfig, ['create', 'namespace', name]);
-    // Pods are admitted once kube-controller-manager has given the namespace its default ServiceAccount.
-    await kubectlOk(kubeconfig, ['wait', '--for=create', 'serviceaccount/default', '-n', name, '--timeout=60s']);
-  }
-  await kubectlOk(kubeconfig, ['label', 'namespace', names.monitoring, 'palisade.dev/monitoring=true']);
+  for (const name of Object.values(names)) await createNamespace(kubeconfig, name, name === names.monitoring ? { 'palisade.dev/monitoring': 'true' } : {});
   const specs: PodSpec[] = [
     { namespace: names.tenant, name: 'api', labels: { app: 'api' }, ports: [{ port: 8080, name: 'http' }, { port: 8443 }, { port: 9090 }] },
     { namespace: names.tenant, name: 'worker', labels: { app: 'worker' }, ports: [{ port: 8080 }] },
@@ -59,7 +54,7 @@ export async function makeWorld(dataplane: Dataplane, kubeconfig: string): Promi
   return { namespaces: names, pods };
 }
 
-const portsOf = (end: Case['to']): PodPort[] => ('host' in end ? OUTSIDE.find(({ ip }) => ip === end.ip)!.ports : end.ports);
+const portsOf = (end: End): PodPort[] => ('host' in end ? OUTSIDE.find(({ ip }) => ip === end.ip)!.ports : end.ports);
 
 /**
  * Every connection with the tenant namespace at one end or both, to every port its destination
@@ -67,8 +62,8 @@ const portsOf = (end: Case['to']): PodPort[] => ('host' in end ? OUTSIDE.find(({
  */
 export function casesOf(world: World): Case[] {
   const outside = OUTSIDE.map(({ ip }) => ({ host: 'outside', ip }));
-  const ends: Case['to'][] = [...world.pods, ...outside];
-  const inTenant = (end: Case['to']) => !('host' in end) && end.namespace === world.namespaces.tenant;
+  const ends: End[] = [...world.pods, ...outside];
+  const inTenant = (end: End) => !('host' in end) && end.namespace === world.namespaces.tenant;
   const cases: Case[] = [];
   for (const from of ends) {
     for (const to of ends) {
@@ -81,7 +76,7 @@ export function casesOf(world: World): Case[] {
   return cases;
 }
 
-const nameOf = (end: Case['to']) => ('host' in end ? end.ip : `${end.namespace}/${end.name}`);
+const nameOf = (end: End) => ('host' in end ? end.ip : `${end.namespace}/${end.name}`);
 export const caseName = (c: Case) => `${nameOf(c.from)} -> ${nameOf(c.to)} ${c.protocol} ${c.port}`;
 
 /**
@@ -97,7 +92,7 @@ async function canReach(kubeconfig: string, c: Case): Promise<Decision> {
 }
 
 /** The tests' evaluator's view of the live cluster: namespaces' labels and every NetworkPolicy. */
-async function evaluatorCluster(client: KubeClient): Promise<Cluster> {
+export async function evaluatorCluster(client: KubeClient): Promise<Cluster> {
   const [namespaceList, policyList] = await Promise.all([client.list(namespaceResource), client.list(networkPolicies)]);
   return {
     namespaces: Object.fromEntries((namespaceList.items ?? []).map(({ metadata }) => [metadata.name, metadata.labels ?? {}])),
@@ -105,7 +100,17 @@ async function evaluatorCluster(client: KubeClient): Promise<Cluster> {
   };
 }
 
-const evaluatorEndpoint = (end: Case['to']): Endpoint => ('host' in end ? { ip: end.ip } : { pod: { namespace: end.namespace, labels: end.labels, ip: end.ip, ports: end.ports.map(({ port, protocol = 'TCP', name }) => ({ containerPort: port, protocol, ...name ? { name } : {} })) } });
+/** An address that no ipBlock of these worlds holds (they are all IPv4). */
+const OUTSIDE_EVERY_BLOCK = '2001:db8::1';
+
+const evaluatorEndpoint = (end: End, podIP: string): Endpoint => ('host' in end ? { ip: end.ip }
+  : { pod: { namespace: end.namespace, labels: end.labels, ip: podIP, ports: containerPorts(end.ports) } });
+
+/** The evaluator's verdict on a case; with `ipBlocksHoldPods` false, as if no ipBlock held a pod's address. */
+export function evaluatorAllows(cluster: Cluster, c: Case, ipBlocksHoldPods = true): boolean {
+  const ip = (end: End) => (ipBlocksHoldPods ? end.ip : OUTSIDE_EVERY_BLOCK);
+  return allowed(cluster, evaluatorEndpoint(c.from, ip(c.from)), evaluatorEndpoint(c.to, ip(c.to)), c.port, c.protocol);
+}
 
 /** A case's three answers. */
 export interface Answers {
@@ -114,6 +119,8 @@ export interface Answers {
   /** Not asked where the test is about packets alone. */
   canReach?: Decision;
   evaluator: boolean;
+  /** Between two pods, allowed only because an ipBlock holds a pod's address: can-reach must say undetermined. */
+  onlyByPodAddress: boolean;
 }
 
 async function inBatches<T, R>(items: readonly T[], size: number, each: (item: T) => Promise<R>): Promise<R[]> {
@@ -128,19 +135,25 @@ export async function answer(dataplane: Dataplane, client: KubeClient, kubeconfi
   const cluster = await evaluatorCluster(client);
   const packets = await Promise.all(cases.map((c) => dataplane.connects(c.from, c.to.ip, c.port, c.protocol)));
   const reach = options.canReach ? await inBatches(cases, 4, (c) => canReach(kubeconfig, c)) : [];
-  return cases.map((c, i) => ({
-    name: caseName(c), packets: packets[i]!, ...reach[i] ? { canReach: reach[i] } : {},
-    evaluator: allowed(cluster, evaluatorEndpoint(c.from), evaluatorEndpoint(c.to), c.port, c.protocol),
-  }));
+  return cases.map((c, i) => {
+    const evaluator = evaluatorAllows(cluster, c);
+    const betweenPods = !('host' in c.from) && !('host' in c.to);
+    return {
+      name: caseName(c), packets: packets[i]!, ...reach[i] ? { canReach: reach[i] } : {},
+      evaluator, onlyByPodAddress: betweenPods && evaluator && !evaluatorAllows(cluster, c, false),
+    };
+  });
 }
 
 /**
- * Where the three disagree. Where can-reach says undetermined, kube-network-policies has decided
- * (it matches ipBlocks against pod addresses, as the evaluator does): packets and evaluator must agree.
+ * Where the three disagree. can-reach answers undetermined exactly where only an ipBlock holding a
+ * pod's address allows the connection (NetworkPolicy leaves that to the implementation;
+ * kube-network-policies, like the evaluator, matches it).
  */
 export function disagreements(answers: readonly Answers[]): string[] {
-  return answers.flatMap(({ name, packets, canReach, evaluator }) => {
-    const reach = canReach === undefined || canReach === 'undetermined' ? packets : canReach === 'allowed';
-    return packets === reach && packets === evaluator ? [] : [`${name}: packets ${packets}, can-reach ${canReach ?? 'not asked'}, evaluator ${evaluator}`];
+  return answers.flatMap(({ name, packets, canReach, evaluator, onlyByPodAddress }) => {
+    const reach = onlyByPodAddress ? 'undetermined' : packets ? 'allowed' : 'denied';
+    return packets === evaluator && (canReach === undefined || canReach === reach) ? []
+      : [`${name}: packets ${packets}, can-reach ${canReach ?? 'not asked'}, evaluator ${evaluator}${onlyByPodAddress ? ' (only by a pod\'s address)' : ''}`];
   });
 }
