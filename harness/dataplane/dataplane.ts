@@ -73,11 +73,11 @@ export class Dataplane {
   /** Why the process can take no more commands, once it cannot. */
   private ended: string | undefined;
 
-  private constructor(client: KubeClient, kubeconfig: string, nodeName: string, binary: string) {
+  private constructor(client: KubeClient, kubeconfig: string, nodeName: string, binary: string, flags: string[]) {
     this.client = client;
     this.kubeconfig = kubeconfig;
     this.nodeName = nodeName;
-    this.child = spawn(binary, ['--kubeconfig', kubeconfig, '--node-name', nodeName], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(binary, ['--kubeconfig', kubeconfig, '--node-name', nodeName, ...flags], { stdio: ['pipe', 'pipe', 'pipe'] });
     // An exit, or a spawn that failed: either way every waiting and later command fails with the log.
     this.exited = new Promise((resolve) => this.child.once('close', resolve).once('error', resolve)).then(() => this.end('the dataplane exited'));
     this.child.stdin!.on('error', () => undefined); // a write after its exit: the exit answers
@@ -85,12 +85,15 @@ export class Dataplane {
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.answer(JSON.parse(line) as Reply));
   }
 
-  /** Registers a Node and starts enforcing for it; resolves once the engine's informers synced. */
-  static async start(client: KubeClient, kubeconfig: string): Promise<Dataplane> {
+  /**
+   * Registers a Node and starts enforcing for it; resolves once the engine's informers synced.
+   * With `clusterNetworkPolicies`, ClusterNetworkPolicy's tiers too (harness/network-policy-api.ts installs its CRDs).
+   */
+  static async start(client: KubeClient, kubeconfig: string, options: { clusterNetworkPolicies?: boolean } = {}): Promise<Dataplane> {
     const binary = dataplaneBinary(); // built before anything is made that would need undoing
     const nodeName = `dataplane-${randomBytes(3).toString('hex')}`;
     await client.create(nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName } });
-    const dataplane = new Dataplane(client, kubeconfig, nodeName, binary);
+    const dataplane = new Dataplane(client, kubeconfig, nodeName, binary, options.clusterNetworkPolicies ? ['--cluster-network-policies'] : []);
     const ready = await dataplane.reply(0, READY_TIMEOUT_MS);
     if (!ready.ready) {
       await dataplane.stop('SIGKILL');

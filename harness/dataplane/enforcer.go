@@ -13,6 +13,8 @@ import (
 
 	nfqueue "github.com/florianl/go-nfqueue/v2"
 	"github.com/mdlayher/netlink"
+	"reflect"
+
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -21,6 +23,10 @@ import (
 	"sigs.k8s.io/kube-network-policies/pkg/network"
 	"sigs.k8s.io/kube-network-policies/pkg/networkpolicy"
 	"sigs.k8s.io/kube-network-policies/pkg/podinfo"
+	pluginsnpa "sigs.k8s.io/kube-network-policies/plugins/npa-v1alpha2"
+	npav1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
+	npaclient "sigs.k8s.io/network-policy-api/pkg/client/clientset/versioned"
+	npainformers "sigs.k8s.io/network-policy-api/pkg/client/informers/externalversions"
 )
 
 type enforcer struct {
@@ -29,9 +35,11 @@ type enforcer struct {
 	verdicts  *verdicts
 }
 
-// newEnforcer wires the upstream engine as its standard command does (cmd/kube-network-policies),
-// with the NetworkPolicy evaluator only, and waits until its informers have synced.
-func newEnforcer(ctx context.Context, kubeconfig, nodeName string, verdicts *verdicts) (*enforcer, error) {
+// newEnforcer wires the upstream engine as its commands do: the NetworkPolicy evaluator
+// (cmd/kube-network-policies/standard), between ClusterNetworkPolicy's Admin and Baseline tiers
+// when `clusterPolicies` (cmd/kube-network-policies/npa-v1alpha2: the CRDs must be served), and
+// waits until its informers have synced.
+func newEnforcer(ctx context.Context, kubeconfig, nodeName string, clusterPolicies bool, verdicts *verdicts) (*enforcer, error) {
 	config, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		return nil, err
@@ -47,13 +55,31 @@ func newEnforcer(ctx context.Context, kubeconfig, nodeName string, verdicts *ver
 		return nil, err
 	}
 	provider := podinfo.NewInformerProvider(pods, namespaces, nil, []podinfo.IPResolver{resolver})
-	engine := networkpolicy.NewPolicyEngine(provider, []api.PolicyEvaluator{
-		networkpolicy.NewStandardNetworkPolicy(nodeName, namespaces, pods, policies),
-	})
-	factory.Start(ctx.Done())
-	for informer, synced := range factory.WaitForCacheSync(ctx.Done()) {
-		if !synced {
-			return nil, fmt.Errorf("informer %v did not sync", informer)
+	evaluators := []api.PolicyEvaluator{networkpolicy.NewStandardNetworkPolicy(nodeName, namespaces, pods, policies)}
+	var started []interface {
+		Start(<-chan struct{})
+		WaitForCacheSync(<-chan struct{}) map[reflect.Type]bool
+	}
+	if clusterPolicies {
+		clusterClient, err := npaclient.NewForConfig(config)
+		if err != nil {
+			return nil, err
+		}
+		clusterFactory := npainformers.NewSharedInformerFactory(clusterClient, 0)
+		cnps, nodes := clusterFactory.Policy().V1alpha2().ClusterNetworkPolicies(), factory.Core().V1().Nodes().Lister()
+		// No domain resolver: upstream's needs nftables queueing too; domain-name peers then match nothing.
+		evaluators = append([]api.PolicyEvaluator{pluginsnpa.NewClusterNetworkPolicy(npav1alpha2.AdminTier, cnps, nil, nodes)}, evaluators...)
+		evaluators = append(evaluators, pluginsnpa.NewClusterNetworkPolicy(npav1alpha2.BaselineTier, cnps, nil, nodes))
+		started = append(started, clusterFactory)
+	}
+	engine := networkpolicy.NewPolicyEngine(provider, evaluators)
+	started = append(started, factory)
+	for _, f := range started {
+		f.Start(ctx.Done())
+		for informer, synced := range f.WaitForCacheSync(ctx.Done()) {
+			if !synced {
+				return nil, fmt.Errorf("informer %v did not sync", informer)
+			}
 		}
 	}
 	if !engine.Ready() {

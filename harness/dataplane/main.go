@@ -3,7 +3,7 @@
 // connection between them is queued (iptables NFQUEUE) to sigs.k8s.io/kube-network-policies
 // v1.1.1's policy engine, which accepts or drops it as it would on a real node.
 //
-//	dataplane --kubeconfig K --node-name N
+//	dataplane --kubeconfig K --node-name N [--cluster-network-policies]
 //
 // Prints {"ready": true, "netns": [inode]} once enforcing, then takes one JSON command a line on
 // stdin and answers each with a line carrying its id, in any order:
@@ -69,14 +69,15 @@ func main() {
 	kubeconfig := flag.String("kubeconfig", "", "the API server's kubeconfig")
 	nodeName := flag.String("node-name", "", "the Node object the pods are bound to")
 	queue := flag.Int("queue", 100, "the NFQUEUE number")
+	clusterPolicies := flag.Bool("cluster-network-policies", false, "enforce ClusterNetworkPolicy too (its CRDs must be served)")
 	flag.Parse()
-	if err := run(*kubeconfig, *nodeName, *queue); err != nil {
+	if err := run(*kubeconfig, *nodeName, *queue, *clusterPolicies); err != nil {
 		logf("dataplane: %v", err)
 		os.Exit(1)
 	}
 }
 
-func run(kubeconfig, nodeName string, queue int) error {
+func run(kubeconfig, nodeName string, queue int, clusterPolicies bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	n, err := newNode(queue)
@@ -84,7 +85,7 @@ func run(kubeconfig, nodeName string, queue int) error {
 		return err
 	}
 	verdicts := newVerdicts()
-	enforcer, err := newEnforcer(ctx, kubeconfig, nodeName, verdicts)
+	enforcer, err := newEnforcer(ctx, kubeconfig, nodeName, clusterPolicies, verdicts)
 	if err != nil {
 		return err
 	}

@@ -11,14 +11,14 @@ export interface SuiteDataplane {
   kubeconfig: string;
 }
 
-/** Call inside a describe. */
-export function useDataplane(): SuiteDataplane {
+/** Call inside a describe. `options` as Dataplane.start takes them. */
+export function useDataplane(options: Parameters<typeof Dataplane.start>[2] = {}): SuiteDataplane {
   const suite = {} as SuiteDataplane;
   before(async function () {
     this.timeout(900_000); // the first build of harness/dataplane downloads its modules
     suite.kubeconfig = (await sharedCluster()).kubeconfig;
     suite.client = await clientFor(suite.kubeconfig);
-    suite.dataplane = await Dataplane.start(suite.client, suite.kubeconfig);
+    suite.dataplane = await Dataplane.start(suite.client, suite.kubeconfig, options);
   });
   after(async function () {
     this.timeout(60_000);

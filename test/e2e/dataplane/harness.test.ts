@@ -1,7 +1,8 @@
 // The real-packet harness itself (harness/dataplane): with no policy it lets everything through,
 // so a denial elsewhere is a policy's; it leaves nothing behind on the machine or the API server,
-// even when killed; and the NetworkPolicy examples of the Kubernetes documentation behave in
-// packets as the documentation says (the cases test/reachability checks its evaluators with).
+// even when killed; the NetworkPolicy examples of the Kubernetes documentation behave in packets as
+// the documentation says (the cases test/reachability checks its evaluators with); and with the
+// network-policy-api CRDs, ClusterNetworkPolicy's tiers are enforced around NetworkPolicy.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { clientFor } from '../../../harness/client.ts';
 import { Dataplane, type End } from '../../../harness/dataplane/dataplane.ts';
 import { kubectlOk } from '../../../harness/kubectl.ts';
+import { installClusterNetworkPolicyCrds } from '../../../harness/network-policy-api.ts';
 import { networkPolicies } from '../../../src/kubernetes/resources.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { useDataplane } from '../../support/dataplane.ts';
@@ -124,4 +126,58 @@ describe('the real-packet dataplane and the Kubernetes documentation', function 
       }
     });
   }
+});
+
+/** A ClusterNetworkPolicy of `version`, its subject and peers namespaces by name. */
+const clusterPolicy = (version: string, name: string, tier: 'Admin' | 'Baseline', priority: number, subject: string[], ingress: { action: string; from: unknown[] }[]) => ({
+  apiVersion: `policy.networking.k8s.io/${version}`, kind: 'ClusterNetworkPolicy', metadata: { name },
+  spec: { tier, priority, subject: { namespaces: byName(subject) }, ingress },
+});
+const byName = (names: string[]) => ({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: names }] });
+
+describe('the real-packet dataplane and ClusterNetworkPolicy', function () {
+  this.timeout(300_000);
+  before(async function () {
+    this.timeout(600_000); // the first download of the module
+    await installClusterNetworkPolicyCrds((await sharedCluster()).kubeconfig);
+  });
+  const suite = useDataplane({ clusterNetworkPolicies: true });
+  const prefix = `cnp${randomBytes(2).toString('hex')}`;
+  const [a, b] = [`${prefix}-a`, `${prefix}-b`];
+
+  after(async function () {
+    await kubectlOk(suite.kubeconfig, ['delete', 'namespace', a, b, '--ignore-not-found', '--wait=false']);
+  });
+
+  it('enforces the Admin tier over NetworkPolicy, Pass down to it, and the Baseline tier only where no NetworkPolicy selects (both served versions)', async function () {
+    const { dataplane, kubeconfig, client } = suite;
+    for (const name of [a, b]) await createNamespace(kubeconfig, name);
+    const x = await dataplane.addPod({ namespace: a, name: 'x', ports: [{ port: 80 }] });
+    const y = await dataplane.addPod({ namespace: a, name: 'y', ports: [{ port: 80 }] });
+    const z = await dataplane.addPod({ namespace: b, name: 'z', ports: [{ port: 80 }] });
+    const trusted = await dataplane.addPod({ namespace: b, name: 'trusted', labels: { app: 'trusted' }, ports: [{ port: 80 }] });
+    await client.create(networkPolicies, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-all-ingress', namespace: a }, spec: { podSelector: {}, ingress: [{}], policyTypes: ['Ingress'] } });
+    const policies = [
+      clusterPolicy('v1beta1', `${prefix}-deny-b`, 'Admin', 10, [a], [{ action: 'Deny', from: [{ namespaces: byName([b]) }] }]),
+      clusterPolicy('v1alpha2', `${prefix}-pass-trusted`, 'Admin', 5, [a], [{ action: 'Pass', from: [{ pods: { namespaceSelector: byName([b]), podSelector: { matchLabels: { app: 'trusted' } } } }] }]),
+      clusterPolicy('v1beta1', `${prefix}-baseline-deny`, 'Baseline', 10, [a, b], [{ action: 'Deny', from: [{ namespaces: {} }] }]),
+    ];
+    await dataplane.caughtUp();
+    expect(await Promise.all([dataplane.connects(z, x.ip, 80), dataplane.connects(x, z.ip, 80)]), 'before any ClusterNetworkPolicy').to.deep.equal([true, true]);
+    await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', '-'], policies.map((p) => JSON.stringify(p)).join('\n'));
+    try {
+      await dataplane.caughtUp();
+      const cases: [string, Promise<boolean>, boolean][] = [
+        ['an Admin Deny wins over the namespace\'s allow-all', dataplane.connects(z, x.ip, 80), false],
+        ['an Admin Pass of lower priority number comes first, and hands over to the NetworkPolicy', dataplane.connects(trusted, x.ip, 80), true],
+        ['what no Admin rule matches, the NetworkPolicy decides', dataplane.connects(y, x.ip, 80), true],
+        ['the Baseline Deny holds where no NetworkPolicy selects the pod', dataplane.connects(x, z.ip, 80), false],
+        ['for every peer', dataplane.connects(trusted, z.ip, 80), false],
+      ];
+      const outcomes = await Promise.all(cases.map(([, outcome]) => outcome));
+      expect(cases.map(([what], i) => `${what}: ${outcomes[i]}`)).to.deep.equal(cases.map(([what, , expected]) => `${what}: ${expected}`));
+    } finally {
+      await kubectlOk(kubeconfig, ['delete', 'clusternetworkpolicies', ...policies.map((p) => p.metadata.name), '--ignore-not-found']);
+    }
+  });
 });

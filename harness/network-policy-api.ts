@@ -1,0 +1,24 @@
+// The ClusterNetworkPolicy CRDs of sigs.k8s.io/network-policy-api v0.3.0 (standard channel), as
+// the module ships them, installed into a test control plane. The module comes from the Go module
+// proxy, checked against the checksum database, into the Go module cache.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { kubectlOk } from './kubectl.ts';
+
+export const NETWORK_POLICY_API = 'sigs.k8s.io/network-policy-api@v0.3.0';
+const CRD = 'clusternetworkpolicies.policy.networking.k8s.io';
+
+/** The CRD file of the module's standard channel, downloaded first if need be. */
+export function clusterNetworkPolicyCrdFile(): string {
+  const module = JSON.parse(execFileSync('go', ['mod', 'download', '-json', NETWORK_POLICY_API], {
+    encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' }, cwd: '/',
+  })) as { Dir?: string; Error?: string };
+  if (!module.Dir) throw new Error(`go mod download ${NETWORK_POLICY_API}: ${module.Error ?? 'no directory'}`);
+  return join(module.Dir, 'config', 'crd', 'standard', 'policy.networking.k8s.io_clusternetworkpolicies.yaml');
+}
+
+/** Installs (or updates) the CRD and waits until both its versions are served. */
+export async function installClusterNetworkPolicyCrds(kubeconfig: string): Promise<void> {
+  await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', clusterNetworkPolicyCrdFile()]);
+  await kubectlOk(kubeconfig, ['wait', '--for=condition=Established', `crd/${CRD}`, '--timeout=60s']);
+}
