@@ -9,6 +9,7 @@ import { namespaces, networkPolicies, nodes, pods } from '../../src/kubernetes/r
 import type { KubeClient } from '../../src/runtime/client.ts';
 import { cachedGoBinary } from '../go-binary.ts';
 import { kubectlOk } from '../kubectl.ts';
+import { clusterNetworkPolicies } from '../network-policy-api.ts';
 
 /** A container port of a test pod: the pod listens on it, and declares it (named ports resolve against it). */
 export interface PodPort {
@@ -72,11 +73,14 @@ export class Dataplane {
   private readonly kubeconfig: string;
   /** Why the process can take no more commands, once it cannot. */
   private ended: string | undefined;
+  private readonly clusterNetworkPolicies: boolean;
 
-  private constructor(client: KubeClient, kubeconfig: string, nodeName: string, binary: string, flags: string[]) {
+  private constructor(client: KubeClient, kubeconfig: string, nodeName: string, binary: string, clusterNetworkPolicies: boolean) {
     this.client = client;
     this.kubeconfig = kubeconfig;
     this.nodeName = nodeName;
+    this.clusterNetworkPolicies = clusterNetworkPolicies;
+    const flags = clusterNetworkPolicies ? ['--cluster-network-policies'] : [];
     this.child = spawn(binary, ['--kubeconfig', kubeconfig, '--node-name', nodeName, ...flags], { stdio: ['pipe', 'pipe', 'pipe'] });
     // An exit, or a spawn that failed: either way every waiting and later command fails with the log.
     this.exited = new Promise((resolve) => this.child.once('close', resolve).once('error', resolve)).then(() => this.end('the dataplane exited'));
@@ -93,7 +97,7 @@ export class Dataplane {
     const binary = dataplaneBinary(); // built before anything is made that would need undoing
     const nodeName = `dataplane-${randomBytes(3).toString('hex')}`;
     await client.create(nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName } });
-    const dataplane = new Dataplane(client, kubeconfig, nodeName, binary, options.clusterNetworkPolicies ? ['--cluster-network-policies'] : []);
+    const dataplane = new Dataplane(client, kubeconfig, nodeName, binary, options.clusterNetworkPolicies === true);
     const ready = await dataplane.reply(0, READY_TIMEOUT_MS);
     if (!ready.ready) {
       await dataplane.stop('SIGKILL');
@@ -141,7 +145,10 @@ export class Dataplane {
     throw new Error(`${protocol} ${source.from} -> ${to}:${port}: ${outcome ?? 'no outcome'} (no listener, or no route)\n${this.recentLog()}`);
   }
 
-  /** Waits until the enforcer has seen the API server's namespaces, NetworkPolicies and this node's pods as they are now. */
+  /**
+   * Waits until the enforcer has seen the API server's namespaces, NetworkPolicies (and
+   * ClusterNetworkPolicies, if it enforces them) and this node's pods as they are now.
+   */
   async caughtUp(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -185,12 +192,16 @@ export class Dataplane {
   private async apiServerView(): Promise<Record<string, Record<string, string>>> {
     const versions = (items: readonly { metadata: { name: string; namespace?: string; resourceVersion?: string } }[]) =>
       Object.fromEntries(items.map(({ metadata }) => [metadata.namespace ? `${metadata.namespace}/${metadata.name}` : metadata.name, metadata.resourceVersion ?? '']));
-    const [namespaceList, policyList, podList] = await Promise.all([
+    const [namespaceList, policyList, podList, clusterList] = await Promise.all([
       this.client.list(namespaces),
       this.client.list(networkPolicies),
       this.client.list(pods, { fieldSelector: `spec.nodeName=${this.nodeName}` }),
+      this.clusterNetworkPolicies ? this.client.list(clusterNetworkPolicies) : undefined,
     ]);
-    return { namespaces: versions(namespaceList.items ?? []), networkpolicies: versions(policyList.items ?? []), pods: versions(podList.items ?? []) };
+    return {
+      namespaces: versions(namespaceList.items ?? []), networkpolicies: versions(policyList.items ?? []), pods: versions(podList.items ?? []),
+      ...clusterList ? { clusternetworkpolicies: versions(clusterList.items ?? []) } : {},
+    };
   }
 
   private allocate(): string {

@@ -17,6 +17,7 @@ import (
 
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/kube-network-policies/pkg/api"
@@ -30,9 +31,16 @@ import (
 )
 
 type enforcer struct {
-	engine    *networkpolicy.PolicyEngine
-	informers informers.SharedInformerFactory
-	verdicts  *verdicts
+	engine *networkpolicy.PolicyEngine
+	// stores is what observed reports: each kind's informer cache.
+	stores   map[string]cache.Store
+	verdicts *verdicts
+}
+
+// informerFactory is what both client-go's and network-policy-api's informer factories are.
+type informerFactory interface {
+	Start(<-chan struct{})
+	WaitForCacheSync(<-chan struct{}) map[reflect.Type]bool
 }
 
 // newEnforcer wires the upstream engine as its commands do: the NetworkPolicy evaluator
@@ -55,26 +63,21 @@ func newEnforcer(ctx context.Context, kubeconfig, nodeName string, clusterPolici
 		return nil, err
 	}
 	provider := podinfo.NewInformerProvider(pods, namespaces, nil, []podinfo.IPResolver{resolver})
+	e := &enforcer{verdicts: verdicts, stores: map[string]cache.Store{
+		"namespaces": namespaces.Informer().GetStore(), "pods": pods.Informer().GetStore(), "networkpolicies": policies.Informer().GetStore(),
+	}}
 	evaluators := []api.PolicyEvaluator{networkpolicy.NewStandardNetworkPolicy(nodeName, namespaces, pods, policies)}
-	var started []interface {
-		Start(<-chan struct{})
-		WaitForCacheSync(<-chan struct{}) map[reflect.Type]bool
-	}
+	factories := []informerFactory{factory}
 	if clusterPolicies {
-		clusterClient, err := npaclient.NewForConfig(config)
+		admin, baseline, clusterFactory, err := e.clusterTiers(config, factory)
 		if err != nil {
 			return nil, err
 		}
-		clusterFactory := npainformers.NewSharedInformerFactory(clusterClient, 0)
-		cnps, nodes := clusterFactory.Policy().V1alpha2().ClusterNetworkPolicies(), factory.Core().V1().Nodes().Lister()
-		// No domain resolver: upstream's needs nftables queueing too; domain-name peers then match nothing.
-		evaluators = append([]api.PolicyEvaluator{pluginsnpa.NewClusterNetworkPolicy(npav1alpha2.AdminTier, cnps, nil, nodes)}, evaluators...)
-		evaluators = append(evaluators, pluginsnpa.NewClusterNetworkPolicy(npav1alpha2.BaselineTier, cnps, nil, nodes))
-		started = append(started, clusterFactory)
+		evaluators = append(append([]api.PolicyEvaluator{admin}, evaluators...), baseline)
+		factories = append(factories, clusterFactory)
 	}
-	engine := networkpolicy.NewPolicyEngine(provider, evaluators)
-	started = append(started, factory)
-	for _, f := range started {
+	e.engine = networkpolicy.NewPolicyEngine(provider, evaluators)
+	for _, f := range factories {
 		f.Start(ctx.Done())
 		for informer, synced := range f.WaitForCacheSync(ctx.Done()) {
 			if !synced {
@@ -82,10 +85,26 @@ func newEnforcer(ctx context.Context, kubeconfig, nodeName string, clusterPolici
 			}
 		}
 	}
-	if !engine.Ready() {
+	if !e.engine.Ready() {
 		return nil, fmt.Errorf("the policy engine is not ready after its informers synced")
 	}
-	return &enforcer{engine: engine, informers: factory, verdicts: verdicts}, nil
+	return e, nil
+}
+
+// clusterTiers are ClusterNetworkPolicy's Admin and Baseline evaluators, on one informer of its
+// v1alpha2 (v1beta1 has the same schema and no conversion, so objects written in either are seen).
+func (e *enforcer) clusterTiers(config *rest.Config, factory informers.SharedInformerFactory) (admin, baseline api.PolicyEvaluator, _ informerFactory, _ error) {
+	client, err := npaclient.NewForConfig(config)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	clusterFactory := npainformers.NewSharedInformerFactory(client, 0)
+	cnps, nodes := clusterFactory.Policy().V1alpha2().ClusterNetworkPolicies(), factory.Core().V1().Nodes().Lister()
+	e.stores["clusternetworkpolicies"] = cnps.Informer().GetStore()
+	// No domain resolver: upstream's needs nftables queueing too; domain-name peers then match nothing.
+	admin = pluginsnpa.NewClusterNetworkPolicy(npav1alpha2.AdminTier, cnps, nil, nodes)
+	baseline = pluginsnpa.NewClusterNetworkPolicy(npav1alpha2.BaselineTier, cnps, nil, nodes)
+	return admin, baseline, clusterFactory, nil
 }
 
 // serve takes the packets of `queue` in the node's namespace until ctx ends.
@@ -153,13 +172,8 @@ func (e *enforcer) decide(ctx context.Context, payload []byte) string {
 // observed is what the enforcer's informers hold: object key → resourceVersion, so that a test
 // can wait until the enforcer has seen what it just wrote.
 func (e *enforcer) observed() map[string]map[string]string {
-	stores := map[string]cache.Store{
-		"namespaces":      e.informers.Core().V1().Namespaces().Informer().GetStore(),
-		"pods":            e.informers.Core().V1().Pods().Informer().GetStore(),
-		"networkpolicies": e.informers.Networking().V1().NetworkPolicies().Informer().GetStore(),
-	}
 	result := map[string]map[string]string{}
-	for kind, store := range stores {
+	for kind, store := range e.stores {
 		versions := map[string]string{}
 		for _, object := range store.List() {
 			key, _ := cache.MetaNamespaceKeyFunc(object)
