@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import type { Resource } from '../src/runtime/client.ts';
 import { kubectlOk } from './kubectl.ts';
 
-export const NETWORK_POLICY_API = 'sigs.k8s.io/network-policy-api@v0.3.0';
+const NETWORK_POLICY_API = 'sigs.k8s.io/network-policy-api@v0.3.0';
 const CRD = 'clusternetworkpolicies.policy.networking.k8s.io';
 
 /** Its storage version; v1alpha2 is served with the same schema. */
 export const clusterNetworkPolicies: Resource = { group: 'policy.networking.k8s.io', version: 'v1beta1', kind: 'ClusterNetworkPolicy', resource: 'clusternetworkpolicies', namespaced: false };
 
 /** The CRD file of the module's standard channel, downloaded first if need be. */
-export function clusterNetworkPolicyCrdFile(): string {
+function clusterNetworkPolicyCrdFile(): string {
   const module = JSON.parse(execFileSync('go', ['mod', 'download', '-json', NETWORK_POLICY_API], {
     encoding: 'utf8', env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '' }, cwd: '/',
   })) as { Dir?: string; Error?: string };

@@ -57,7 +57,7 @@ const POD_NETWORK = [10, 213];
 const READY_TIMEOUT_MS = 120_000;
 const COMMAND_TIMEOUT_MS = 30_000;
 
-export const dataplaneBinary = (): string => cachedGoBinary(import.meta.dirname, 'dataplane');
+const dataplaneBinary = (): string => cachedGoBinary(import.meta.dirname, 'dataplane');
 
 export class Dataplane {
   readonly nodeName: string;
@@ -185,7 +185,7 @@ export class Dataplane {
   }
 
   /** The enforcer's last lines of log: its verdicts, and any error. */
-  recentLog(lines = 40): string {
+  private recentLog(lines = 40): string {
     return this.stderr.slice(-lines).join('\n');
   }
 
