@@ -36,6 +36,7 @@ bench: build control-plane ## Benchmarks (figures in bench/README.md)
 	node --expose-gc bench/runtime/informer-memory.ts
 	node bench/ringfence/run.ts
 	node bench/ringfence/custom-resource-writes.ts
+	node bench/clusterringfence/run.ts
 	node bench/podsecurity/run.ts
 	node bench/keyrotation/run.ts
 	node bench/scan/run.ts

@@ -5,5 +5,6 @@ import { GROUP, VERSION } from './crd.ts';
 const palisade = (kind: string, resource: string, namespaced: boolean): Resource => ({ group: GROUP, version: VERSION, kind, resource, namespaced });
 
 export const ringfences = palisade('NamespaceRingfence', 'namespaceringfences', true);
+export const clusterRingfences = palisade('ClusterRingfence', 'clusterringfences', false);
 export const baselines = palisade('PodSecurityBaseline', 'podsecuritybaselines', false);
 export const schedules = palisade('KeyRotationSchedule', 'keyrotationschedules', false);

@@ -90,11 +90,17 @@ function labelValue() {
   return Type.String({ maxLength: 63, pattern: LABEL_VALUE });
 }
 
-const labelSelectorRequirement = Type.Object({
-  key: Type.String({
+/** A label key, as the API server checks one. */
+export function labelKey(options: Options = {}) {
+  return Type.String({
     minLength: 1, maxLength: LABEL_KEY_MAX_LENGTH, pattern: LABEL_KEY,
     ...cel({ rule: labelKeyPrefixFits('self'), message: LABEL_KEY_MESSAGE }),
-  }),
+    ...options,
+  });
+}
+
+const labelSelectorRequirement = Type.Object({
+  key: labelKey(),
   operator: stringEnum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
   values: Type.Optional(Type.Array(labelValue(), { maxItems: 64 })),
 }, cel({

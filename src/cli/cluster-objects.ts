@@ -10,6 +10,7 @@ import {
 import { ApiError, isGone, isNotFound, KubeClient, type KubeObject, type Resource } from '../runtime/client.ts';
 import { loadCredentials } from '../runtime/credentials.ts';
 import { groupOf, type KubeObject as ScannedKubeObject } from '../kubernetes/manifest-objects.ts';
+import { CLUSTER_POLICY_GROUP, CLUSTER_POLICY_VERSIONS } from '../reachability/cluster-policies.ts';
 
 const PAGE = 500;
 
@@ -24,6 +25,39 @@ export const SCANNED_RESOURCES: readonly Resource[] = [
   ...CONTEXT_RESOURCES, pods, deployments, statefulSets, daemonSets, replicaSets, jobs, cronJobs, replicationControllers, services,
   roles, clusterRoles, roleBindings, clusterRoleBindings,
 ];
+
+/** A resource of a group that may be served in one of several versions, or not at all (its CRDs not installed). */
+export interface OptionalResource extends Omit<Resource, 'version'> {
+  /** The one preferred first. */
+  versions: readonly string[];
+}
+
+/** network-policy-api's ClusterNetworkPolicy: v1beta1 where it is served, else v1alpha2 (the same schema). */
+export const CLUSTER_NETWORK_POLICIES: OptionalResource = {
+  group: CLUSTER_POLICY_GROUP, versions: CLUSTER_POLICY_VERSIONS, kind: 'ClusterNetworkPolicy', resource: 'clusternetworkpolicies', namespaced: false,
+};
+
+/** Discovery's answer for /apis/GROUP: the group's served versions. */
+interface ApiGroup {
+  versions?: { version: string }[];
+}
+
+/**
+ * The resource in the first of its versions the cluster serves, by discovery; none where it serves
+ * none (nothing of that kind can be there, so nothing is left out); or why it could not tell.
+ */
+async function servedVersion(client: KubeClient, optional: OptionalResource): Promise<{ resource?: Resource; skipped?: string }> {
+  try {
+    const served = new Set(((await client.discover<ApiGroup>(`/apis/${optional.group}`)).versions ?? []).map(({ version }) => version));
+    const version = optional.versions.find((v) => served.has(v));
+    const { versions: _versions, ...resource } = optional;
+    return version ? { resource: { ...resource, version } } : {};
+  } catch (error) {
+    if (isNotFound(error)) return {};
+    if (error instanceof ApiError && error.code === 403) return { skipped: `${optional.resource}: not allowed to discover ${optional.group}` };
+    throw error;
+  }
+}
 
 const apiVersionOf = (resource: Resource) => (resource.group ? `${resource.group}/${resource.version}` : resource.version);
 
@@ -67,25 +101,46 @@ export interface ClusterObjects {
  */
 export type Scope = { all: true } | { namespaces: readonly string[]; required: boolean };
 
+export interface ListOptions {
+  /** With what controllers made from a template (a reachability question needs their Pods' addresses). */
+  keepOwned?: boolean;
+  /** Resources read where the cluster serves them, in the version discovery finds; the cluster-scoped ones whatever the scope. */
+  optional?: readonly OptionalResource[];
+}
+
+/** Those of `optional` the cluster serves, and what could not be found out. */
+async function servedOf(client: KubeClient, optional: readonly OptionalResource[]): Promise<{ resources: Resource[]; skipped: string[] }> {
+  const found = await Promise.all(optional.map((resource) => servedVersion(client, resource)));
+  return {
+    resources: found.flatMap(({ resource }) => (resource ? [resource] : [])),
+    skipped: found.flatMap(({ skipped }) => (skipped ? [skipped] : [])),
+  };
+}
+
 /**
  * The objects of `resources` in the cluster of `kubeconfig`, within `scope`: a user who may read
- * only their namespaces can scan them. `keepOwned`: with what controllers made from a template
- * (a reachability question needs their Pods' addresses).
+ * only their namespaces can scan them.
  */
-export async function clusterObjects(kubeconfig: string | undefined, resources: readonly Resource[], scope: Scope, { keepOwned = false } = {}): Promise<ClusterObjects> {
+export async function clusterObjects(kubeconfig: string | undefined, resources: readonly Resource[], scope: Scope, { keepOwned = false, optional = [] }: ListOptions = {}): Promise<ClusterObjects> {
   const client = new KubeClient(await loadCredentials(kubeconfig));
   try {
-    if ('all' in scope) return await listEach(client, resources, [undefined], keepOwned);
-    const found = await Promise.all(scope.namespaces.map((name) => client.find<KubeObject>(namespaces, name)));
-    const missing = scope.namespaces.filter((_, index) => !found[index]);
-    if (scope.required && missing.length > 0) throw new Error(`namespace ${missing.join(', ')} not found`);
-    const inNamespaces = resources.filter((resource) => resource.namespaced || resource === baselines);
-    const listed = await listEach(client, inNamespaces, scope.namespaces, keepOwned);
-    const own = found.flatMap((namespace) => (namespace ? [{ ...namespace, apiVersion: 'v1', kind: 'Namespace' }] : []));
-    return { ...listed, objects: [...own, ...listed.objects] };
+    const served = await servedOf(client, optional);
+    const listed = await listScope(client, resources, served.resources, scope, keepOwned);
+    return { ...listed, skipped: [...served.skipped, ...listed.skipped] };
   } finally {
     await client.close();
   }
+}
+
+async function listScope(client: KubeClient, resources: readonly Resource[], served: readonly Resource[], scope: Scope, keepOwned: boolean): Promise<ClusterObjects> {
+  if ('all' in scope) return listEach(client, [...resources, ...served], [undefined], keepOwned);
+  const found = await Promise.all(scope.namespaces.map((name) => client.find<KubeObject>(namespaces, name)));
+  const missing = scope.namespaces.filter((_, index) => !found[index]);
+  if (scope.required && missing.length > 0) throw new Error(`namespace ${missing.join(', ')} not found`);
+  const inNamespaces = [...resources.filter((resource) => resource.namespaced || resource === baselines), ...served];
+  const listed = await listEach(client, inNamespaces, scope.namespaces, keepOwned);
+  const own = found.flatMap((namespace) => (namespace ? [{ ...namespace, apiVersion: 'v1', kind: 'Namespace' }] : []));
+  return { ...listed, objects: [...own, ...listed.objects] };
 }
 
 /** Each resource listed in each namespace (undefined: all of them); a cluster-scoped one once. */

@@ -39,8 +39,9 @@ const COMMANDS: Record<string, Command> = {
 
 Checks every Palisade resource in the files as the API server would (its schema and CEL rules, YAML
 read as kubectl reads it), and prints the NetworkPolicies and RoleBindings the NamespaceRingfences
-would produce, with the operator's own render code. A refusal names the file, the document and the
-field, and the exit code is 2.
+would produce and the ClusterNetworkPolicies (v1beta1, the operator's default priority band) of the
+ClusterRingfences, over the Namespaces in the same files, with the operator's own render code. A
+refusal names the file, the document and the field, and the exit code is 2.
 
 Flags:
   -f, --filename FILE|DIR|-  a file, a directory of .yaml/.yml/.json files, or - for stdin (repeatable)

@@ -1,14 +1,19 @@
 // The world `palisade can-reach` and `palisade map` answer in: the files' objects (YAML read as
 // kubectl reads it), or a live cluster's (read-only), or the files applied over the cluster.
-// NamespaceRingfences in the files are checked as the API server would and rendered with the
-// operator's own code; every policy a ringfence generated names the spec field of each rule.
+// NamespaceRingfences and ClusterRingfences in the files are checked as the API server would and
+// rendered with the operator's own code; every policy a ringfence generated names the spec field of
+// each rule.
 import { API_VERSION } from '../api/crd.ts';
 import { namespaceRingfence, type NamespaceRingfenceSpec } from '../api/namespaceringfence.ts';
 import { MANAGED_BY_LABEL, render, RINGFENCE_LABEL, specFieldOf } from '../controllers/namespaceringfence/render.ts';
-import type { KubeObject } from '../kubernetes/manifest-objects.ts';
+import { clusterRingfence, type ClusterRingfenceSpec } from '../api/clusterringfence.ts';
+import { CLUSTER_RINGFENCE_LABEL, clusterSpecFieldOf } from '../controllers/clusterringfence/render.ts';
+import { offlineClusterPolicies } from './offline-cluster-policies.ts';
+import { groupOf, type KubeObject } from '../kubernetes/manifest-objects.ts';
+import { CLUSTER_POLICY_GROUP, CLUSTER_POLICY_VERSIONS, compileClusterPolicy, isClusterPolicyVersion } from '../reachability/cluster-policies.ts';
 import { worldOf, type ObjectsWorld } from '../reachability/objects.ts';
 import { compilePolicy } from '../reachability/policies.ts';
-import type { NetworkPolicySource, OriginOf } from '../reachability/types.ts';
+import type { ClusterNetworkPolicySource, ClusterOriginOf, NetworkPolicySource, OriginOf } from '../reachability/types.ts';
 import { errorMessage } from '../runtime/errors.ts';
 import { InputError, subjectsOf } from '../scan/subjects.ts';
 import type { Subject } from '../scan/objects.ts';
@@ -29,6 +34,15 @@ export const ringfenceOrigin: OriginOf = (policy, direction, rule, peer) => {
   if (labels[MANAGED_BY_LABEL] !== 'palisade' || !ringfence) return undefined;
   const field = rule === undefined ? undefined : specFieldOf(policy.metadata.name, direction, rule, peer);
   return { object: `NamespaceRingfence ${policy.metadata.namespace}/${ringfence}`, ...(field ? { field } : {}) };
+};
+
+/** A rule of a ClusterNetworkPolicy a ClusterRingfence generated names the ringfence and the spec field it comes from. */
+export const clusterRingfenceOrigin: ClusterOriginOf = (policy, direction, rule, peer) => {
+  const labels = policy.metadata.labels ?? {};
+  const ringfence = labels[CLUSTER_RINGFENCE_LABEL];
+  if (labels[MANAGED_BY_LABEL] !== 'palisade' || !ringfence) return undefined;
+  const field = clusterSpecFieldOf((direction === 'Ingress' ? policy.spec.ingress : policy.spec.egress)?.[rule]?.name ?? undefined, peer);
+  return { object: `ClusterRingfence ${ringfence}`, ...(field ? { field } : {}) };
 };
 
 const where = (subject: Subject) => `${subject.location.file}: document ${subject.location.document} (line ${subject.location.line})`;
@@ -53,12 +67,45 @@ async function renderedPolicies(ringfences: readonly Subject[], notes: string[])
   });
 }
 
-/** A NetworkPolicy the evaluator cannot read (a CIDR that is none) is bad input, named by file. */
+/** The ClusterNetworkPolicies the Enforce ClusterRingfences among `ringfences` apply over the Namespaces of `objects`. */
+async function renderedClusterPolicies(ringfences: readonly Subject[], objects: readonly KubeObject[], notes: string[]): Promise<KubeObject[]> {
+  if (ringfences.length === 0) return [];
+  const { validateResource } = await import('../api/validate.ts');
+  const namespaces = objects.filter((object) => object.kind === 'Namespace' && object.apiVersion === 'v1')
+    .map(({ metadata }) => ({ name: metadata?.name ?? '', labels: metadata?.labels ?? {} }));
+  return ringfences.flatMap((subject) => {
+    const name = subject.ref.name;
+    try {
+      const { spec } = validateResource(clusterRingfence, subject.value) as { spec: ClusterRingfenceSpec };
+      if (spec.mode === 'DryRun') {
+        notes.push(`ClusterRingfence ${name} is DryRun: it applies no policy`);
+        return [];
+      }
+      return offlineClusterPolicies(name, spec, namespaces) as unknown as KubeObject[];
+    } catch (error) {
+      throw new UsageError(errorMessage(error).split('\n').map((line) => `${where(subject)}: ClusterRingfence ${name}: ${line}`).join('\n'));
+    }
+  });
+}
+
+/** Of network-policy-api, ClusterNetworkPolicy alone is read, in the versions of v0.3.0's standard channel. */
+function checkClusterPolicyKind({ value: { apiVersion, kind } }: Subject) {
+  const versions = CLUSTER_POLICY_VERSIONS.map((version) => `${CLUSTER_POLICY_GROUP}/${version}`).join(' or ');
+  if (kind !== 'ClusterNetworkPolicy') throw new Error(`kind: ${kind} is not read: of ${CLUSTER_POLICY_GROUP}, only ClusterNetworkPolicy is (${versions})`);
+  if (!isClusterPolicyVersion(apiVersion)) throw new Error(`apiVersion: ${apiVersion} is not a version of ClusterNetworkPolicy read here: ${versions}`);
+}
+
+/** A policy the evaluator cannot read (a CIDR that is none) or would misread (another API's kind) is bad input, named by file. */
 function checkPolicies(subjects: readonly Subject[]) {
   for (const subject of subjects) {
-    if (subject.value.kind !== 'NetworkPolicy' || subject.value.apiVersion !== 'networking.k8s.io/v1') continue;
+    const { value, ref } = subject;
     try {
-      compilePolicy({ ...(subject.value as unknown as NetworkPolicySource), metadata: { name: subject.ref.name, namespace: subject.ref.namespace ?? '' } });
+      if (value.kind === 'NetworkPolicy' && value.apiVersion === 'networking.k8s.io/v1') {
+        compilePolicy({ ...(value as unknown as NetworkPolicySource), metadata: { name: ref.name, namespace: ref.namespace ?? '' } });
+      } else if (groupOf(value.apiVersion) === CLUSTER_POLICY_GROUP) {
+        checkClusterPolicyKind(subject);
+        compileClusterPolicy({ ...(value as unknown as ClusterNetworkPolicySource), metadata: { ...value.metadata, name: ref.name } });
+      }
     } catch (error) {
       throw new UsageError(`${where(subject)}: ${errorMessage(error)}`);
     }
@@ -72,14 +119,15 @@ export interface LiveObjects {
 }
 
 export async function readLive(kubeconfig: string): Promise<LiveObjects> {
-  const { clusterObjects, NETWORK_RESOURCES } = await import('./cluster-objects.ts');
+  const { clusterObjects, CLUSTER_NETWORK_POLICIES, NETWORK_RESOURCES } = await import('./cluster-objects.ts');
   // With the Pods controllers made: a workload is known by its pods' addresses too.
-  const live = await clusterObjects(kubeconfig, NETWORK_RESOURCES, { all: true }, { keepOwned: true });
+  const live = await clusterObjects(kubeconfig, NETWORK_RESOURCES, { all: true }, { keepOwned: true, optional: [CLUSTER_NETWORK_POLICIES] });
   return { objects: live.objects, notes: live.skipped.map((skipped) => `not read: ${skipped}`) };
 }
 
+// By API group, not version: a ClusterNetworkPolicy of the files in v1alpha2 replaces the cluster's, read as v1beta1.
 const keyOf = (object: KubeObject, defaultNamespace: string) =>
-  `${object.apiVersion}/${object.kind}/${object.metadata?.namespace ?? defaultNamespace}/${object.metadata?.name ?? ''}`;
+  `${groupOf(object.apiVersion)}/${object.kind}/${object.metadata?.namespace ?? defaultNamespace}/${object.metadata?.name ?? ''}`;
 
 /**
  * The cluster's objects with the files' applied over them: an object of the files replaces the
@@ -88,15 +136,18 @@ const keyOf = (object: KubeObject, defaultNamespace: string) =>
  */
 function appliedOver(live: readonly KubeObject[], files: readonly KubeObject[], ringfences: readonly Subject[], defaultNamespace: string): KubeObject[] {
   const mine = new Set(files.map((object) => keyOf(object, defaultNamespace)));
-  const fenced = new Set(ringfences.map(({ ref }) => `${ref.namespace}/${ref.name}`));
+  const fenced = new Set(ringfences.map(({ ref, value }) => (value.kind === clusterRingfence.kind ? ref.name : `${ref.namespace}/${ref.name}`)));
   const generatedByMine = (object: KubeObject) => {
     const labels = object.metadata?.labels ?? {};
-    return object.kind === 'NetworkPolicy' && labels[MANAGED_BY_LABEL] === 'palisade' && fenced.has(`${object.metadata?.namespace}/${labels[RINGFENCE_LABEL]}`);
+    if (labels[MANAGED_BY_LABEL] !== 'palisade') return false;
+    if (object.kind === 'ClusterNetworkPolicy') return fenced.has(labels[CLUSTER_RINGFENCE_LABEL] ?? '');
+    return object.kind === 'NetworkPolicy' && fenced.has(`${object.metadata?.namespace}/${labels[RINGFENCE_LABEL]}`);
   };
   return [...live.filter((object) => !mine.has(keyOf(object, defaultNamespace)) && !generatedByMine(object)), ...files];
 }
 
 const isRingfence = ({ value }: Subject) => value.apiVersion === API_VERSION && value.kind === namespaceRingfence.kind;
+const isClusterRingfence = ({ value }: Subject) => value.apiVersion === API_VERSION && value.kind === clusterRingfence.kind;
 
 /** The world of `source`, with what it leaves out. Bad input throws UsageError naming file, document and field. */
 export async function networkWorld(source: WorldSource): Promise<ObjectsWorld> {
@@ -110,9 +161,11 @@ export async function networkWorld(source: WorldSource): Promise<ObjectsWorld> {
   if (source.files.length > 0 && subjects.length === 0) throw new UsageError(`no objects in ${source.files.join(', ')}`);
   checkPolicies(subjects);
   const ringfences = subjects.filter(isRingfence);
+  const clusterRingfences = subjects.filter(isClusterRingfence);
   const rendered = await renderedPolicies(ringfences, notes);
   const mine = subjects.map(({ value }) => value);
-  const objects = source.live ? appliedOver(source.live.objects, mine, ringfences, source.defaultNamespace) : mine;
-  const { world, notModelled } = worldOf(objects, source.defaultNamespace, rendered);
-  return { world: { ...world, originOf: ringfenceOrigin }, notModelled: [...notes, ...notModelled] };
+  const objects = source.live ? appliedOver(source.live.objects, mine, [...ringfences, ...clusterRingfences], source.defaultNamespace) : mine;
+  const clusterPolicies = await renderedClusterPolicies(clusterRingfences, objects, notes);
+  const { world, notModelled } = worldOf([...objects, ...clusterPolicies], source.defaultNamespace, rendered);
+  return { world: { ...world, originOf: ringfenceOrigin, clusterOriginOf: clusterRingfenceOrigin }, notModelled: [...notes, ...notModelled] };
 }

@@ -1,12 +1,18 @@
-// `palisade render -f FILE|DIR`: the objects the given NamespaceRingfences would produce, offline,
-// by the controller's own render code. Every Palisade resource in the files is first checked as
-// the API server would check it (src/api/validate.ts), read as kubectl reads YAML, so that what
-// render accepts is what `kubectl apply` would.
+// `palisade render -f FILE|DIR`: the objects the given NamespaceRingfences and ClusterRingfences
+// would produce, offline, by the controllers' own render code. Every Palisade resource in the files
+// is first checked as the API server would check it (src/api/validate.ts), read as kubectl reads
+// YAML, so that what render accepts is what `kubectl apply` would. A ClusterRingfence's tenants are
+// the Namespaces of the same files that it selects; its policies are written as v1beta1, in the
+// operator's default priority band.
+import type { KindDefinition } from '../api/crd.ts';
 import { API_VERSION, GROUP, kinds } from '../api/index.ts';
 import { parseManifests } from '../api/manifests.ts';
 import { namespaceRingfence, type NamespaceRingfenceSpec } from '../api/namespaceringfence.ts';
 import { validateResource } from '../api/validate.ts';
+import { clusterRingfence, type ClusterRingfenceSpec } from '../api/clusterringfence.ts';
 import { render } from '../controllers/namespaceringfence/render.ts';
+import type { SelectedNamespace } from '../controllers/clusterringfence/render.ts';
+import { offlineClusterPolicies } from './offline-cluster-policies.ts';
 import { errorMessage } from '../runtime/errors.ts';
 import { readInputs, type Input } from './inputs.ts';
 import { formatObjects, type OutputFormat } from './output.ts';
@@ -15,7 +21,23 @@ import { UsageError } from './usage.ts';
 interface Document {
   apiVersion?: unknown;
   kind?: unknown;
-  metadata?: { name?: unknown; namespace?: unknown };
+  metadata?: { name?: unknown; namespace?: unknown; labels?: unknown };
+}
+
+/** The Namespaces among the documents, as a ClusterRingfence selects them. */
+function namespacesOf(docs: readonly Document[]): SelectedNamespace[] {
+  return docs.filter((doc) => doc.apiVersion === 'v1' && doc.kind === 'Namespace' && typeof doc.metadata?.name === 'string')
+    .map((doc) => ({ name: doc.metadata!.name as string, labels: (doc.metadata!.labels ?? {}) as Record<string, string> }));
+}
+
+/** What one validated resource renders to; nothing for the kinds that render nothing. */
+function rendered(kind: KindDefinition, resource: Record<string, unknown>, name: string, namespace: string, namespaces: readonly SelectedNamespace[]): unknown[] {
+  if (kind === namespaceRingfence) {
+    const { networkPolicies, roleBindings } = render({ metadata: { name, namespace }, spec: resource.spec as NamespaceRingfenceSpec });
+    return [...networkPolicies, ...roleBindings];
+  }
+  if (kind !== clusterRingfence) return [];
+  return offlineClusterPolicies(name, resource.spec as ClusterRingfenceSpec, namespaces);
 }
 
 function documents({ name, text }: Input): Document[] {
@@ -45,8 +67,10 @@ export function renderFiles(paths: string[], format: OutputFormat = 'yaml'): str
   const out: unknown[] = [];
   const refusals: string[] = [];
   let resources = 0;
-  for (const input of readInputs(paths)) {
-    for (const [index, doc] of documents(input).entries()) {
+  const inputs = readInputs(paths).map((input) => ({ input, docs: documents(input) }));
+  const namespaces = namespacesOf(inputs.flatMap(({ docs }) => docs));
+  for (const { input, docs } of inputs) {
+    for (const [index, doc] of docs.entries()) {
       const kind = palisadeKind(doc, `${input.name}: document ${index + 1}`);
       if (!kind) continue;
       resources++;
@@ -54,12 +78,7 @@ export function renderFiles(paths: string[], format: OutputFormat = 'yaml'): str
       const where = `${input.name}: ${kind.kind} ${kind.scope === 'Namespaced' ? `${String(namespace)}/` : ''}${typeof name === 'string' ? name : '?'}`;
       try {
         const resource = validateResource(kind, doc as Record<string, unknown>);
-        if (kind !== namespaceRingfence) continue;
-        const { networkPolicies, roleBindings } = render({
-          metadata: { name: name as string, namespace: namespace as string },
-          spec: resource.spec as NamespaceRingfenceSpec,
-        });
-        out.push(...networkPolicies, ...roleBindings);
+        out.push(...rendered(kind, resource, name as string, namespace as string, namespaces));
       } catch (error) {
         refusals.push(...errorMessage(error).split('\n').map((line) => `${where}: ${line}`));
       }

@@ -47,3 +47,33 @@ export interface RoleBinding {
   roleRef: { apiGroup: 'rbac.authorization.k8s.io'; kind: 'ClusterRole'; name: string };
   subjects: { kind: string; name: string; namespace?: string; apiGroup?: string }[];
 }
+
+/** sigs.k8s.io/network-policy-api's ClusterNetworkPolicy (v1beta1; v1alpha2 has the same schema). */
+export interface ClusterNetworkPolicyPeer {
+  namespaces?: LabelSelector;
+  pods?: { namespaceSelector: LabelSelector; podSelector: LabelSelector };
+  networks?: string[];
+}
+
+export type PortMatch = { number: number } | { range: { start: number; end: number } };
+export type ClusterNetworkPolicyProtocol = { tcp: { destinationPort: PortMatch } } | { udp: { destinationPort: PortMatch } } | { sctp: { destinationPort: PortMatch } };
+
+interface ClusterNetworkPolicyRule {
+  name: string;
+  action: 'Accept' | 'Deny' | 'Pass';
+  /** None: every protocol and port. */
+  protocols?: ClusterNetworkPolicyProtocol[];
+}
+
+export interface ClusterNetworkPolicy {
+  apiVersion: string;
+  kind: 'ClusterNetworkPolicy';
+  metadata: Omit<ObjectMeta, 'namespace'>;
+  spec: {
+    tier: 'Admin' | 'Baseline';
+    priority: number;
+    subject: { namespaces: LabelSelector } | { pods: { namespaceSelector: LabelSelector; podSelector: LabelSelector } };
+    ingress?: (ClusterNetworkPolicyRule & { from: ClusterNetworkPolicyPeer[] })[];
+    egress?: (ClusterNetworkPolicyRule & { to: ClusterNetworkPolicyPeer[] })[];
+  };
+}

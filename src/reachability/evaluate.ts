@@ -1,11 +1,13 @@
-// Whether one end may send to the other, with the full NetworkPolicy semantics: each pod isolated
-// per direction by the policies that select it, the union of their rules, peers OR-ed and the
-// selectors within a peer AND-ed, named ports resolved against the destination pod.
+// Whether one end may send to the other: ClusterNetworkPolicy's Admin tier first, then the full
+// NetworkPolicy semantics (each pod isolated per direction by the policies that select it, the
+// union of their rules, peers OR-ed and the selectors within a peer AND-ed, named ports resolved
+// against the destination pod), then the Baseline tier where no NetworkPolicy isolates the pod.
 import { matchesSelector } from '../kubernetes/selectors.ts';
 import { contains, parseAddress } from './addresses.ts';
+import { tierMatches, tierPorts, tierStep } from './cluster-tiers.ts';
 import type { CompiledPeer, CompiledPolicy, CompiledPort, CompiledRule } from './policies.ts';
-import { ALL_PORTS, hasPort, NO_PORTS, portsOf, PROTOCOLS, union, type PortSet } from './ports.ts';
-import type { Connection, Decision, Direction, DirectionVerdict, Endpoint, RuleRef, Verdict, Workload } from './types.ts';
+import { ALL_PORTS, hasPort, intersect, NO_PORTS, portsOf, PROTOCOLS, union, type PortSet } from './ports.ts';
+import type { Connection, Decision, Direction, DirectionVerdict, Endpoint, RuleRef, TierStep, Verdict, Workload } from './types.ts';
 import type { CompiledWorld } from './world.ts';
 
 /**
@@ -86,8 +88,8 @@ export interface DirectionPorts {
 }
 
 /**
- * What `workload` lets through in `direction` with `other` (the destination when it sends, the
- * source when it receives); ports are those of the connection's destination.
+ * What the NetworkPolicies let `workload` through in `direction` with `other` (the destination
+ * when it sends, the source when it receives); ports are those of the connection's destination.
  */
 export function directionPorts(world: CompiledWorld, workload: Workload, direction: Direction, other: Endpoint): DirectionPorts {
   const isolatedBy = world.isolating(workload, direction);
@@ -104,7 +106,31 @@ export function directionPorts(world: CompiledWorld, workload: Workload, directi
   };
 }
 
-function verdictOf(world: CompiledWorld, workload: Workload, direction: Direction, other: Endpoint, connection: Connection): DirectionVerdict {
+/**
+ * What the tiers let `workload` surely through in `direction` with `other`: what the Admin tier
+ * accepts, and of what it passes, what the NetworkPolicies allow where they isolate the pod, else
+ * what the Baseline tier does not deny.
+ */
+export function allowedPorts(world: CompiledWorld, workload: Workload, direction: Direction, other: Endpoint): PortSet {
+  const policies = directionPorts(world, workload, direction, other);
+  const isolated = policies.isolatedBy.length > 0;
+  const admin = tierMatches(world, 'Admin', workload, direction, other);
+  const baseline = isolated ? undefined : tierMatches(world, 'Baseline', workload, direction, other);
+  // No ClusterNetworkPolicy has a say (the common case, and the map asks it of every pair): the NetworkPolicies' answer.
+  if (admin.policies.length === 0 && !baseline?.policies.length) return policies.allowed;
+  const { accepted, passed } = tierPorts(admin);
+  if (!baseline) return union(accepted, intersect(passed, policies.allowed));
+  const last = tierPorts(baseline, passed);
+  return union(accepted, last.accepted, last.passed);
+}
+
+type PoliciesVerdict = Omit<DirectionVerdict, 'tiers'>;
+
+/** The NetworkPolicies' part of a verdict where the Admin tier decided before them. */
+const notConsulted = (direction: Direction, decision: Decision): PoliciesVerdict =>
+  ({ direction, decision, isolatedBy: [], allowedBy: [], undeterminedBy: [], exceptedBy: [] });
+
+function policiesVerdict(world: CompiledWorld, workload: Workload, direction: Direction, other: Endpoint, connection: Connection): PoliciesVerdict {
   const { isolatedBy, matches } = directionPorts(world, workload, direction, other);
   const opening = matches.filter((m) => hasPort(m.ports, connection.protocol, connection.port));
   const allowedBy = opening.filter((m) => m.match === 'yes').map((m) => m.ref);
@@ -122,6 +148,21 @@ function verdictOf(world: CompiledWorld, workload: Workload, direction: Directio
     undeterminedBy,
     exceptedBy,
   };
+}
+
+/** One direction through the tiers: Admin, then NetworkPolicy, then (where no NetworkPolicy isolates the pod) Baseline. */
+function verdictOf(world: CompiledWorld, workload: Workload, direction: Direction, other: Endpoint, connection: Connection): DirectionVerdict {
+  const tiers: TierStep[] = [];
+  const admin = tierStep(world, 'Admin', workload, direction, other, connection);
+  if (admin) tiers.push(admin);
+  if (admin && admin.outcome !== 'pass') return { ...notConsulted(direction, admin.outcome), tiers };
+  const policies = policiesVerdict(world, workload, direction, other, connection);
+  const isolated = policies.isolatedBy.length > 0;
+  tiers.push({ tier: 'NetworkPolicy', outcome: isolated ? policies.decision : 'pass' });
+  if (isolated) return { ...policies, tiers };
+  const baseline = tierStep(world, 'Baseline', workload, direction, other, connection);
+  if (baseline) tiers.push(baseline);
+  return { ...policies, decision: baseline && baseline.outcome !== 'pass' ? baseline.outcome : 'allowed', tiers };
 }
 
 const samePod = (a: Workload, b: Workload) => a.kind === 'Pod' && b.kind === 'Pod' && a.namespace === b.namespace && a.name === b.name;

@@ -1,9 +1,9 @@
 // The connectivity map: for every pair of workloads, and between workloads and the addresses
-// outside them, the connections allowed. The addresses are cut where any ipBlock starts or ends,
-// so that each piece is treated alike by every rule, and pieces that every workload treats alike
-// are merged back into one group of CIDRs.
+// outside them, the connections allowed. The addresses are cut where any ipBlock or
+// ClusterNetworkPolicy network starts or ends, so that each piece is treated alike by every rule,
+// and pieces that every workload treats alike are merged back into one group of CIDRs.
 import { cidrsOf, everyAddress, type AddressRange, type Family } from './addresses.ts';
-import { directionPorts } from './evaluate.ts';
+import { allowedPorts } from './evaluate.ts';
 import { compareNames } from '../kubernetes/order.ts';
 import { matchesSelector } from '../kubernetes/selectors.ts';
 import type { CompiledPeer } from './policies.ts';
@@ -26,21 +26,28 @@ export interface MapEdge {
   ports: PortSet;
 }
 
-/** The address space cut at every ipBlock boundary of `worlds` (all of them: a diff needs one cut for both). */
+/** Every CIDR a rule of `world` names: ipBlocks with their excepts, and ClusterNetworkPolicies' networks. */
+function* namedRanges(world: CompiledWorld): Generator<AddressRange> {
+  for (const policy of world.policies) {
+    for (const peer of Object.values(policy.rules).flat().flatMap((rule) => rule.peers ?? [])) {
+      if (peer.kind === 'addresses') yield* [peer.cidr, ...peer.except];
+    }
+  }
+  for (const policy of world.clusterPolicies) {
+    for (const peer of [...policy.rules.Ingress, ...policy.rules.Egress].flatMap((rule) => rule.peers)) {
+      if (peer.kind === 'networks') yield* peer.networks;
+    }
+  }
+}
+
+/** The address space cut at every CIDR boundary of `worlds` (all of them: a diff needs one cut for both). */
 export function addressPieces(worlds: readonly CompiledWorld[]): AddressRange[] {
   const cuts: Record<Family, Set<bigint>> = { 4: new Set([0n]), 6: new Set([0n]) };
   let v6 = false;
   for (const world of worlds) {
-    for (const policy of world.policies) {
-      for (const rules of Object.values(policy.rules)) {
-        for (const peer of rules.flatMap((rule) => rule.peers ?? [])) {
-          if (peer.kind !== 'addresses') continue;
-          for (const range of [peer.cidr, ...peer.except]) {
-            cuts[range.family].add(range.first).add(range.last + 1n);
-            if (range.family === 6) v6 = true;
-          }
-        }
-      }
+    for (const range of namedRanges(world)) {
+      cuts[range.family].add(range.first).add(range.last + 1n);
+      if (range.family === 6) v6 = true;
     }
   }
   return ([4, ...(v6 ? [6] : [])] as Family[]).flatMap((family) => {
@@ -68,10 +75,13 @@ function peerCandidates(world: CompiledWorld, peer: CompiledPeer, policyNamespac
   return found;
 }
 
-/** The workloads `source` may send to at all: those its egress rules' peers select, or all when it is open. */
+/**
+ * The workloads `source` may send to at all: those its egress rules' peers select, or all when it
+ * is open, or when an Admin ClusterNetworkPolicy may accept what its NetworkPolicies would not.
+ */
 function destinationCandidates(world: CompiledWorld, source: Workload, byNamespace: Map<string, Workload[]>, cache: Map<string, Workload[]>): Iterable<Workload> {
   const isolating = world.isolating(source, 'Egress');
-  if (isolating.length === 0) return world.world.workloads;
+  if (isolating.length === 0 || world.clusterSelecting(source, 'Admin', 'Egress').length > 0) return world.world.workloads;
   const found = new Set<Workload>();
   for (const policy of isolating) {
     for (const rule of policy.rules.Egress ?? []) {
@@ -84,8 +94,8 @@ function destinationCandidates(world: CompiledWorld, source: Workload, byNamespa
 
 /** What `from` may open to `to`: its egress and `to`'s ingress, each where it is a workload. */
 export function allowedBetween(world: CompiledWorld, from: Endpoint, to: Endpoint): PortSet {
-  const egress = 'workload' in from ? directionPorts(world, from.workload, 'Egress', to).allowed : undefined;
-  const ingress = 'workload' in to ? directionPorts(world, to.workload, 'Ingress', from).allowed : undefined;
+  const egress = 'workload' in from ? allowedPorts(world, from.workload, 'Egress', to) : undefined;
+  const ingress = 'workload' in to ? allowedPorts(world, to.workload, 'Ingress', from) : undefined;
   if (egress && ingress) return intersect(egress, ingress);
   return egress ?? ingress!;
 }

@@ -1,14 +1,16 @@
 // The world of a set of Kubernetes objects (manifests, or a live cluster's lists): Namespaces with
 // their labels, every Pod and pod-template workload as one workload (as a user thinks of them),
-// NetworkPolicies; and what the objects hold that this model does not cover, so that it is said.
+// NetworkPolicies and ClusterNetworkPolicies; and what the objects hold that this model does not
+// cover, so that it is said.
 import { groupOf, namespaceOf, podTemplate, type KubeObject } from '../kubernetes/manifest-objects.ts';
 import { NAMESPACE_NAME_LABEL } from '../kubernetes/objects.ts';
+import { CLUSTER_POLICY_GROUP, isClusterPolicyVersion } from './cluster-policies.ts';
 import { PROTOCOLS, type Protocol } from './ports.ts';
-import type { ContainerPort, NetworkPolicySource, World, Workload } from './types.ts';
+import type { ClusterNetworkPolicySource, ContainerPort, NetworkPolicySource, World, Workload } from './types.ts';
 
-/** Kinds that change connectivity beside NetworkPolicy, by API group: read, but not modelled (yet). */
+/** Kinds that change connectivity beside NetworkPolicy and ClusterNetworkPolicy, by API group: read, but not modelled (yet). */
 const NOT_MODELLED: Record<string, string> = {
-  'policy.networking.k8s.io': 'AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy',
+  [CLUSTER_POLICY_GROUP]: 'AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy of a version other than v1alpha2 and v1beta1',
   'cilium.io': 'Cilium\'s network policies',
   'crd.projectcalico.org': 'Calico\'s network policies',
   'projectcalico.org': 'Calico\'s network policies',
@@ -35,6 +37,7 @@ export interface ObjectsWorld {
 }
 
 const isNetworkPolicy = (object: KubeObject) => object.kind === 'NetworkPolicy' && object.apiVersion === 'networking.k8s.io/v1';
+const isClusterPolicy = (object: KubeObject) => object.kind === 'ClusterNetworkPolicy' && isClusterPolicyVersion(object.apiVersion);
 
 interface OwnerReference {
   apiVersion?: string;
@@ -107,6 +110,7 @@ export function worldOf(objects: readonly KubeObject[], defaultNamespace: string
   const namespaces = new Map<string, Record<string, string>>();
   const workloads = new Map<string, Workload>();
   const written = new Map<string, NetworkPolicySource>();
+  const clusterPolicies = new Map<string, ClusterNetworkPolicySource>();
   const notModelled = new Set<string>();
   const hostNetwork: string[] = [];
   const tops = topOwners(objects, defaultNamespace);
@@ -121,6 +125,8 @@ export function worldOf(objects: readonly KubeObject[], defaultNamespace: string
       namespaces.set(name, { ...object.metadata?.labels, [NAMESPACE_NAME_LABEL]: name });
     } else if (isNetworkPolicy(object)) {
       written.set(`${namespace}/${name}`, { ...(object as unknown as NetworkPolicySource), metadata: { ...object.metadata, name, namespace } });
+    } else if (isClusterPolicy(object)) {
+      clusterPolicies.set(name, { ...(object as unknown as ClusterNetworkPolicySource), metadata: { ...object.metadata, name } });
     } else if (NOT_MODELLED[groupOf(object.apiVersion)] && object.kind.endsWith('Policy')) {
       notModelled.add(`${NOT_MODELLED[groupOf(object.apiVersion)]} (${object.kind} ${namespace ? `${namespace}/` : ''}${name} and any like it)`);
     } else if (podTemplate(object)) {
@@ -135,5 +141,6 @@ export function worldOf(objects: readonly KubeObject[], defaultNamespace: string
   for (const policy of policies) written.set(`${policy.metadata.namespace}/${policy.metadata.name}`, policy);
   const lines = [...notModelled];
   if (hostNetwork.length > 0) lines.push(`pods on the host network, which NetworkPolicy does not fence: ${hostNetwork.join(', ')}`);
-  return { world: { namespaces, workloads: [...workloads.values()], policies: [...written.values()] }, notModelled: lines };
+  const world = { namespaces, workloads: [...workloads.values()], policies: [...written.values()], clusterPolicies: [...clusterPolicies.values()] };
+  return { world, notModelled: lines };
 }

@@ -51,6 +51,51 @@ export interface NetworkPolicySource {
   };
 }
 
+/** What a ClusterNetworkPolicy's subject or pods peer selects: every namespace where namespaceSelector is left out. */
+export interface NamespacedPodsSource {
+  namespaceSelector?: LabelSelector | null;
+  podSelector?: LabelSelector | null;
+}
+
+/** Exactly one of: all pods of some namespaces, some pods of some namespaces, or (egress alone) CIDRs. */
+export interface ClusterPolicyPeerSource {
+  namespaces?: LabelSelector | null;
+  pods?: NamespacedPodsSource | null;
+  networks?: string[] | null;
+}
+
+export interface ClusterPolicyPortSource {
+  number?: number | null;
+  range?: { start?: number | null; end?: number | null } | null;
+}
+
+/** One protocols entry: exactly one of tcp, udp or sctp, with its destination port. */
+export type ClusterPolicyProtocolSource = Partial<Record<'tcp' | 'udp' | 'sctp', { destinationPort?: ClusterPolicyPortSource | null } | null>>;
+
+interface ClusterPolicyRuleSource {
+  name?: string | null;
+  action?: string | null;
+  protocols?: ClusterPolicyProtocolSource[] | null;
+}
+
+/**
+ * A policy.networking.k8s.io ClusterNetworkPolicy as written (network-policy-api v0.3.0, standard
+ * channel: v1alpha2 and v1beta1 have the same schema). Cluster-scoped.
+ */
+export interface ClusterNetworkPolicySource {
+  metadata: { name: string; labels?: Readonly<Record<string, string>> | null };
+  spec: {
+    tier?: string | null;
+    priority?: number | null;
+    subject?: { namespaces?: LabelSelector | null; pods?: NamespacedPodsSource | null } | null;
+    ingress?: (ClusterPolicyRuleSource & { from?: ClusterPolicyPeerSource[] | null })[] | null;
+    egress?: (ClusterPolicyRuleSource & { to?: ClusterPolicyPeerSource[] | null })[] | null;
+  };
+}
+
+export type ClusterTier = 'Admin' | 'Baseline';
+export type ClusterAction = 'Accept' | 'Deny' | 'Pass';
+
 export interface PolicyRef {
   namespace: string;
   name: string;
@@ -73,8 +118,26 @@ export interface RuleRef {
   origin?: Origin;
 }
 
+/** One rule of one ClusterNetworkPolicy, and the peer of it that matched. */
+export interface ClusterRuleRef {
+  /** The ClusterNetworkPolicy's name: it has no namespace. */
+  policy: string;
+  tier: ClusterTier;
+  priority: number;
+  direction: Direction;
+  rule: number;
+  /** The rule's own name, where it has one. */
+  name?: string;
+  action: ClusterAction;
+  peer: number;
+  origin?: Origin;
+}
+
 /** Says which object and field produced a policy's rule; undefined for a hand-written policy. */
 export type OriginOf = (policy: NetworkPolicySource, direction: Direction, rule?: number, peer?: number) => Origin | undefined;
+
+/** As OriginOf, for a ClusterNetworkPolicy's rule. */
+export type ClusterOriginOf = (policy: ClusterNetworkPolicySource, direction: Direction, rule: number, peer: number) => Origin | undefined;
 
 export interface World {
   /** Namespace name → its labels, kubernetes.io/metadata.name among them. */
@@ -82,6 +145,9 @@ export interface World {
   workloads: readonly Workload[];
   policies: readonly NetworkPolicySource[];
   originOf?: OriginOf;
+  /** Their Admin tier is evaluated before the NetworkPolicies, their Baseline tier after. */
+  clusterPolicies?: readonly ClusterNetworkPolicySource[];
+  clusterOriginOf?: ClusterOriginOf;
 }
 
 /** An end of a connection: a workload, or an address outside the cluster's pods. */
@@ -93,15 +159,34 @@ export interface Connection {
 }
 
 /**
- * allowed: a rule allows it, or nothing isolates the pod. undetermined: only an ipBlock that holds
- * the pod's own IP would allow it, which NetworkPolicy leaves to the implementation.
+ * allowed: a ClusterNetworkPolicy rule accepts it, a NetworkPolicy rule allows it, or no tier
+ * decides. undetermined: only an ipBlock that holds the pod's own IP would allow it, which
+ * NetworkPolicy leaves to the implementation.
  */
 export type Decision = 'allowed' | 'denied' | 'undetermined';
+
+/**
+ * A tier one direction went through, in the order they are evaluated: the Admin tier (where one of
+ * its ClusterNetworkPolicies selects the pod), NetworkPolicy, the Baseline tier (likewise). A tier
+ * that passes hands the connection to the next; past the last, it is allowed.
+ */
+export interface TierStep {
+  tier: ClusterTier | 'NetworkPolicy';
+  outcome: Decision | 'pass';
+  /** Admin, Baseline: the tier's policies that select the pod, in the order they are evaluated. */
+  policies?: string[];
+  /** Admin, Baseline: the first rule that matches the connection; none when no rule does. */
+  rule?: ClusterRuleRef;
+  /** Admin, Baseline: rules before it whose networks peer could not be matched, the other pod's IP being unknown. */
+  unknownAddress?: ClusterRuleRef[];
+}
 
 export interface DirectionVerdict {
   direction: Direction;
   decision: Decision;
-  /** The policies that select the pod for this direction: none means it is not isolated. */
+  /** The tiers it went through, in order; the NetworkPolicy fields below are empty where the Admin tier decided. */
+  tiers: TierStep[];
+  /** The NetworkPolicies that select the pod for this direction: none means it is not isolated. */
   isolatedBy: { policy: PolicyRef; origin?: Origin }[];
   /** The rules that allow the connection (empty when nothing isolates the pod). */
   allowedBy: RuleRef[];

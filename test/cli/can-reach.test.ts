@@ -1,6 +1,7 @@
 // `palisade can-reach`, run as users run it, on the ringfence example and the workloads around it
 // (examples/reachability): exit codes, --explain naming the ringfence's spec field of every rule
-// it generated, and bad input named by file, document and field.
+// it generated, the ClusterNetworkPolicy tiers a connection went through, and bad input named by
+// file, document and field.
 import { expect } from 'chai';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -109,6 +110,95 @@ spec: {endpointSelector: {}}
     expect(run.stderr).to.contain('not modelled: pods on the host network, which NetworkPolicy does not fence: shop/pod/agent');
   });
 
+  // Two tenants and monitoring, ClusterNetworkPolicies of both served versions around a NetworkPolicy.
+  const tiers = `apiVersion: v1
+kind: Namespace
+metadata: {name: tenant-a, labels: {tenant: "yes"}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: tenant-b, labels: {tenant: "yes"}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: tenant-a}
+spec: {template: {metadata: {labels: {app: api}}, spec: {containers: [{name: api, image: api}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: tenant-b}
+spec: {template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: web}]}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: prometheus, namespace: monitoring}
+spec: {containers: [{name: prometheus, image: prometheus}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-monitoring, namespace: tenant-a}
+spec:
+  podSelector: {}
+  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}]
+---
+apiVersion: policy.networking.k8s.io/v1beta1
+kind: ClusterNetworkPolicy
+metadata:
+  name: palisade-tenants-isolation
+  labels: {app.kubernetes.io/managed-by: palisade, palisade.dev/clusterringfence: tenants}
+spec:
+  tier: Admin
+  priority: 100
+  subject: {namespaces: {matchLabels: {tenant: "yes"}}}
+  egress:
+  - {name: monitoring, action: Pass, to: [{namespaces: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}
+  - {name: deny-other-tenants, action: Deny, to: [{namespaces: {matchLabels: {tenant: "yes"}}}]}
+  ingress:
+  - {name: deny-other-tenants, action: Deny, from: [{namespaces: {matchLabels: {tenant: "yes"}}}]}
+---
+apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata: {name: baseline-default-deny}
+spec:
+  tier: Baseline
+  priority: 10
+  subject: {namespaces: {matchLabels: {tenant: "yes"}}}
+  ingress: [{action: Deny, from: [{namespaces: {}}]}]
+`;
+  const tiered = (...args: string[]) => palisadeWith(tiers, 'can-reach', ...args, '--port', '80', '-f', '-');
+
+  it('--explain follows each direction through the ClusterNetworkPolicy tiers and NetworkPolicy', async function () {
+    const denied = await tiered('tenant-b/deploy/web', 'tenant-a/deploy/api', '--explain');
+    expect(denied.code, denied.stderr).to.equal(1);
+    expect(denied.stdout).to.equal(`tenant-b/deployment/web -> tenant-a/deployment/api TCP 80: denied
+  egress of tenant-b/deployment/web: denied by Admin ClusterNetworkPolicy palisade-tenants-isolation spec.egress[1].to[0] "deny-other-tenants" (Deny) (ClusterRingfence tenants)
+  ingress of tenant-a/deployment/api: denied by Admin ClusterNetworkPolicy palisade-tenants-isolation spec.ingress[0].from[0] "deny-other-tenants" (Deny) (ClusterRingfence tenants)
+`);
+    const passed = await tiered('tenant-a/deploy/api', 'monitoring/prometheus', '--explain');
+    expect(passed.code).to.equal(0);
+    expect(passed.stdout).to.contain('egress of tenant-a/deployment/api: Admin ClusterNetworkPolicy palisade-tenants-isolation spec.egress[0].to[0] "monitoring" (Pass) (ClusterRingfence tenants) → allowed: no NetworkPolicy selects it for Egress\n');
+    const policy = await tiered('monitoring/prometheus', 'tenant-a/deploy/api', '--explain');
+    expect(policy.code).to.equal(0);
+    expect(policy.stdout).to.contain('ingress of tenant-a/deployment/api: no rule of the Admin tier (ClusterNetworkPolicy palisade-tenants-isolation) matches → allowed by NetworkPolicy tenant-a/allow-monitoring spec.ingress[0].from[0]\n');
+    const baseline = await tiered('monitoring/prometheus', 'tenant-b/deploy/web', '--explain');
+    expect(baseline.code).to.equal(1);
+    expect(baseline.stdout).to.contain('ingress of tenant-b/deployment/web: no rule of the Admin tier (ClusterNetworkPolicy palisade-tenants-isolation) matches → '
+      + 'no NetworkPolicy selects it for Ingress → denied by Baseline ClusterNetworkPolicy baseline-default-deny spec.ingress[0].from[0] (Deny)\n');
+  });
+
+  it('prints the tier path in JSON: each tier, its outcome, and the rule that decided', async function () {
+    const run = await tiered('monitoring/prometheus', 'tenant-b/deploy/web', '-o', 'json');
+    const verdict = JSON.parse(run.stdout) as { ingress: { tiers: unknown[] } };
+    expect(verdict.ingress.tiers).to.deep.equal([
+      { tier: 'Admin', outcome: 'pass', policies: ['palisade-tenants-isolation'] },
+      { tier: 'NetworkPolicy', outcome: 'pass' },
+      {
+        tier: 'Baseline', outcome: 'denied', policies: ['baseline-default-deny'],
+        rule: { policy: 'baseline-default-deny', tier: 'Baseline', priority: 10, direction: 'Ingress', rule: 0, action: 'Deny', peer: 0 },
+      },
+    ]);
+  });
+
   it('exits 2 naming what is wrong: an end not in the input, a bad port, an invalid ringfence, a policy CIDR that is none', async function () {
     const missing = await canReach('payments/api', 'payments/deployment/api');
     expect(missing.code).to.equal(2);
@@ -131,5 +221,10 @@ spec: {endpointSelector: {}}
     const bad = await palisade('can-reach', '10.0.0.1', 'shop/web', '-f', policy);
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain(`${policy}: document 1 (line 1): NetworkPolicy shop/p spec.ingress[0].from[0].ipBlock.cidr: not a CIDR: nonsense`);
+    const cluster = join(dir, 'cluster.yaml');
+    await writeFile(cluster, 'apiVersion: policy.networking.k8s.io/v1beta1\nkind: ClusterNetworkPolicy\nmetadata: {name: c}\nspec: {tier: Admin, priority: 1, subject: {namespaces: {}}, egress: [{action: Deny, to: [{networks: [10.0.0.1/8]}]}]}\n');
+    const badCluster = await palisade('can-reach', '10.0.0.1', 'shop/web', '-f', cluster);
+    expect(badCluster.code).to.equal(2);
+    expect(badCluster.stderr).to.contain(`${cluster}: document 1 (line 1): ClusterNetworkPolicy c spec.egress[0].to[0].networks[0]: "10.0.0.1/8" must have no bits set past the prefix length`);
   });
 });

@@ -1,5 +1,6 @@
 // `palisade map`, run as users run it on the ringfence example and its workloads: every format
-// (SVG drawn in-process), --focus, --isolation, and --diff's exit code as a pull request's check.
+// (SVG drawn in-process), --focus, --isolation, --diff's exit code as a pull request's check, and
+// a ClusterNetworkPolicy's tier over the NetworkPolicies.
 import { expect } from 'chai';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,6 +90,24 @@ describe('palisade map', function () {
     expect(diff.opened).to.deep.equal([]);
     expect(diff.closed.map(({ src, dst, conn }) => `${src} => ${dst} : ${conn}`)).to.include('payments/deployment/api => sandbox/pod/shell : TCP 5432');
     expect((await palisade('map', '--diff', before, before)).stdout).to.equal('no connection opened or closed\n');
+  });
+
+  it('--diff shows what a ClusterNetworkPolicy closes: an Admin Deny of the metadata address over an unfenced pod', async function () {
+    const [before, after] = changedExample();
+    cpSync(join(after, 'workloads.yaml'), join(before, 'workloads.yaml'));
+    cpSync(join(before, 'namespaceringfence.yaml'), join(after, 'namespaceringfence.yaml'));
+    writeFileSync(join(after, 'cluster-policy.yaml'), `apiVersion: policy.networking.k8s.io/v1beta1
+kind: ClusterNetworkPolicy
+metadata: {name: no-metadata}
+spec:
+  tier: Admin
+  priority: 1
+  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: sandbox}}}
+  egress: [{action: Deny, to: [{networks: [169.254.169.254/32]}]}]
+`);
+    const run = await palisade('map', '--diff', before, after);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout.split('\n').filter(Boolean)).to.deep.equal(['- sandbox/pod/shell => 169.254.169.254/32 : All Connections']);
   });
 
   it('exits 2 naming what is wrong', async function () {

@@ -21,8 +21,10 @@ describe('palisade render', function () {
     const { code, stdout, stderr } = await palisade('render', '-f', examples);
     expect(stderr).to.equal('');
     expect(code).to.equal(0);
-    const objects = loadAll(stdout) as { kind: string; metadata: { name: string; namespace: string } }[];
-    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).to.deep.equal([
+    const objects = loadAll(stdout) as { kind: string; metadata: { name: string; namespace?: string } }[];
+    expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).to.deep.equal([
+      // examples/clusterringfence.yaml, over the tenant namespace of examples/namespaceringfence.yaml.
+      ...['guardrails', 'tenant-ns-payments', 'isolation', 'baseline'].map((name) => `ClusterNetworkPolicy//palisade-tenants-${name}`),
       'NetworkPolicy/payments/palisade-default-deny', 'NetworkPolicy/payments/palisade-same-namespace', 'NetworkPolicy/payments/palisade-dns',
       'NetworkPolicy/payments/palisade-ingress', 'NetworkPolicy/payments/palisade-egress',
       'RoleBinding/payments/palisade-admins', 'RoleBinding/payments/palisade-editors', 'RoleBinding/payments/palisade-viewers',
@@ -91,6 +93,32 @@ describe('palisade render', function () {
       `${file}: NamespaceRingfence team/fence: spec.mode: must be string`,
       `${file}: NamespaceRingfence team/fence: spec.mode: must be equal to one of the allowed values`,
     ]);
+  });
+
+  it('renders a ClusterRingfence over the Namespaces of the same files it selects, a policy per tenant', async function () {
+    const file = join(await mkdtemp(join(tmpdir(), 'palisade-render-')), 'tenants.yaml');
+    const namespace = (name: string, labels: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}, labels: {${labels}}}`;
+    await writeFile(file, [
+      'apiVersion: palisade.dev/v1alpha1\nkind: ClusterRingfence\nmetadata: {name: t}\n'
+        + 'spec: {namespaceSelector: {matchLabels: {tenant: "yes"}}, tenantLabel: team, guardrails: {isolateTenants: true}}',
+      namespace('a1', 'tenant: "yes", team: a'), namespace('a2', 'tenant: "yes", team: a'), namespace('b', 'tenant: "yes"'), namespace('other', 'team: a'),
+    ].join('\n---\n'));
+    const { code, stdout } = await palisade('render', '-f', file);
+    expect(code).to.equal(0);
+    const policies = loadAll(stdout) as { apiVersion: string; metadata: { name: string } }[];
+    expect(policies.map((p) => `${p.apiVersion} ${p.metadata.name}`)).to.deep.equal(['guardrails', 'tenant-ns-b', 'tenant-t-a', 'isolation']
+      .map((name) => `policy.networking.k8s.io/v1beta1 palisade-t-${name}`));
+  });
+
+  it('refuses what a ClusterNetworkPolicy cannot say, naming the ClusterRingfence and field', async function () {
+    const file = join(await mkdtemp(join(tmpdir(), 'palisade-render-')), 'tenants.yaml');
+    await writeFile(file, 'apiVersion: palisade.dev/v1alpha1\nkind: ClusterRingfence\nmetadata: {name: t}\nspec:\n  namespaceSelector: {}\n'
+      + '  guardrails: {allow: {from: [{ipBlock: {cidr: 10.0.0.0/8}}], to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]}}\n');
+    const { code, stderr } = await palisade('render', '-f', file);
+    expect(code).to.equal(2);
+    expect(stderr).to.include(`${file}: ClusterRingfence t: spec.namespaceSelector: namespaceSelector must have matchLabels or matchExpressions`);
+    expect(stderr).to.include(`${file}: ClusterRingfence t: spec.guardrails.allow.from: ClusterNetworkPolicy matches ingress from pods only`);
+    expect(stderr).to.include(`${file}: ClusterRingfence t: spec.guardrails.allow.to: a ClusterNetworkPolicy network has no except`);
   });
 
   it('prints nothing for valid resources that are not ringfences', async function () {

@@ -6,10 +6,10 @@ import { FieldError } from '../../api/field-error.ts';
 import type { NamespaceRingfenceStatus } from '../../api/namespaceringfence.ts';
 import type { NetworkPolicy, RoleBinding } from '../../kubernetes/objects.ts';
 import { networkPolicies, roleBindings } from '../../kubernetes/resources.ts';
-import { needsApply } from '../../runtime/apply.ts';
 import type { KubeObject } from '../../runtime/client.ts';
-import { findCondition, setCondition, type Condition, type ConditionUpdate } from '../../runtime/conditions.ts';
+import type { Condition, ConditionUpdate } from '../../runtime/conditions.ts';
 import { failureCondition, truncated, type EffectFailure, type Effects, type EventEffect } from '../../runtime/effects.ts';
+import { Conditions, driftEvents, failureEvent, warningOnChange } from '../../runtime/reconcile-report.ts';
 import { ringfences } from '../../api/resources.ts';
 import { DEFAULT_DENY, render, type Rendered, type Ringfence } from './render.ts';
 
@@ -92,7 +92,7 @@ function enforce(observed: Observed, desired: Rendered, failures: readonly Effec
       networkPolicies: names('NetworkPolicy'), roleBindings: names('RoleBinding'), missingNamespaces: missing,
     }),
     events: [
-      ...driftEvents(observed, inPlace),
+      ...driftOf(observed, inPlace),
       ...failureEvent(ringfence, failures),
     ],
   };
@@ -131,12 +131,10 @@ function notApplied(observed: Observed, reason: string, note: string, deletes: E
   const message = failures.length ? `${note}; ${failureCondition(failures).message}` : note;
   const conditions = new Conditions(ringfence, observed.now);
   conditions.set(...['Ready', 'NetworkPoliciesReady', 'AccessReady'].map((type) => ({ type, status: 'False' as const, reason, message })));
-  // Once per change: a spec edit, or a reason the status does not report yet.
-  const repeated = !specChanged(ringfence) && findCondition(ringfence.status?.conditions, 'Ready')?.reason === reason;
   return {
     delete: deletes,
     status: statusEffect(ringfence, { observedGeneration: ringfence.metadata.generation, conditions: conditions.list, policyCount: 0, bindingCount: 0, networkPolicies: [], roleBindings: [] }),
-    events: [...(repeated ? [] : [warning(ringfence, reason, 'Reconcile', note)]), ...failureEvent(ringfence, failures)],
+    events: [...warningOnChange(ringfence, reason, 'Reconcile', note), ...failureEvent(ringfence, failures)],
   };
 }
 
@@ -153,27 +151,12 @@ function partCondition(type: string, failures: readonly EffectFailure[], applied
     : { type, status: 'True', reason: 'Applied', message: applied };
 }
 
-/** A Warning for failed effects, once per distinct failure: not while the status already reports the same. */
-function failureEvent(ringfence: ObservedRingfence, failures: readonly EffectFailure[]): EventEffect[] {
-  if (!failures.length) return [];
-  const { reason, message } = failureCondition(failures);
-  const ready = findCondition(ringfence.status?.conditions, 'Ready');
-  const reported = !specChanged(ringfence) && ready?.message.includes(message) === true;
-  return reported ? [] : [warning(ringfence, reason, 'Apply', message)];
-}
-
-/** A generated object changed or deleted by someone else, while the spec stayed as it was, is drift. */
-function driftEvents(observed: Observed, inPlace: Generated[]): EventEffect[] {
+/** Drift: a generated object changed or deleted by someone else. */
+function driftOf(observed: Observed, inPlace: Generated[]): EventEffect[] {
   const { ringfence } = observed;
-  if (specChanged(ringfence)) return [];
   const listed = [...(ringfence.status?.networkPolicies ?? []), ...(ringfence.status?.roleBindings ?? [])];
-  return inPlace.flatMap((object) => {
-    const live = object.kind === 'NetworkPolicy' ? observed.ownedNetworkPolicies : observed.ownedRoleBindings;
-    const found = live.find((o) => o.metadata.name === object.metadata.name);
-    if (!needsApply(object, found)) return [];
-    if (!found && !listed.includes(object.metadata.name)) return [];
-    return [warning(ringfence, 'DriftReverted', 'Apply', `${object.kind} ${object.metadata.name} was ${found ? 'changed' : 'deleted'} outside Palisade; put back`)];
-  });
+  return driftEvents(ringfence, inPlace, (object) => (object.kind === 'NetworkPolicy' ? observed.ownedNetworkPolicies : observed.ownedRoleBindings)
+    .find((o) => o.metadata.name === object.metadata.name), listed);
 }
 
 function removeAll(observed: Observed): NonNullable<Effects['delete']> {
@@ -203,30 +186,9 @@ function accessDrift(ringfence: Ringfence, bindings: ForeignBinding[]): Conditio
     : { type: 'AccessDrift', status: 'False', reason: 'NoForeignBindings', message: 'no other RoleBinding grants access here' };
 }
 
-/** The conditions of this pass, each for the ringfence's generation, at the pass's time. */
-class Conditions {
-  list: Condition[];
-  private readonly generation: number | undefined;
-  private readonly now: Date;
-
-  constructor(ringfence: ObservedRingfence, now: Date) {
-    this.list = ringfence.status?.conditions ?? [];
-    this.generation = ringfence.metadata.generation;
-    this.now = now;
-  }
-
-  set(...updates: ConditionUpdate[]): void {
-    for (const update of updates) this.list = setCondition(this.list, update, this.generation, this.now);
-  }
-}
-
-const specChanged = (ringfence: ObservedRingfence) => ringfence.status?.observedGeneration !== ringfence.metadata.generation;
-
 const statusEffect = (ringfence: ObservedRingfence, status: NamespaceRingfenceStatus): Effects['status'] => ({
   resource: ringfences,
   object: { apiVersion: API_VERSION, kind: 'NamespaceRingfence', metadata: { name: ringfence.metadata.name, namespace: ringfence.metadata.namespace }, status },
 });
-
-const warning = (regarding: KubeObject, reason: string, action: string, note: string): EventEffect => ({ regarding, type: 'Warning', reason, action, note });
 
 const noteMissing = (missing: string[]) => (missing.length ? `; peer namespaces not found (their rules are in place): ${missing.join(', ')}` : '');

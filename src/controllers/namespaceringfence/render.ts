@@ -1,11 +1,13 @@
 // The desired state of a ringfence: a pure function from its spec to the NetworkPolicies and
 // RoleBindings that fence its namespace in. Shared by the controller and `palisade render`.
-import { BlockList, isIPv4 } from 'node:net';
-import type { NamespaceRingfenceSpec, Peer, Subject } from '../../api/namespaceringfence.ts';
-import { CLOUD_METADATA_CIDRS } from '../../network/cloud-metadata.ts';
+import type { NamespaceRingfenceSpec, Subject } from '../../api/namespaceringfence.ts';
+import type { Peer } from '../../api/peer.ts';
 import { API_VERSION } from '../../api/crd.ts';
-import { FieldError } from '../../api/field-error.ts';
-import { NAMESPACE_NAME_LABEL, type NetworkPolicy, type NetworkPolicyPeer, type NetworkPolicyPort, type ObjectMeta, type RoleBinding } from '../../kubernetes/objects.ts';
+import { parseCidr } from '../../network/cidr.ts';
+import { metadataCuts } from '../../network/cloud-metadata.ts';
+import { DNS_PORTS, KUBE_DNS } from '../../network/dns.ts';
+import { namespaceNamed, peerNamespaceSelector } from '../../network/peers.ts';
+import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, ObjectMeta, RoleBinding } from '../../kubernetes/objects.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const RINGFENCE_LABEL = 'palisade.dev/ringfence';
@@ -47,13 +49,13 @@ export function render(ringfence: Ringfence): Rendered {
     policies.push(networkPolicy(meta(DNS), ['Egress'], {
       egress: [{
         to: [
-          { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
+          { namespaceSelector: namespaceNamed(KUBE_DNS.namespace), podSelector: { matchLabels: { ...KUBE_DNS.podLabels } } },
           ...(egress.dns?.resolvers ?? []).map((cidr, i) => {
             parseCidr(cidr, `spec.egress.dns.resolvers[${i}]`);
             return { ipBlock: { cidr } };
           }),
         ],
-        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+        ports: DNS_PORTS.map((port) => ({ ...port })),
       }],
     }));
   }
@@ -117,9 +119,7 @@ function networkPolicyPeer(peer: Peer, blockMetadata: boolean, field: string): N
     const except = [...(peer.ipBlock.except ?? []), ...(blockMetadata ? metadataCuts(peer.ipBlock.cidr, `${field}.ipBlock.cidr`) : [])];
     return { ipBlock: { cidr: peer.ipBlock.cidr, ...(except.length ? { except } : {}) } };
   }
-  const namespaceSelector = peer.namespaces
-    ? { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: [...peer.namespaces].sort() }] }
-    : peer.namespaceSelector;
+  const namespaceSelector = peerNamespaceSelector(peer);
   return {
     ...(namespaceSelector ? { namespaceSelector } : {}),
     ...(peer.podSelector || !namespaceSelector ? { podSelector: peer.podSelector ?? {} } : {}),
@@ -130,34 +130,6 @@ function networkPolicyPeer(peer: Peer, blockMetadata: boolean, field: string): N
 function ports(peer: Peer): { ports?: NetworkPolicyPort[] } {
   if (!peer.ports?.length) return {};
   return { ports: peer.ports.map(({ port, endPort, protocol }) => ({ protocol: protocol ?? 'TCP', port, ...(endPort ? { endPort } : {}) })) };
-}
-
-/** The subnet of a CIDR; the API server checks the same with CEL, this keeps offline rendering as strict. */
-function parseCidr(cidr: string, field: string): { block: BlockList; v4: boolean; prefix: number } {
-  const [network = '', prefixText = ''] = cidr.split('/');
-  const v4 = isIPv4(network);
-  const prefix = Number(prefixText);
-  const block = new BlockList();
-  try {
-    if (!/^\d+$/.test(prefixText)) throw new Error('no prefix length');
-    block.addSubnet(network, prefix, v4 ? 'ipv4' : 'ipv6');
-  } catch {
-    throw new FieldError(field, `must be a CIDR such as 10.0.0.0/8 or fd00::/8, not "${cidr}"`);
-  }
-  return { block, v4, prefix };
-}
-
-/** The metadata addresses inside `cidr`, as except entries; an ipBlock that is only the metadata address is an error. */
-function metadataCuts(cidr: string, field: string): string[] {
-  const { block, v4, prefix } = parseCidr(cidr, field);
-  return CLOUD_METADATA_CIDRS.filter((metadata) => isIPv4(metadata.split('/')[0]!) === v4).flatMap((metadata) => {
-    const [address = '', hostBits] = metadata.split('/');
-    if (!block.check(address, v4 ? 'ipv4' : 'ipv6')) return [];
-    if (prefix === Number(hostBits)) {
-      throw new FieldError(field, `allows the cloud metadata address ${address} while egress.blockCloudMetadata is true`);
-    }
-    return [metadata];
-  });
 }
 
 function roleBinding(metadata: ObjectMeta, clusterRole: string, subjects: Subject[]): RoleBinding {

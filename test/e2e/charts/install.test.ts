@@ -76,7 +76,7 @@ describe('helm install, upgrade and uninstall of charts/palisade', function () {
     await stopOperator(operator!);
     operator = undefined;
     await helmOn('uninstall', 'palisade', '--wait');
-    for (const crd of ['namespaceringfences', 'podsecuritybaselines', 'keyrotationschedules']) {
+    for (const crd of ['namespaceringfences', 'clusterringfences', 'podsecuritybaselines', 'keyrotationschedules']) {
       expect((await kubectl(plane.kubeconfig, ['get', 'crd', `${crd}.palisade.dev`])).code, crd).to.equal(0);
     }
     expect((await kubectl(plane.kubeconfig, ['get', 'namespaceringfence', 'ringfence', '-n', 'payments'])).code).to.equal(0);

@@ -76,16 +76,17 @@ export function casesOf(world: World): Case[] {
   return cases;
 }
 
-const nameOf = (end: End) => ('host' in end ? end.ip : `${end.namespace}/${end.name}`);
+export const nameOf = (end: End) => ('host' in end ? end.ip : `${end.namespace}/${end.name}`);
 export const caseName = (c: Case) => `${nameOf(c.from)} -> ${nameOf(c.to)} ${c.protocol} ${c.port}`;
 
 /**
  * can-reach's decision. Undetermined is its answer where only an ipBlock holding a pod's own
  * address would allow the connection, which NetworkPolicy leaves to the implementation.
  */
-type Decision = 'allowed' | 'denied' | 'undetermined';
+export type Decision = 'allowed' | 'denied' | 'undetermined';
 
-async function canReach(kubeconfig: string, c: Case): Promise<Decision> {
+/** `palisade can-reach` on the live cluster, as a user asks it. */
+export async function canReach(kubeconfig: string, c: Case): Promise<Decision> {
   const run = await palisade('can-reach', nameOf(c.from), nameOf(c.to), '--port', String(c.port), '--protocol', c.protocol, '--kubeconfig', kubeconfig, '-o', 'json');
   if (run.code === 2) throw new Error(`palisade can-reach ${caseName(c)}: ${run.stderr}`);
   return (JSON.parse(run.stdout) as { decision: Decision }).decision;
@@ -123,7 +124,7 @@ export interface Answers {
   onlyByPodAddress: boolean;
 }
 
-async function inBatches<T, R>(items: readonly T[], size: number, each: (item: T) => Promise<R>): Promise<R[]> {
+export async function inBatches<T, R>(items: readonly T[], size: number, each: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = [];
   for (let i = 0; i < items.length; i += size) results.push(...await Promise.all(items.slice(i, i + size).map(each)));
   return results;

@@ -22,6 +22,7 @@ describe('CRDs on the real API server', function () {
     const out = await kubectlOk(kubeconfig, ['get', 'crd', '-l', 'app.kubernetes.io/part-of=palisade',
       '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Established")].status}{"\\n"}{end}']);
     expect(out.trim().split('\n').sort()).to.deep.equal([
+      'clusterringfences.palisade.dev=True',
       'keyrotationschedules.palisade.dev=True',
       'namespaceringfences.palisade.dev=True',
       'podsecuritybaselines.palisade.dev=True',
@@ -49,6 +50,7 @@ describe('CRDs on the real API server', function () {
   // A valid spec of each kind, for objects whose status the tests write themselves.
   const specs: Record<string, unknown> = {
     NamespaceRingfence: {},
+    ClusterRingfence: { namespaceSelector: { matchLabels: { 'wide-columns': 'true' } } },
     PodSecurityBaseline: { namespaces: ['team-a'], enforce: { level: 'baseline' } },
     KeyRotationSchedule: { schedule: '@weekly', keyStore: { namespace: 'palisade-system' }, delivery: { type: 'File' } },
   };
@@ -78,6 +80,7 @@ describe('CRDs on the real API server', function () {
     expect(all).to.include('namespaceringfence.palisade.dev/ringfence');
     expect(all).to.include('podsecuritybaseline.palisade.dev/tenants-restricted');
     expect(all).to.include('keyrotationschedule.palisade.dev/secrets-at-rest');
+    expect(all).to.include('clusterringfence.palisade.dev/tenants');
     for (const kind of kinds) {
       for (const shortName of kind.shortNames) {
         expect(await kubectlOk(kubeconfig, ['get', shortName, '--all-namespaces', '-o', 'name'])).to.not.equal('');

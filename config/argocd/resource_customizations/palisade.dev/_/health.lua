@@ -1,7 +1,9 @@
--- Health of the kinds of palisade.dev (NamespaceRingfence, PodSecurityBaseline, KeyRotationSchedule).
+-- Health of the kinds of palisade.dev (NamespaceRingfence, ClusterRingfence, PodSecurityBaseline,
+-- KeyRotationSchedule).
 -- Each reports status.observedGeneration and a Ready condition in the Kubernetes API conventions,
 -- with the reasons its controller sets:
 -- https://github.com/palisade-dev/palisade/tree/main/src/controllers/namespaceringfence
+-- https://github.com/palisade-dev/palisade/tree/main/src/controllers/clusterringfence
 -- https://github.com/palisade-dev/palisade/tree/main/src/controllers/podsecuritybaseline
 -- https://github.com/palisade-dev/palisade/tree/main/src/controllers/keyrotationschedule
 -- It is installed through argocd-cm, where ArgoCD opens neither the string nor the math library

@@ -1,0 +1,68 @@
+// The ClusterRingfence controller: observes what the caches hold, and lets the runtime carry out
+// what decide() returns. The ClusterNetworkPolicy cache is made once discovery finds the kind
+// served (it may be installed after the operator starts); its events reach the owner by label.
+import { clusterRingfences } from '../../api/resources.ts';
+import { matchesSelector } from '../../kubernetes/selectors.ts';
+import { NAMESPACE_METADATA, namespaces } from '../../kubernetes/resources.ts';
+import type { KubeObject } from '../../runtime/client.ts';
+import { controller, Trigger, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
+import type { Informer } from '../../runtime/informer.ts';
+import type { CacheView } from '../../runtime/manager.ts';
+import type { OperatorContext } from '../../runtime/operator.ts';
+import { decide, type ObservedClusterRingfence } from './decide.ts';
+import { CLUSTER_RINGFENCE_LABEL, MANAGED_BY_LABEL } from './render.ts';
+import { ServedApi } from './served-api.ts';
+import { priorityBand } from './settings.ts';
+
+/** What this controller generates carries its label: not every ClusterNetworkPolicy of the cluster. */
+const GENERATED: CacheView = { labelSelector: `${MANAGED_BY_LABEL}=palisade,${CLUSTER_RINGFENCE_LABEL}` };
+// A reconcile reads every namespace: while thousands are labelled, one a second per ringfence.
+const NAMESPACE_COALESCE_MS = 1_000;
+const UNSYNCED_RECHECK_MS = 500;
+
+export function clusterRingfenceController({ client, settings, manager, effects, clock }: OperatorContext): ControllerSpec {
+  const band = priorityBand(settings);
+  const fences = manager.informer<ObservedClusterRingfence>(clusterRingfences);
+  const namespaceCache = manager.informer(namespaces, NAMESPACE_METADATA);
+  const served = new ServedApi(client, clock);
+  const generatedChanged = new Trigger();
+  let generated: Informer | undefined;
+
+  /** The cache of generated policies, made on first use and feeding the owners' requests. */
+  function generatedCache(resource: NonNullable<Awaited<ReturnType<ServedApi['resolve']>>>): Informer {
+    if (generated) return generated;
+    generated = manager.informer(resource, GENERATED);
+    generated.onEvent((event) => {
+      if (event.type === 'resync') return;
+      const owners = new Set([event.object, ...(event.type === 'update' ? [event.old] : [])].map((o) => o.metadata.labels?.[CLUSTER_RINGFENCE_LABEL]));
+      for (const name of owners) if (name) generatedChanged.fire({ name });
+    });
+    return generated;
+  }
+
+  const selected = (fence: ObservedClusterRingfence) => namespaceCache.list()
+    .filter((ns) => !ns.metadata.deletionTimestamp && matchesSelector(fence.spec.namespaceSelector, ns.metadata.labels))
+    .map((ns) => ({ name: ns.metadata.name, labels: ns.metadata.labels ?? {} }));
+
+  async function reconcile({ name }: Request): Promise<ReconcileOutcome> {
+    const ringfence = fences.get(name);
+    if (!ringfence || ringfence.metadata.deletionTimestamp) return undefined;
+    const resource = await served.resolve();
+    const cache = resource && generatedCache(resource);
+    // Deletes and drift are judged from the cache: not before it holds what the cluster does.
+    if (cache && !cache.hasSynced) return { requeueAfterMs: UNSYNCED_RECHECK_MS };
+    const owned = (cache?.list() ?? []).filter((p: KubeObject) => p.metadata.labels?.[CLUSTER_RINGFENCE_LABEL] === name);
+    const observed = { ringfence, ringfences: fences.list(), served: resource, namespaces: selected(ringfence), owned, band, now: clock() };
+    return effects.run((failures) => decide(observed, failures));
+  }
+
+  return controller('clusterringfence')
+    .for(clusterRingfences).reportsReady()
+    // Which namespaces (and tenants) a ringfence covers follows their labels.
+    .watches(namespaces, () => fences.list().map((f) => ({ name: f.metadata.name })), NAMESPACE_METADATA, NAMESPACE_COALESCE_MS)
+    // Another ringfence taking or leaving a slot may settle a Conflict.
+    .watches(clusterRingfences, (fence, event) => (event.type === 'update' && event.old.metadata.generation === fence.metadata.generation
+      && !fence.metadata.deletionTimestamp ? [] : fences.list().filter((f) => f.metadata.uid !== fence.metadata.uid).map((f) => ({ name: f.metadata.name }))))
+    .triggeredBy(generatedChanged)
+    .reconcile(reconcile);
+}
