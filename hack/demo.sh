@@ -28,6 +28,8 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; "$@"; }
 # cannot run here (no nodes), so the operator runs below as a local process, as its ServiceAccount.
 step kubectl apply --server-side -k config/default
 step kubectl wait --for=condition=Established --timeout=60s crd -l app.kubernetes.io/part-of=palisade
+printf '\n\033[1m$ %s\033[0m\n' "kubectl apply --server-side -f the ClusterNetworkPolicy CRDs of sigs.k8s.io/network-policy-api v0.3.0" >&2
+node hack/demo/cluster-network-policy-crds.ts "$KUBECONFIG"
 # /metrics is HTTPS with a bearer token, as shipped: a ServiceAccount allowed to read it, as a
 # Prometheus' would be.
 kubectl create serviceaccount metrics-reader -n palisade-system --dry-run=client -o yaml | kubectl apply --server-side -f - >/dev/null
@@ -46,15 +48,17 @@ for _ in $(seq 1 100); do
 done
 echo "ready: http://$health/readyz, metrics: https://$metrics/metrics (bearer token of palisade-system/metrics-reader)"
 
-step kubectl apply --server-side -f examples/namespaceringfence.yaml -f examples/podsecuritybaseline.yaml
+step kubectl apply --server-side -f examples/namespaceringfence.yaml -f examples/clusterringfence.yaml -f examples/podsecuritybaseline.yaml
 # The rotation example with File delivery to this control plane's own encryption config.
 printf '\n\033[1m$ %s\033[0m\n' "kubectl apply --server-side -f examples/keyrotationschedule.yaml, delivery: File to $ENCRYPTION_CONFIG" >&2
 node hack/demo/keyrotationschedule.ts "$ENCRYPTION_CONFIG" | kubectl apply --server-side -f -
 step kubectl wait --for=condition=Ready --timeout=60s namespaceringfence --all --all-namespaces
+step kubectl wait --for=condition=Ready --timeout=60s clusterringfence --all
 step kubectl wait --for=condition=Ready --timeout=60s podsecuritybaseline --all
 step kubectl wait --for=condition=Ready --timeout=60s keyrotationschedule --all
 step kubectl get palisade --all-namespaces
 step kubectl get networkpolicies,rolebindings --namespace payments -l app.kubernetes.io/managed-by=palisade
+step kubectl get clusternetworkpolicies -l app.kubernetes.io/managed-by=palisade
 step kubectl get namespaces -l palisade.dev/tenant=true -L pod-security.kubernetes.io/enforce,pod-security.kubernetes.io/enforce-version,pod-security.kubernetes.io/warn
 
 cat <<TXT

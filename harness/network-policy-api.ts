@@ -3,14 +3,16 @@
 // proxy, checked against the checksum database, into the Go module cache.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { clusterNetworkPolicies as versioned } from '../src/kubernetes/resources.ts';
 import type { Resource } from '../src/runtime/client.ts';
+import { inVersion } from '../src/runtime/discovery.ts';
 import { kubectlOk } from './kubectl.ts';
 
 const NETWORK_POLICY_API = 'sigs.k8s.io/network-policy-api@v0.3.0';
 const CRD = 'clusternetworkpolicies.policy.networking.k8s.io';
 
 /** Its storage version; v1alpha2 is served with the same schema. */
-export const clusterNetworkPolicies: Resource = { group: 'policy.networking.k8s.io', version: 'v1beta1', kind: 'ClusterNetworkPolicy', resource: 'clusternetworkpolicies', namespaced: false };
+export const clusterNetworkPolicies: Resource = inVersion(versioned, 'v1beta1');
 
 /** The CRD file of the module's standard channel, downloaded first if need be. */
 function clusterNetworkPolicyCrdFile(): string {

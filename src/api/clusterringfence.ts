@@ -3,23 +3,28 @@
 import { readyColumn, type KindDefinition } from './crd.ts';
 import { dnsResolvers, peers } from './peer.ts';
 import {
-  Type, type Static, SELECTOR_IS_NOT_EMPTY, cel, conditions, keyedList, labelKey, labelSelector, observedGeneration, stringEnum, stringSet,
+  Type, type Static, SELECTOR_IS_NOT_EMPTY, cel, conditions, labelKey, labelSelector, observedGeneration, plannedObjects, stringEnum, stringSet,
 } from './schema.ts';
 
-// ClusterNetworkPolicy allows 25 rules a direction (the cloud metadata and DNS rules come first),
-// and 25 ports a rule.
-const MAX_ALLOW = 20;
+// ClusterNetworkPolicy allows 25 rules a direction, and 25 ports a rule.
+const MAX_ALLOW = 25;
 const MAX_PORTS = 25;
-const PODS_ALONE = 'in every namespace';
+const PODS_ALONE = 'nowhere: name the namespaces too';
 
 const allowPorts = { rule: `self.all(peer, !has(peer.ports) || size(peer.ports) <= ${MAX_PORTS})`, message: `a ClusterNetworkPolicy rule matches at most ${MAX_PORTS} ports` };
+// A podSelector alone would match pods of every namespace: anyone who may label a pod anywhere could
+// take the Accept (in a NamespaceRingfence it means the ringfence's own namespace).
+const podsWithNamespaces = {
+  rule: 'self.all(peer, !has(peer.podSelector) || has(peer.namespaces) || has(peer.namespaceSelector))',
+  message: 'a podSelector needs namespaces or namespaceSelector beside it: alone it would match pods of every namespace',
+};
 
 const allow = Type.Object({
   to: peers(PODS_ALONE, {
     maxItems: MAX_ALLOW,
     description: 'Where every selected pod may connect, whatever its namespace\'s NetworkPolicies say (Accept). '
       + 'The cloud metadata address stays denied: its rule comes first.',
-    ...cel(allowPorts, {
+    ...cel(allowPorts, podsWithNamespaces, {
       // ClusterNetworkPolicy's networks are CIDRs alone.
       rule: 'self.all(peer, !has(peer.ipBlock) || !has(peer.ipBlock.except))',
       message: 'a ClusterNetworkPolicy network has no except: list the CIDRs to allow instead',
@@ -28,7 +33,7 @@ const allow = Type.Object({
   from: peers(PODS_ALONE, {
     maxItems: MAX_ALLOW,
     description: 'Who may connect to every selected pod, whatever its namespace\'s NetworkPolicies say (Accept).',
-    ...cel(allowPorts, {
+    ...cel(allowPorts, podsWithNamespaces, {
       rule: 'self.all(peer, !has(peer.ipBlock))',
       message: 'ClusterNetworkPolicy matches ingress from pods only: an ipBlock cannot be a source',
     }),
@@ -49,17 +54,18 @@ const spec = Type.Object({
       + 'A selected namespace without it, or every one when this is unset, is a tenant of its own.',
   })),
   priority: Type.Optional(Type.Integer({
-    minimum: 0, maximum: 99, default: 0,
+    minimum: 0, maximum: 249, default: 0,
     description: 'The slot of the operator\'s priority band its policies take: a lower slot is evaluated first. '
       + 'Two ClusterRingfences cannot share one (the younger reports Conflict).',
   })),
   guardrails: Type.Optional(Type.Object({
     blockCloudMetadata: Type.Optional(Type.Boolean({
       default: true,
-      description: 'Deny 169.254.169.254/32 and fd00:ec2::254/128 on every port but 53 (GKE\'s Cloud DNS answers there).',
+      description: 'Deny 169.254.169.254/32 and fd00:ec2::254/128, every protocol and port. Where the metadata address is '
+        + 'the DNS resolver (GKE\'s Cloud DNS), list it under dns.resolvers: its port 53 stays open.',
     })),
     dns: Type.Optional(Type.Object({
-      enabled: Type.Optional(Type.Boolean({ default: true, description: 'Accept DNS (UDP and TCP 53) to kube-dns in kube-system.' })),
+      enabled: Type.Optional(Type.Boolean({ default: true, description: 'Accept DNS (UDP and TCP 53) to kube-dns in kube-system and the resolvers, before the metadata Deny.' })),
       resolvers: dnsResolvers(),
     }, { default: {} })),
     isolateTenants: Type.Optional(Type.Boolean({
@@ -78,19 +84,17 @@ const spec = Type.Object({
 });
 export type ClusterRingfenceSpec = Static<typeof spec>;
 
-const objectRef = Type.Object({ kind: Type.String({ maxLength: 63 }), name: Type.String({ maxLength: 253 }) });
-
 const status = Type.Object({
   observedGeneration: Type.Optional(observedGeneration()),
   conditions: Type.Optional(conditions()),
   apiVersion: Type.Optional(Type.String({ description: 'The ClusterNetworkPolicy version served here, which the policies are written in.' })),
-  adminPriorities: Type.Optional(Type.String({ description: 'The Admin tier priorities its policies take, e.g. 100-102.' })),
+  adminPriorities: Type.Optional(Type.String({ description: 'The Admin tier priorities its policies take, e.g. 100-103.' })),
   baselinePriority: Type.Optional(Type.Integer({ minimum: 0, description: 'The Baseline tier priority of its policy.' })),
   namespaceCount: Type.Optional(Type.Integer({ minimum: 0, description: 'The namespaces it selects.' })),
   tenantCount: Type.Optional(Type.Integer({ minimum: 0 })),
   policyCount: Type.Optional(Type.Integer({ minimum: 0 })),
   clusterNetworkPolicies: Type.Optional(stringSet(Type.String(), { description: 'The ClusterNetworkPolicies it applied.' })),
-  planned: Type.Optional(keyedList(objectRef, ['kind', 'name'], { description: 'In DryRun, the objects Enforce would apply.' })),
+  planned: Type.Optional(plannedObjects()),
 });
 export type ClusterRingfenceStatus = Static<typeof status>;
 

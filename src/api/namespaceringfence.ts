@@ -1,7 +1,7 @@
 // NamespaceRingfence: the NetworkPolicies and RoleBindings that fence one namespace in.
 import { readyColumn, type KindDefinition } from './crd.ts';
 import { dnsResolvers, peers as sharedPeers } from './peer.ts';
-import { Type, type Static, DNS1123_SUBDOMAIN, cel, conditions, keyedList, namespaceName, observedGeneration, stringEnum, stringSet } from './schema.ts';
+import { Type, type Static, DNS1123_SUBDOMAIN, cel, conditions, namespaceName, observedGeneration, plannedObjects, stringEnum, stringSet } from './schema.ts';
 import { CLOUD_METADATA_CIDRS } from '../network/cloud-metadata.ts';
 
 const peers = (description: string) => sharedPeers('in this namespace', { description });
@@ -69,8 +69,6 @@ const spec = Type.Object({
 });
 export type NamespaceRingfenceSpec = Static<typeof spec>;
 
-const objectRef = Type.Object({ kind: Type.String({ maxLength: 63 }), name: Type.String({ maxLength: 253 }) });
-
 const status = Type.Object({
   observedGeneration: Type.Optional(observedGeneration()),
   conditions: Type.Optional(conditions()),
@@ -79,7 +77,7 @@ const status = Type.Object({
   policyCount: Type.Optional(Type.Integer({ minimum: 0 })),
   bindingCount: Type.Optional(Type.Integer({ minimum: 0 })),
   missingNamespaces: Type.Optional(stringSet(Type.String(), { description: 'Peer namespaces that do not exist (yet); their rules are in place.' })),
-  planned: Type.Optional(keyedList(objectRef, ['kind', 'name'], { description: 'In DryRun, the objects Enforce would apply.' })),
+  planned: Type.Optional(plannedObjects()),
 });
 export type NamespaceRingfenceStatus = Static<typeof status>;
 

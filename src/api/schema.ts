@@ -141,3 +141,10 @@ export function conditions() {
 export function observedGeneration() {
   return Type.Integer({ format: 'int64', minimum: 0, description: 'The metadata.generation the status describes.' });
 }
+
+const objectRef = Type.Object({ kind: Type.String({ maxLength: 63 }), name: Type.String({ maxLength: 253 }) });
+
+/** status.planned: in DryRun, the objects Enforce would apply, by kind and name. */
+export function plannedObjects() {
+  return keyedList(objectRef, ['kind', 'name'], { description: 'In DryRun, the objects Enforce would apply.' });
+}

@@ -10,7 +10,7 @@ import {
 import { ApiError, isGone, isNotFound, KubeClient, type KubeObject, type Resource } from '../runtime/client.ts';
 import { loadCredentials } from '../runtime/credentials.ts';
 import { groupOf, type KubeObject as ScannedKubeObject } from '../kubernetes/manifest-objects.ts';
-import { CLUSTER_POLICY_GROUP, CLUSTER_POLICY_VERSIONS } from '../reachability/cluster-policies.ts';
+import { servedVersion, type VersionedResource } from '../runtime/discovery.ts';
 
 const PAGE = 500;
 
@@ -26,34 +26,12 @@ export const SCANNED_RESOURCES: readonly Resource[] = [
   roles, clusterRoles, roleBindings, clusterRoleBindings,
 ];
 
-/** A resource of a group that may be served in one of several versions, or not at all (its CRDs not installed). */
-export interface OptionalResource extends Omit<Resource, 'version'> {
-  /** The one preferred first. */
-  versions: readonly string[];
-}
-
-/** network-policy-api's ClusterNetworkPolicy: v1beta1 where it is served, else v1alpha2 (the same schema). */
-export const CLUSTER_NETWORK_POLICIES: OptionalResource = {
-  group: CLUSTER_POLICY_GROUP, versions: CLUSTER_POLICY_VERSIONS, kind: 'ClusterNetworkPolicy', resource: 'clusternetworkpolicies', namespaced: false,
-};
-
-/** Discovery's answer for /apis/GROUP: the group's served versions. */
-interface ApiGroup {
-  versions?: { version: string }[];
-}
-
-/**
- * The resource in the first of its versions the cluster serves, by discovery; none where it serves
- * none (nothing of that kind can be there, so nothing is left out); or why it could not tell.
- */
-async function servedVersion(client: KubeClient, optional: OptionalResource): Promise<{ resource?: Resource; skipped?: string }> {
+/** The resource in the version the cluster serves (none: nothing of it can be there), or why it could not tell. */
+async function discovered(client: KubeClient, optional: VersionedResource): Promise<{ resource?: Resource; skipped?: string }> {
   try {
-    const served = new Set(((await client.discover<ApiGroup>(`/apis/${optional.group}`)).versions ?? []).map(({ version }) => version));
-    const version = optional.versions.find((v) => served.has(v));
-    const { versions: _versions, ...resource } = optional;
-    return version ? { resource: { ...resource, version } } : {};
+    const resource = await servedVersion(client, optional);
+    return resource ? { resource } : {};
   } catch (error) {
-    if (isNotFound(error)) return {};
     if (error instanceof ApiError && error.code === 403) return { skipped: `${optional.resource}: not allowed to discover ${optional.group}` };
     throw error;
   }
@@ -105,12 +83,12 @@ export interface ListOptions {
   /** With what controllers made from a template (a reachability question needs their Pods' addresses). */
   keepOwned?: boolean;
   /** Resources read where the cluster serves them, in the version discovery finds; the cluster-scoped ones whatever the scope. */
-  optional?: readonly OptionalResource[];
+  optional?: readonly VersionedResource[];
 }
 
 /** Those of `optional` the cluster serves, and what could not be found out. */
-async function servedOf(client: KubeClient, optional: readonly OptionalResource[]): Promise<{ resources: Resource[]; skipped: string[] }> {
-  const found = await Promise.all(optional.map((resource) => servedVersion(client, resource)));
+async function servedOf(client: KubeClient, optional: readonly VersionedResource[]): Promise<{ resources: Resource[]; skipped: string[] }> {
+  const found = await Promise.all(optional.map((resource) => discovered(client, resource)));
   return {
     resources: found.flatMap(({ resource }) => (resource ? [resource] : [])),
     skipped: found.flatMap(({ skipped }) => (skipped ? [skipped] : [])),

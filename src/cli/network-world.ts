@@ -5,12 +5,14 @@
 // each rule.
 import { API_VERSION } from '../api/crd.ts';
 import { namespaceRingfence, type NamespaceRingfenceSpec } from '../api/namespaceringfence.ts';
-import { MANAGED_BY_LABEL, render, RINGFENCE_LABEL, specFieldOf } from '../controllers/namespaceringfence/render.ts';
+import { render, RINGFENCE_LABEL, specFieldOf } from '../controllers/namespaceringfence/render.ts';
+import { MANAGED_BY_LABEL } from '../kubernetes/objects.ts';
 import { clusterRingfence, type ClusterRingfenceSpec } from '../api/clusterringfence.ts';
 import { CLUSTER_RINGFENCE_LABEL, clusterSpecFieldOf } from '../controllers/clusterringfence/render.ts';
-import { offlineClusterPolicies } from './offline-cluster-policies.ts';
+import { namespacesIn, offlineClusterPolicies } from './offline-cluster-policies.ts';
 import { groupOf, type KubeObject } from '../kubernetes/manifest-objects.ts';
-import { CLUSTER_POLICY_GROUP, CLUSTER_POLICY_VERSIONS, compileClusterPolicy, isClusterPolicyVersion } from '../reachability/cluster-policies.ts';
+import { clusterNetworkPolicies } from '../kubernetes/resources.ts';
+import { compileClusterPolicy, isClusterPolicyVersion } from '../reachability/cluster-policies.ts';
 import { worldOf, type ObjectsWorld } from '../reachability/objects.ts';
 import { compilePolicy } from '../reachability/policies.ts';
 import type { ClusterNetworkPolicySource, ClusterOriginOf, NetworkPolicySource, OriginOf } from '../reachability/types.ts';
@@ -71,8 +73,7 @@ async function renderedPolicies(ringfences: readonly Subject[], notes: string[])
 async function renderedClusterPolicies(ringfences: readonly Subject[], objects: readonly KubeObject[], notes: string[]): Promise<KubeObject[]> {
   if (ringfences.length === 0) return [];
   const { validateResource } = await import('../api/validate.ts');
-  const namespaces = objects.filter((object) => object.kind === 'Namespace' && object.apiVersion === 'v1')
-    .map(({ metadata }) => ({ name: metadata?.name ?? '', labels: metadata?.labels ?? {} }));
+  const namespaces = namespacesIn(objects);
   return ringfences.flatMap((subject) => {
     const name = subject.ref.name;
     try {
@@ -88,10 +89,12 @@ async function renderedClusterPolicies(ringfences: readonly Subject[], objects: 
   });
 }
 
-/** Of network-policy-api, ClusterNetworkPolicy alone is read, in the versions of v0.3.0's standard channel. */
-function checkClusterPolicyKind({ value: { apiVersion, kind } }: Subject) {
-  const versions = CLUSTER_POLICY_VERSIONS.map((version) => `${CLUSTER_POLICY_GROUP}/${version}`).join(' or ');
-  if (kind !== 'ClusterNetworkPolicy') throw new Error(`kind: ${kind} is not read: of ${CLUSTER_POLICY_GROUP}, only ClusterNetworkPolicy is (${versions})`);
+/**
+ * Of network-policy-api, ClusterNetworkPolicy is read in the versions of v0.3.0's standard channel;
+ * another version of it is bad input. Its older kinds (AdminNetworkPolicy...) are named as not modelled.
+ */
+function checkClusterPolicyVersion({ value: { apiVersion } }: Subject) {
+  const versions = clusterNetworkPolicies.versions.map((version) => `${clusterNetworkPolicies.group}/${version}`).join(' or ');
   if (!isClusterPolicyVersion(apiVersion)) throw new Error(`apiVersion: ${apiVersion} is not a version of ClusterNetworkPolicy read here: ${versions}`);
 }
 
@@ -102,8 +105,8 @@ function checkPolicies(subjects: readonly Subject[]) {
     try {
       if (value.kind === 'NetworkPolicy' && value.apiVersion === 'networking.k8s.io/v1') {
         compilePolicy({ ...(value as unknown as NetworkPolicySource), metadata: { name: ref.name, namespace: ref.namespace ?? '' } });
-      } else if (groupOf(value.apiVersion) === CLUSTER_POLICY_GROUP) {
-        checkClusterPolicyKind(subject);
+      } else if (groupOf(value.apiVersion) === clusterNetworkPolicies.group && value.kind === clusterNetworkPolicies.kind) {
+        checkClusterPolicyVersion(subject);
         compileClusterPolicy({ ...(value as unknown as ClusterNetworkPolicySource), metadata: { ...value.metadata, name: ref.name } });
       }
     } catch (error) {
@@ -119,9 +122,9 @@ export interface LiveObjects {
 }
 
 export async function readLive(kubeconfig: string): Promise<LiveObjects> {
-  const { clusterObjects, CLUSTER_NETWORK_POLICIES, NETWORK_RESOURCES } = await import('./cluster-objects.ts');
+  const { clusterObjects, NETWORK_RESOURCES } = await import('./cluster-objects.ts');
   // With the Pods controllers made: a workload is known by its pods' addresses too.
-  const live = await clusterObjects(kubeconfig, NETWORK_RESOURCES, { all: true }, { keepOwned: true, optional: [CLUSTER_NETWORK_POLICIES] });
+  const live = await clusterObjects(kubeconfig, NETWORK_RESOURCES, { all: true }, { keepOwned: true, optional: [clusterNetworkPolicies] });
   return { objects: live.objects, notes: live.skipped.map((skipped) => `not read: ${skipped}`) };
 }
 

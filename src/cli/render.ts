@@ -12,7 +12,7 @@ import { validateResource } from '../api/validate.ts';
 import { clusterRingfence, type ClusterRingfenceSpec } from '../api/clusterringfence.ts';
 import { render } from '../controllers/namespaceringfence/render.ts';
 import type { SelectedNamespace } from '../controllers/clusterringfence/render.ts';
-import { offlineClusterPolicies } from './offline-cluster-policies.ts';
+import { namespacesIn, offlineClusterPolicies } from './offline-cluster-policies.ts';
 import { errorMessage } from '../runtime/errors.ts';
 import { readInputs, type Input } from './inputs.ts';
 import { formatObjects, type OutputFormat } from './output.ts';
@@ -22,12 +22,6 @@ interface Document {
   apiVersion?: unknown;
   kind?: unknown;
   metadata?: { name?: unknown; namespace?: unknown; labels?: unknown };
-}
-
-/** The Namespaces among the documents, as a ClusterRingfence selects them. */
-function namespacesOf(docs: readonly Document[]): SelectedNamespace[] {
-  return docs.filter((doc) => doc.apiVersion === 'v1' && doc.kind === 'Namespace' && typeof doc.metadata?.name === 'string')
-    .map((doc) => ({ name: doc.metadata!.name as string, labels: (doc.metadata!.labels ?? {}) as Record<string, string> }));
 }
 
 /** What one validated resource renders to; nothing for the kinds that render nothing. */
@@ -68,7 +62,7 @@ export function renderFiles(paths: string[], format: OutputFormat = 'yaml'): str
   const refusals: string[] = [];
   let resources = 0;
   const inputs = readInputs(paths).map((input) => ({ input, docs: documents(input) }));
-  const namespaces = namespacesOf(inputs.flatMap(({ docs }) => docs));
+  const namespaces = namespacesIn(inputs.flatMap(({ docs }) => docs));
   for (const { input, docs } of inputs) {
     for (const [index, doc] of docs.entries()) {
       const kind = palisadeKind(doc, `${input.name}: document ${index + 1}`);

@@ -4,6 +4,9 @@
 /** The label the API server sets on every namespace, to its name: the one a tenant cannot set. */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
+/** The recommended label of who manages an object: `palisade` on everything Palisade generates. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: { key: string; operator: string; values?: string[] }[];

@@ -1,6 +1,7 @@
 // The REST endpoints of the built-in Kubernetes kinds Palisade reads or writes: one definition
 // each, for the runtime, the controllers, the CLI and the benchmarks.
 import type { Resource } from '../runtime/client.ts';
+import type { VersionedResource } from '../runtime/discovery.ts';
 import type { CacheView } from '../runtime/manager.ts';
 
 const core = (kind: string, resource: string, namespaced: boolean): Resource => ({ group: '', version: 'v1', kind, resource, namespaced });
@@ -34,3 +35,11 @@ export const clusterRoleBindings = rbac('ClusterRoleBinding', 'clusterrolebindin
 
 /** Every controller reads namespaces' metadata alone (name, labels, annotations, deletion): one metadata-only cache serves them all. */
 export const NAMESPACE_METADATA: CacheView = { metadataOnly: true };
+
+/**
+ * sigs.k8s.io/network-policy-api's ClusterNetworkPolicy (v0.3.0): v1beta1, its storage version,
+ * where served, else v1alpha2, the same schema. Not built in: its CRDs may be missing.
+ */
+export const clusterNetworkPolicies: VersionedResource = {
+  group: 'policy.networking.k8s.io', versions: ['v1beta1', 'v1alpha2'], kind: 'ClusterNetworkPolicy', resource: 'clusternetworkpolicies', namespaced: false,
+};

@@ -1,5 +1,5 @@
-// CIDRs as the generated policies need them: checked offline as strictly as the API server's CEL
-// checks them, so that `palisade render` refuses what admission would.
+// CIDRs as the generated policies need them: a CIDR that is none is refused, naming its field, where
+// it is rendered (the schema's CEL rules, checked before, are stricter: no host bits).
 import { BlockList, isIPv4 } from 'node:net';
 import { FieldError } from '../api/field-error.ts';
 

@@ -6,12 +6,6 @@ import { holds, parseCidr } from './cidr.ts';
 
 export const CLOUD_METADATA_CIDRS = ['169.254.169.254/32', 'fd00:ec2::254/128'];
 
-/**
- * The port the metadata address may keep: GKE's Cloud DNS answers there. The credentials are on
- * HTTP (80), and nothing on 53 hands them out.
- */
-export const METADATA_DNS_PORT = 53;
-
 /** The metadata addresses inside `cidr`, as except entries; an ipBlock that is only the metadata address is an error. */
 export function metadataCuts(cidr: string, field: string): string[] {
   const subnet = parseCidr(cidr, field);

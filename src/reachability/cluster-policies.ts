@@ -4,6 +4,7 @@
 // each rule and peer keeps the position it was written at, for explanations.
 import { is4In6, masked, parsePrefix, samePrefix, type Prefix } from '../api/net.ts';
 import type { LabelSelector } from '../kubernetes/objects.ts';
+import { clusterNetworkPolicies } from '../kubernetes/resources.ts';
 import { errorMessage } from '../runtime/errors.ts';
 import { parseCidr, type AddressRange } from './addresses.ts';
 import { ALL_PORTS, MAX_PORT, NO_PORTS, portsOf, union, type PortSet, type Protocol } from './ports.ts';
@@ -12,12 +13,9 @@ import type {
   ClusterTier, Direction, NamespacedPodsSource,
 } from './types.ts';
 
-export const CLUSTER_POLICY_GROUP = 'policy.networking.k8s.io';
 /** The versions read: v1alpha2 and v1beta1 have the same schema. */
-export const CLUSTER_POLICY_VERSIONS = ['v1beta1', 'v1alpha2'] as const;
-
 export const isClusterPolicyVersion = (apiVersion: string) =>
-  CLUSTER_POLICY_VERSIONS.some((version) => apiVersion === `${CLUSTER_POLICY_GROUP}/${version}`);
+  clusterNetworkPolicies.versions.some((version) => apiVersion === `${clusterNetworkPolicies.group}/${version}`);
 
 /** The pods of the namespaces that namespaceSelector selects that podSelector selects. */
 export interface PodSelection {

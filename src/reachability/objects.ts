@@ -4,13 +4,15 @@
 // cover, so that it is said.
 import { groupOf, namespaceOf, podTemplate, type KubeObject } from '../kubernetes/manifest-objects.ts';
 import { NAMESPACE_NAME_LABEL } from '../kubernetes/objects.ts';
-import { CLUSTER_POLICY_GROUP, isClusterPolicyVersion } from './cluster-policies.ts';
+import { clusterNetworkPolicies } from '../kubernetes/resources.ts';
+import { compileClusterPolicy, isClusterPolicyVersion } from './cluster-policies.ts';
+import { errorMessage } from '../runtime/errors.ts';
 import { PROTOCOLS, type Protocol } from './ports.ts';
 import type { ClusterNetworkPolicySource, ContainerPort, NetworkPolicySource, World, Workload } from './types.ts';
 
 /** Kinds that change connectivity beside NetworkPolicy and ClusterNetworkPolicy, by API group: read, but not modelled (yet). */
 const NOT_MODELLED: Record<string, string> = {
-  [CLUSTER_POLICY_GROUP]: 'AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy of a version other than v1alpha2 and v1beta1',
+  [clusterNetworkPolicies.group]: 'AdminNetworkPolicy and BaselineAdminNetworkPolicy (network-policy-api before v0.3.0)',
   'cilium.io': 'Cilium\'s network policies',
   'crd.projectcalico.org': 'Calico\'s network policies',
   'projectcalico.org': 'Calico\'s network policies',
@@ -37,6 +39,16 @@ export interface ObjectsWorld {
 }
 
 const isNetworkPolicy = (object: KubeObject) => object.kind === 'NetworkPolicy' && object.apiVersion === 'networking.k8s.io/v1';
+/** Why a ClusterNetworkPolicy cannot be modelled; undefined where it can. */
+function unreadable(policy: ClusterNetworkPolicySource): string | undefined {
+  try {
+    compileClusterPolicy(policy);
+    return undefined;
+  } catch (error) {
+    return errorMessage(error);
+  }
+}
+
 const isClusterPolicy = (object: KubeObject) => object.kind === 'ClusterNetworkPolicy' && isClusterPolicyVersion(object.apiVersion);
 
 interface OwnerReference {
@@ -126,7 +138,12 @@ export function worldOf(objects: readonly KubeObject[], defaultNamespace: string
     } else if (isNetworkPolicy(object)) {
       written.set(`${namespace}/${name}`, { ...(object as unknown as NetworkPolicySource), metadata: { ...object.metadata, name, namespace } });
     } else if (isClusterPolicy(object)) {
-      clusterPolicies.set(name, { ...(object as unknown as ClusterNetworkPolicySource), metadata: { ...object.metadata, name } });
+      const source: ClusterNetworkPolicySource = { ...(object as unknown as ClusterNetworkPolicySource), metadata: { ...object.metadata, name } };
+      // A cluster's may use what this model does not read (the experimental channel's nodes,
+      // domainNames, named ports): named, and left out, rather than taken for something else.
+      const unread = unreadable(source);
+      if (unread) notModelled.add(`ClusterNetworkPolicy ${name}: ${unread}`);
+      else clusterPolicies.set(name, source);
     } else if (NOT_MODELLED[groupOf(object.apiVersion)] && object.kind.endsWith('Policy')) {
       notModelled.add(`${NOT_MODELLED[groupOf(object.apiVersion)]} (${object.kind} ${namespace ? `${namespace}/` : ''}${name} and any like it)`);
     } else if (podTemplate(object)) {

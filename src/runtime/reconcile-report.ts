@@ -1,5 +1,6 @@
-// What every controller's decide reports the same way: the pass's conditions, Warnings once per
-// change (not once per retry), and drift: a generated object someone else changed or deleted.
+// What the controllers' decides report the same way: the pass's conditions, Warnings once per
+// change (not once per retry), drift (a generated object someone else changed or deleted), and
+// which of several objects claiming one thing goes first.
 import { needsApply, type ApplyConfiguration } from './apply.ts';
 import type { KubeObject } from './client.ts';
 import { findCondition, setCondition, type Condition, type ConditionUpdate } from './conditions.ts';
@@ -62,3 +63,7 @@ export function warningOnChange(object: Reported, reason: string, action: string
   const repeated = !specChanged(object) && findCondition(object.status?.conditions, 'Ready')?.reason === reason;
   return repeated ? [] : [warning(object, reason, action, note)];
 }
+
+/** Oldest first, then by name: of several objects that claim one thing, the first keeps it. */
+export const byAge = (a: KubeObject & { metadata: { creationTimestamp?: string } }, b: KubeObject & { metadata: { creationTimestamp?: string } }) =>
+  (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name);

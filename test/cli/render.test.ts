@@ -24,7 +24,7 @@ describe('palisade render', function () {
     const objects = loadAll(stdout) as { kind: string; metadata: { name: string; namespace?: string } }[];
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)).to.deep.equal([
       // examples/clusterringfence.yaml, over the tenant namespace of examples/namespaceringfence.yaml.
-      ...['guardrails', 'tenant-ns-payments', 'isolation', 'baseline'].map((name) => `ClusterNetworkPolicy//palisade-tenants-${name}`),
+      ...['guardrails', 'allow', 'tenant-ns-payments', 'isolation', 'baseline'].map((name) => `ClusterNetworkPolicy//palisade-tenants-${name}`),
       'NetworkPolicy/payments/palisade-default-deny', 'NetworkPolicy/payments/palisade-same-namespace', 'NetworkPolicy/payments/palisade-dns',
       'NetworkPolicy/payments/palisade-ingress', 'NetworkPolicy/payments/palisade-egress',
       'RoleBinding/payments/palisade-admins', 'RoleBinding/payments/palisade-editors', 'RoleBinding/payments/palisade-viewers',
@@ -106,7 +106,7 @@ describe('palisade render', function () {
     const { code, stdout } = await palisade('render', '-f', file);
     expect(code).to.equal(0);
     const policies = loadAll(stdout) as { apiVersion: string; metadata: { name: string } }[];
-    expect(policies.map((p) => `${p.apiVersion} ${p.metadata.name}`)).to.deep.equal(['guardrails', 'tenant-ns-b', 'tenant-t-a', 'isolation']
+    expect(policies.map((p) => `${p.apiVersion} ${p.metadata.name}`)).to.deep.equal(['guardrails', 'tenant-ns-b', 'tenant-t-a-ca978112', 'isolation']
       .map((name) => `policy.networking.k8s.io/v1beta1 palisade-t-${name}`));
   });
 

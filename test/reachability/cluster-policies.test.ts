@@ -166,6 +166,16 @@ describe('reachability: ClusterNetworkPolicy tiers', function () {
     expect(notModelled).to.have.length(1);
     expect(notModelled[0]).to.match(/\(ClusterNetworkPolicy future and any like it\)$/);
   });
+
+  it('names a cluster\'s ClusterNetworkPolicy with the experimental channel\'s fields as not modelled, and leaves it out', function () {
+    const policy: KubeObject = {
+      apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name: 'to-nodes' },
+      spec: { tier: 'Admin', priority: 1, subject: { namespaces: {} }, egress: [{ action: 'Deny', to: [{ nodes: { matchLabels: {} } }] }] },
+    };
+    const { world, notModelled } = worldOf([policy], 'default');
+    expect(world.clusterPolicies ?? []).to.deep.equal([]);
+    expect(notModelled).to.deep.equal(['ClusterNetworkPolicy to-nodes: ClusterNetworkPolicy to-nodes spec.egress[0].to[0]: needs exactly one of namespaces, pods or networks']);
+  });
 });
 
 describe('reachability: ClusterNetworkPolicy input refused as the API server refuses it', function () {
@@ -214,11 +224,13 @@ describe('reachability: ClusterNetworkPolicy input refused as the API server ref
     expect(message).to.equal(`${file}: document 2 (line 5): ClusterNetworkPolicy tenants spec.priority: must be a whole number from 0 to 1000 (it is 2000)`);
   });
 
-  it('refuses every other kind and version of the group, naming the field', async function () {
+  it('refuses another version of ClusterNetworkPolicy, naming the field, and names the group\'s older kinds as not modelled', async function () {
     const version = await inputError(document('policy.networking.k8s.io/v1', 'ClusterNetworkPolicy', '{}'));
     expect(version.message).to.equal(`${version.file}: document 1 (line 1): apiVersion: policy.networking.k8s.io/v1 is not a version of ClusterNetworkPolicy read here: policy.networking.k8s.io/v1beta1 or policy.networking.k8s.io/v1alpha2`);
-    const kind = await inputError(document('policy.networking.k8s.io/v1alpha1', 'AdminNetworkPolicy', '{}'));
-    expect(kind.message).to.contain(`${kind.file}: document 1 (line 1): kind: AdminNetworkPolicy is not read: of policy.networking.k8s.io, only ClusterNetworkPolicy is`);
+    const file = join(await mkdtemp(join(tmpdir(), 'palisade-cnp-')), 'anp.yaml');
+    await writeFile(file, namespace + document('policy.networking.k8s.io/v1alpha1', 'AdminNetworkPolicy', '{}'));
+    const { notModelled } = await networkWorld({ files: [file], defaultNamespace: 'default' });
+    expect(notModelled).to.deep.equal(['AdminNetworkPolicy and BaselineAdminNetworkPolicy (network-policy-api before v0.3.0) (AdminNetworkPolicy tenants and any like it)']);
   });
 
   it('accepts both versions in files', async function () {

@@ -39,7 +39,7 @@ describe('reachability: the world of a set of objects', function () {
 
   it('names what it does not model: other policy kinds and pods on the host network', function () {
     expect(notModelled).to.deep.equal([
-      'AdminNetworkPolicy, BaselineAdminNetworkPolicy and ClusterNetworkPolicy of a version other than v1alpha2 and v1beta1 (AdminNetworkPolicy tenants and any like it)',
+      'AdminNetworkPolicy and BaselineAdminNetworkPolicy (network-policy-api before v0.3.0) (AdminNetworkPolicy tenants and any like it)',
       'pods on the host network, which NetworkPolicy does not fence: shop/pod/agent',
     ]);
   });

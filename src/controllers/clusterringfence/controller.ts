@@ -10,7 +10,8 @@ import type { Informer } from '../../runtime/informer.ts';
 import type { CacheView } from '../../runtime/manager.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
 import { decide, type ObservedClusterRingfence } from './decide.ts';
-import { CLUSTER_RINGFENCE_LABEL, MANAGED_BY_LABEL } from './render.ts';
+import { MANAGED_BY_LABEL } from '../../kubernetes/objects.ts';
+import { CLUSTER_RINGFENCE_LABEL } from './render.ts';
 import { ServedApi } from './served-api.ts';
 import { priorityBand } from './settings.ts';
 
@@ -51,15 +52,24 @@ export function clusterRingfenceController({ client, settings, manager, effects,
     const cache = resource && generatedCache(resource);
     // Deletes and drift are judged from the cache: not before it holds what the cluster does.
     if (cache && !cache.hasSynced) return { requeueAfterMs: UNSYNCED_RECHECK_MS };
-    const owned = (cache?.list() ?? []).filter((p: KubeObject) => p.metadata.labels?.[CLUSTER_RINGFENCE_LABEL] === name);
-    const observed = { ringfence, ringfences: fences.list(), served: resource, namespaces: selected(ringfence), owned, band, now: clock() };
+    const generatedBy = (policy: KubeObject | undefined) => policy?.metadata.labels?.[CLUSTER_RINGFENCE_LABEL];
+    // Ours by label and by ownerReference: a label anyone could set alone does not make a policy ours to delete.
+    const owned = (cache?.list() ?? []).filter((p: KubeObject) => generatedBy(p) === name
+      && p.metadata.ownerReferences?.some((ref) => ref.controller && ref.uid === ringfence.metadata.uid));
+    const claimedBy = (policy: string) => {
+      const owner = generatedBy(cache?.get(policy));
+      return owner !== name ? owner : undefined;
+    };
+    const observed = { ringfence, ringfences: fences.list(), served: resource, namespaces: selected(ringfence), owned, claimedBy, band, now: clock() };
     return effects.run((failures) => decide(observed, failures));
   }
 
   return controller('clusterringfence')
     .for(clusterRingfences).reportsReady()
-    // Which namespaces (and tenants) a ringfence covers follows their labels.
-    .watches(namespaces, () => fences.list().map((f) => ({ name: f.metadata.name })), NAMESPACE_METADATA, NAMESPACE_COALESCE_MS)
+    // Which namespaces (and tenants) a ringfence covers follows their labels: events of those it selects, or did.
+    .watches(namespaces, (ns, event) => fences.list()
+      .filter((f) => [ns, ...(event.type === 'update' ? [event.old] : [])].some((o) => matchesSelector(f.spec.namespaceSelector, o.metadata.labels)))
+      .map((f) => ({ name: f.metadata.name })), NAMESPACE_METADATA, NAMESPACE_COALESCE_MS)
     // Another ringfence taking or leaving a slot may settle a Conflict.
     .watches(clusterRingfences, (fence, event) => (event.type === 'update' && event.old.metadata.generation === fence.metadata.generation
       && !fence.metadata.deletionTimestamp ? [] : fences.list().filter((f) => f.metadata.uid !== fence.metadata.uid).map((f) => ({ name: f.metadata.name }))))

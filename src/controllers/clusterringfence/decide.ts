@@ -6,10 +6,10 @@ import { API_VERSION } from '../../api/crd.ts';
 import { FieldError } from '../../api/field-error.ts';
 import { clusterRingfences } from '../../api/resources.ts';
 import type { KubeObject, Resource } from '../../runtime/client.ts';
-import type { Condition } from '../../runtime/conditions.ts';
+import type { Condition, ConditionUpdate } from '../../runtime/conditions.ts';
 import { failureCondition, type EffectFailure, type Effects } from '../../runtime/effects.ts';
-import { Conditions, driftEvents, failureEvent, warningOnChange } from '../../runtime/reconcile-report.ts';
-import { render, type ClusterRingfence, type PriorityBand, type Rendered, type SelectedNamespace } from './render.ts';
+import { byAge, Conditions, driftEvents, failureEvent, warningOnChange } from '../../runtime/reconcile-report.ts';
+import { render, type ClusterRingfence, type PolicyRole, type PriorityBand, type Rendered, type SelectedNamespace } from './render.ts';
 import { RECHECK_MS, UNSUPPORTED } from './served-api.ts';
 
 export interface ObservedClusterRingfence extends ClusterRingfence, KubeObject {
@@ -25,14 +25,13 @@ export interface Observed {
   served: Resource | undefined;
   /** The namespaces it selects, but those being deleted. */
   namespaces: SelectedNamespace[];
-  /** The live ClusterNetworkPolicies it generated (by label). */
+  /** The live ClusterNetworkPolicies it generated (its label and its controlling ownerReference). */
   owned: KubeObject[];
+  /** The ClusterRingfence that generated a live ClusterNetworkPolicy of this name, if another. */
+  claimedBy: (name: string) => string | undefined;
   band: PriorityBand;
   now: Date;
 }
-
-const byAge = (a: ObservedClusterRingfence, b: ObservedClusterRingfence) =>
-  (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name);
 
 export function decide(observed: Observed, failures: readonly EffectFailure[] = []): Effects {
   const { ringfence, served } = observed;
@@ -50,37 +49,53 @@ export function decide(observed: Observed, failures: readonly EffectFailure[] = 
   } catch (error) {
     if (!(error instanceof FieldError)) throw error;
     // What is applied stays: the last valid spec still guards the namespaces.
-    return notApplied(observed, 'InvalidSpec', error.message, [], failures);
+    return notApplied(observed, 'InvalidSpec', error.message, [], failures, observed.owned);
   }
   return (ringfence.spec.mode ?? 'Enforce') === 'DryRun' ? dryRun(observed, desired, failures) : enforce(observed, desired, failures);
 }
 
 /** Applied before the rest: the guardrails, and each tenant's Pass before the isolation that denies what no Pass let through. */
-const FIRST = /-(guardrails|tenant-.*)$/;
-/** Pass only hands traffic to the tenant's NetworkPolicies: one refused may go, and the isolation denies (fail closed). */
-const FAIL_CLOSED = /-tenant-.*$/;
+const FIRST: ReadonlySet<PolicyRole> = new Set(['guardrails', 'tenant']);
+/**
+ * Deleted when the API server refuses their new version, so that an old one does not go on
+ * allowing what the spec no longer says: the Accepts, and a tenant's Pass (then the isolation
+ * denies). Never the Denies: without them their traffic would be allowed.
+ */
+const FAIL_CLOSED: ReadonlySet<PolicyRole> = new Set(['allow', 'tenant']);
 
 function enforce(observed: Observed, desired: Rendered, failures: readonly EffectFailure[]): Effects {
   const { ringfence, served } = observed;
   const resource = served!;
-  const applied = desired.policies.map((p) => p.metadata.name).filter((name) => !failures.some((f) => f.name === name));
+  // A name another ringfence's policy has is left to it: overwriting would hand its traffic to this spec.
+  const claimed = desired.policies.flatMap((p) => {
+    const owner = observed.claimedBy(p.metadata.name);
+    return owner ? [`ClusterNetworkPolicy ${p.metadata.name} is ClusterRingfence ${owner}'s`] : [];
+  });
+  const written = desired.policies.filter((p) => !observed.claimedBy(p.metadata.name));
+  const applied = written.map((p) => p.metadata.name).filter((name) => !failures.some((f) => f.name === name));
   const wanted = new Set(desired.policies.map((p) => p.metadata.name));
   const conditions = new Conditions(ringfence, observed.now);
-  conditions.set(failures.length
-    ? { type: 'Ready', status: 'False', ...failureCondition(failures) }
-    : { type: 'Ready', status: 'True', reason: 'Applied', message: `${applied.length} ClusterNetworkPolicies applied over ${coverage(observed, desired)}` });
+  conditions.set(readyCondition(observed, desired, failures, claimed, applied.length));
   return {
-    apply: desired.policies.map((object) => ({
-      resource, object, force: true, first: FIRST.test(object.metadata.name), failClosed: FAIL_CLOSED.test(object.metadata.name),
-    })),
+    apply: written.map((object) => {
+      const role = desired.roles.get(object.metadata.name)!;
+      return { resource, object, force: true, first: FIRST.has(role), failClosed: FAIL_CLOSED.has(role) };
+    }),
     delete: removeAll(observed).filter((ref) => !wanted.has(ref.name)),
     status: statusEffect(observed, desired, conditions.list, { policyCount: applied.length, clusterNetworkPolicies: applied }),
     events: [
-      ...driftEvents(ringfence, desired.policies.filter((p) => applied.includes(p.metadata.name)),
+      ...driftEvents(ringfence, written.filter((p) => applied.includes(p.metadata.name)),
         (object) => observed.owned.find((o) => o.metadata.name === object.metadata.name), ringfence.status?.clusterNetworkPolicies ?? []),
+      ...(claimed.length ? warningOnChange(ringfence, 'Conflict', 'Apply', claimed.join('; ')) : []),
       ...failureEvent(ringfence, failures),
     ],
   };
+}
+
+function readyCondition(observed: Observed, desired: Rendered, failures: readonly EffectFailure[], claimed: string[], applied: number): ConditionUpdate {
+  if (failures.length) return { type: 'Ready', status: 'False', ...failureCondition(failures) };
+  if (claimed.length) return { type: 'Ready', status: 'False', reason: 'Conflict', message: `${claimed.join('; ')}: rename one of the ringfences or the tenant` };
+  return { type: 'Ready', status: 'True', reason: 'Applied', message: `${applied} ClusterNetworkPolicies applied over ${coverage(observed, desired)}` };
 }
 
 function dryRun(observed: Observed, desired: Rendered, failures: readonly EffectFailure[]): Effects {
@@ -100,14 +115,19 @@ function dryRun(observed: Observed, desired: Rendered, failures: readonly Effect
 }
 
 /** Nothing is applied: Unsupported or Conflict (what it generated goes, where it can) or InvalidSpec (what is applied stays). */
-function notApplied(observed: Observed, reason: string, note: string, deletes: Effects['delete'], failures: readonly EffectFailure[]): Effects {
+function notApplied(observed: Observed, reason: string, note: string, deletes: Effects['delete'], failures: readonly EffectFailure[],
+  standing: readonly KubeObject[] = []): Effects {
   const { ringfence } = observed;
   const message = failures.length ? `${note}; ${failureCondition(failures).message}` : note;
   const conditions = new Conditions(ringfence, observed.now);
   conditions.set({ type: 'Ready', status: 'False', reason, message });
+  // What still stands, in the priorities it was given, is reported as it is.
+  const kept = standing.length ? { adminPriorities: ringfence.status?.adminPriorities, baselinePriority: ringfence.status?.baselinePriority } : {};
   return {
     delete: deletes,
-    status: statusEffect(observed, undefined, conditions.list, { policyCount: 0, clusterNetworkPolicies: [] }),
+    status: statusEffect(observed, undefined, conditions.list, {
+      ...kept, policyCount: standing.length, clusterNetworkPolicies: standing.map((p) => p.metadata.name).sort(),
+    }),
     events: [...warningOnChange(ringfence, reason, 'Reconcile', note), ...failureEvent(ringfence, failures)],
   };
 }
@@ -119,7 +139,7 @@ function removeAll({ owned, served }: Observed): NonNullable<Effects['delete']> 
   return served ? owned.map((o) => ({ resource: served, name: o.metadata.name })) : [];
 }
 
-type Applied = Pick<ClusterRingfenceStatus, 'policyCount' | 'clusterNetworkPolicies' | 'planned'>;
+type Applied = Pick<ClusterRingfenceStatus, 'policyCount' | 'clusterNetworkPolicies' | 'planned' | 'adminPriorities' | 'baselinePriority'>;
 
 function statusEffect(observed: Observed, desired: Rendered | undefined, conditions: Condition[], applied: Applied): Effects['status'] {
   const { ringfence, served } = observed;

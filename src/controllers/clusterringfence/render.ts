@@ -1,8 +1,10 @@
 // The desired state of a ClusterRingfence: a pure function from its spec and the namespaces it
 // selects to ClusterNetworkPolicies. Shared by the controller and `palisade render`.
 //
-// The Admin tier takes three priorities of the ringfence's slot, in this order:
-//   guardrails  Deny the cloud metadata address, then Accept DNS and every allow entry;
+// The Admin tier takes four priorities of the ringfence's slot, in this order:
+//   guardrails  Accept DNS (to kube-dns and the listed resolvers, port 53), then Deny the cloud
+//               metadata address, every protocol and port: no later rule can reopen it;
+//   allow       Accept every allow entry;
 //   tenant-*    one per tenant: Pass within the tenant, to its own NetworkPolicies;
 //   isolation   Deny between the selected namespaces (what no tenant policy passed is another tenant).
 // ClusterNetworkPolicy has no "same labels" peer, so tenants need a policy each: objects grow with
@@ -15,15 +17,14 @@ import type { Peer } from '../../api/peer.ts';
 import type {
   ClusterNetworkPolicy, ClusterNetworkPolicyPeer, ClusterNetworkPolicyProtocol, LabelSelector, PortMatch,
 } from '../../kubernetes/objects.ts';
-import { NAMESPACE_NAME_LABEL } from '../../kubernetes/objects.ts';
-import { CLOUD_METADATA_CIDRS, METADATA_DNS_PORT } from '../../network/cloud-metadata.ts';
+import { MANAGED_BY_LABEL, NAMESPACE_NAME_LABEL } from '../../kubernetes/objects.ts';
+import { CLOUD_METADATA_CIDRS } from '../../network/cloud-metadata.ts';
 import { DNS_PORTS, KUBE_DNS } from '../../network/dns.ts';
 import { namespaceNamed, peerNamespaceSelector, portRanges, type PortRange } from '../../network/peers.ts';
 
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const CLUSTER_RINGFENCE_LABEL = 'palisade.dev/clusterringfence';
-/** Priorities a slot takes in the Admin tier: guardrails, tenants, isolation. */
-const ADMIN_PRIORITIES_PER_SLOT = 3;
+/** Priorities a slot takes in the Admin tier: guardrails, allow, tenants, isolation. */
+const ADMIN_PRIORITIES_PER_SLOT = 4;
 
 export interface ClusterRingfence {
   metadata: { name: string; uid?: string };
@@ -41,8 +42,13 @@ export interface SelectedNamespace {
   labels: Readonly<Record<string, string>>;
 }
 
+/** What a generated policy is for: how it is applied (first, fail closed) follows from it, never from its name. */
+export type PolicyRole = 'guardrails' | 'allow' | 'tenant' | 'isolation' | 'baseline';
+
 export interface Rendered {
   policies: ClusterNetworkPolicy[];
+  /** Each policy's role, by name. */
+  roles: ReadonlyMap<string, PolicyRole>;
   /** The Admin priorities of the slot (first-last) and the Baseline one. */
   adminPriorities: string;
   baselinePriority: number;
@@ -54,29 +60,35 @@ export function render(ringfence: ClusterRingfence, namespaces: readonly Selecte
   const { spec } = ringfence;
   const slot = spec.priority ?? 0;
   const admin = band.first + slot * ADMIN_PRIORITIES_PER_SLOT;
-  if (admin + ADMIN_PRIORITIES_PER_SLOT - 1 > band.last) {
-    throw new FieldError('spec.priority', `slot ${slot} needs Admin priorities ${admin}-${admin + ADMIN_PRIORITIES_PER_SLOT - 1}, past the operator's band ${band.first}-${band.last}`);
+  const lastAdmin = admin + ADMIN_PRIORITIES_PER_SLOT - 1;
+  if (lastAdmin > band.last) {
+    throw new FieldError('spec.priority', `slot ${slot} needs Admin priorities ${admin}-${lastAdmin}, past the operator's band ${band.first}-${band.last}`);
   }
   const make = policyMaker(ringfence, apiVersion);
-  const tenants = spec.guardrails?.isolateTenants ? tenantsOf(spec, namespaces) : [];
-  const guardrails = guardrailsPolicy(ringfence, make, admin);
-  const policies = [
-    ...(guardrails ? [guardrails] : []),
-    ...tenants.map((tenant) => make(`tenant-${tenant.id}`, 'Admin', admin + 1, tenant.selector, {
+  const isolate = spec.guardrails?.isolateTenants ?? false;
+  const tenants = isolate ? tenantsOf(spec, namespaces) : [];
+  const generated: [PolicyRole, ClusterNetworkPolicy | undefined][] = [
+    ['guardrails', guardrailsPolicy(spec, make, admin)],
+    ['allow', allowPolicy(spec, make, admin + 1)],
+    ...tenants.map((tenant): [PolicyRole, ClusterNetworkPolicy] => ['tenant', make(`tenant-${tenant.id}`, 'Admin', admin + 2, tenant.selector, {
       ingress: [{ name: 'same-tenant', action: 'Pass', from: [{ namespaces: tenant.selector }] }],
       egress: [{ name: 'same-tenant', action: 'Pass', to: [{ namespaces: tenant.selector }] }],
-    })),
-    ...(spec.guardrails?.isolateTenants ? [make('isolation', 'Admin', admin + 2, spec.namespaceSelector, {
+    })]),
+    ['isolation', isolate ? make('isolation', 'Admin', admin + 3, spec.namespaceSelector, {
       ingress: [{ name: 'other-tenants', action: 'Deny', from: [{ namespaces: spec.namespaceSelector }] }],
       egress: [{ name: 'other-tenants', action: 'Deny', to: [{ namespaces: spec.namespaceSelector }] }],
-    })] : []),
-    ...(spec.defaults?.denyAll ? [make('baseline', 'Baseline', band.first + slot, spec.namespaceSelector, {
+    }) : undefined],
+    ['baseline', spec.defaults?.denyAll ? make('baseline', 'Baseline', band.first + slot, spec.namespaceSelector, {
       // Ingress peers are pods only: from outside the cluster nothing can be matched.
       ingress: [{ name: 'deny-all', action: 'Deny', from: [{ namespaces: {} }] }],
       egress: [{ name: 'deny-all', action: 'Deny', to: [{ namespaces: {} }, { networks: ['0.0.0.0/0', '::/0'] }] }],
-    })] : []),
+    }) : undefined],
   ];
-  return { policies, adminPriorities: `${admin}-${admin + ADMIN_PRIORITIES_PER_SLOT - 1}`, baselinePriority: band.first + slot, tenantCount: tenants.length };
+  const kept = generated.filter((entry): entry is [PolicyRole, ClusterNetworkPolicy] => entry[1] !== undefined);
+  return {
+    policies: kept.map(([, policy]) => policy), roles: new Map(kept.map(([role, policy]) => [policy.metadata.name, role])),
+    adminPriorities: `${admin}-${lastAdmin}`, baselinePriority: band.first + slot, tenantCount: tenants.length,
+  };
 }
 
 type Rules = Pick<ClusterNetworkPolicy['spec'], 'ingress' | 'egress'>;
@@ -100,13 +112,10 @@ function policyMaker({ metadata }: ClusterRingfence, apiVersion: string): Policy
   });
 }
 
-/** The metadata Deny first (no allow entry can reopen it), then DNS and the allow entries; undefined when there is no rule. */
-function guardrailsPolicy({ spec }: ClusterRingfence, make: PolicyMaker, priority: number): ClusterNetworkPolicy | undefined {
+/** DNS, then the metadata Deny (after DNS, so that a resolver listed at the metadata address answers); undefined without either. */
+function guardrailsPolicy(spec: ClusterRingfenceSpec, make: PolicyMaker, priority: number): ClusterNetworkPolicy | undefined {
   const guardrails = spec.guardrails ?? {};
   const egress: NonNullable<Rules['egress']> = [];
-  if (guardrails.blockCloudMetadata ?? true) {
-    egress.push({ name: 'cloud-metadata', action: 'Deny', to: [{ networks: [...CLOUD_METADATA_CIDRS] }], protocols: allPortsBut(METADATA_DNS_PORT) });
-  }
   if (guardrails.dns?.enabled ?? true) {
     const resolvers = guardrails.dns?.resolvers ?? [];
     egress.push({
@@ -118,9 +127,17 @@ function guardrailsPolicy({ spec }: ClusterRingfence, make: PolicyMaker, priorit
       protocols: DNS_PORTS.map(({ protocol, port }) => protocolMatch({ protocol, first: port, last: port })),
     });
   }
-  egress.push(...(guardrails.allow?.to ?? []).map((peer, i) => ({ name: `allow-to-${i}`, action: 'Accept' as const, to: [peerOf(peer)], ...protocolsOf(peer) })));
-  const ingress = (guardrails.allow?.from ?? []).map((peer, i) => ({ name: `allow-from-${i}`, action: 'Accept' as const, from: [peerOf(peer)], ...protocolsOf(peer) }));
-  return egress.length || ingress.length ? make('guardrails', 'Admin', priority, spec.namespaceSelector, { ingress, egress }) : undefined;
+  // No protocols: every protocol and port, not only the TCP, UDP and SCTP ones a rule can name.
+  if (guardrails.blockCloudMetadata ?? true) egress.push({ name: 'cloud-metadata', action: 'Deny', to: [{ networks: [...CLOUD_METADATA_CIDRS] }] });
+  return egress.length ? make('guardrails', 'Admin', priority, spec.namespaceSelector, { egress }) : undefined;
+}
+
+/** The allow entries, each an Accept; undefined without any. */
+function allowPolicy(spec: ClusterRingfenceSpec, make: PolicyMaker, priority: number): ClusterNetworkPolicy | undefined {
+  const allow = spec.guardrails?.allow ?? {};
+  const egress = (allow.to ?? []).map((peer, i) => ({ name: `allow-to-${i}`, action: 'Accept' as const, to: [peerOf(peer)], ...protocolsOf(peer) }));
+  const ingress = (allow.from ?? []).map((peer, i) => ({ name: `allow-from-${i}`, action: 'Accept' as const, from: [peerOf(peer)], ...protocolsOf(peer) }));
+  return egress.length || ingress.length ? make('allow', 'Admin', priority, spec.namespaceSelector, { ingress, egress }) : undefined;
 }
 
 /** A peer as ClusterNetworkPolicy matches it: pods, namespaces, or networks (the schema allows no except). */
@@ -140,15 +157,6 @@ function protocolMatch({ protocol, first, last }: PortRange): ClusterNetworkPoli
     case 'UDP': return { udp: { destinationPort } };
     case 'SCTP': return { sctp: { destinationPort } };
   }
-}
-
-/** Every TCP and UDP port but `kept`, and all of SCTP. */
-function allPortsBut(kept: number): ClusterNetworkPolicyProtocol[] {
-  const around: PortRange[] = (['TCP', 'UDP'] as const).flatMap((protocol) => [
-    { protocol, first: 1, last: kept - 1 }, { protocol, first: kept + 1, last: 65535 },
-  ]);
-  const sctp: PortRange = { protocol: 'SCTP', first: 1, last: 65535 };
-  return [...around, sctp].map(protocolMatch);
 }
 
 interface Tenant {
@@ -178,10 +186,12 @@ function narrowed(selector: LabelSelector, requirement: Requirement, unlabelled?
   return { ...selector, matchExpressions: [...(selector.matchExpressions ?? []), ...more] };
 }
 
-/** A label value as part of an object name: lowercase letters, digits and '-'; a hash keeps apart values that read alike. */
+/**
+ * A label value as part of an object name: lowercase letters, digits and '-', to read, and a hash of
+ * the value, which keeps apart values that read alike ("B_2" and "b-2").
+ */
 function nameSafe(value: string): string {
   const safe = value.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
-  if (safe === value && safe !== '') return safe;
   const hash = createHash('sha256').update(value).digest('hex').slice(0, 8);
   return safe ? `${safe}-${hash}` : hash;
 }

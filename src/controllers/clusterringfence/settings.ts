@@ -10,7 +10,7 @@ const DEFAULT_BAND = '100-399';
 export const CLUSTER_RINGFENCE_FLAGS: readonly ControllerFlag[] = [{
   name: FLAG, env: 'PALISADE_CLUSTER_NETWORK_POLICY_PRIORITIES', placeholder: 'FIRST-LAST',
   description: `the ClusterNetworkPolicy priorities (0-1000) ClusterRingfences may take (default ${DEFAULT_BAND}):\n`
-    + '                                 three Admin ones and one Baseline one per spec.priority slot',
+    + '                                 four Admin ones and one Baseline one per spec.priority slot',
 }];
 
 /** The band of the flag; throws naming the flag when it is none. */

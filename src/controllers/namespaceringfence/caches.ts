@@ -5,7 +5,7 @@ import { identity } from '../../runtime/cache-shape.ts';
 import type { KubeObject } from '../../runtime/client.ts';
 import type { CacheView } from '../../runtime/manager.ts';
 import type { ForeignBinding } from './decide.ts';
-import { MANAGED_BY_LABEL } from './render.ts';
+import { MANAGED_BY_LABEL } from '../../kubernetes/objects.ts';
 
 /** What this controller generates carries its label: not every NetworkPolicy and RoleBinding of the cluster. */
 export const GENERATED: CacheView = { labelSelector: `${MANAGED_BY_LABEL}=palisade` };

@@ -8,7 +8,8 @@ import { controller, type ControllerSpec, type Request } from '../../runtime/con
 import { bindingOf, GENERATED, OTHER_BINDINGS, type Grant } from './caches.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
 import { decide, type ForeignBinding, type Observed, type ObservedRingfence } from './decide.ts';
-import { MANAGED_BY_LABEL, RINGFENCE_LABEL } from './render.ts';
+import { MANAGED_BY_LABEL } from '../../kubernetes/objects.ts';
+import { RINGFENCE_LABEL } from './render.ts';
 
 const PEER_NAMESPACE = 'peer-namespace';
 

@@ -9,7 +9,7 @@ import { networkPolicies, roleBindings } from '../../kubernetes/resources.ts';
 import type { KubeObject } from '../../runtime/client.ts';
 import type { Condition, ConditionUpdate } from '../../runtime/conditions.ts';
 import { failureCondition, truncated, type EffectFailure, type Effects, type EventEffect } from '../../runtime/effects.ts';
-import { Conditions, driftEvents, failureEvent, warningOnChange } from '../../runtime/reconcile-report.ts';
+import { byAge, Conditions, driftEvents, failureEvent, warningOnChange } from '../../runtime/reconcile-report.ts';
 import { ringfences } from '../../api/resources.ts';
 import { DEFAULT_DENY, render, type Rendered, type Ringfence } from './render.ts';
 
@@ -39,9 +39,6 @@ export interface Observed {
 
 type Generated = NetworkPolicy | RoleBinding;
 const resourceOf = { NetworkPolicy: networkPolicies, RoleBinding: roleBindings } as const;
-
-const byAge = (a: ObservedRingfence, b: ObservedRingfence) =>
-  (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name);
 
 export function decide(observed: Observed, failures: readonly EffectFailure[] = []): Effects {
   const { ringfence } = observed;

@@ -7,9 +7,8 @@ import { parseCidr } from '../../network/cidr.ts';
 import { metadataCuts } from '../../network/cloud-metadata.ts';
 import { DNS_PORTS, KUBE_DNS } from '../../network/dns.ts';
 import { namespaceNamed, peerNamespaceSelector } from '../../network/peers.ts';
-import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, ObjectMeta, RoleBinding } from '../../kubernetes/objects.ts';
+import { MANAGED_BY_LABEL, type NetworkPolicy, type NetworkPolicyPeer, type NetworkPolicyPort, type ObjectMeta, type RoleBinding } from '../../kubernetes/objects.ts';
 
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const RINGFENCE_LABEL = 'palisade.dev/ringfence';
 /** The policy that isolates every pod of the namespace; the others only allow. */
 export const DEFAULT_DENY = 'palisade-default-deny';

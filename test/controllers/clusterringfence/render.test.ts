@@ -13,48 +13,52 @@ const renderOf = (s: ClusterRingfenceSpec, namespaces: SelectedNamespace[] = [],
 const byName = (policies: ClusterNetworkPolicy[]) => new Map(policies.map((p) => [p.metadata.name.replace('palisade-tenants-', ''), p]));
 
 describe('ClusterRingfence render', function () {
-  it('denies the cloud metadata address on every port but 53 first, then accepts DNS, in the Admin tier of slot 0', function () {
-    const { policies, adminPriorities, baselinePriority } = renderOf(spec());
+  it('accepts DNS, then denies the cloud metadata address on every protocol and port, in the Admin tier of slot 0', function () {
+    const { policies, roles, adminPriorities, baselinePriority } = renderOf(spec());
     expect(policies.map((p) => p.metadata.name)).to.deep.equal(['palisade-tenants-guardrails']);
     const [guardrails] = policies;
+    expect(roles.get('palisade-tenants-guardrails')).to.equal('guardrails');
     expect(guardrails!.apiVersion).to.equal(V1BETA1);
     expect(guardrails!.spec).to.include({ tier: 'Admin', priority: 100 });
     expect(guardrails!.spec.subject).to.deep.equal({ namespaces: TENANTS });
-    const [metadata, dns] = guardrails!.spec.egress!;
-    expect(metadata).to.deep.include({ name: 'cloud-metadata', action: 'Deny', to: [{ networks: ['169.254.169.254/32', 'fd00:ec2::254/128'] }] });
-    expect(metadata!.protocols).to.deep.equal([
-      { tcp: { destinationPort: { range: { start: 1, end: 52 } } } }, { tcp: { destinationPort: { range: { start: 54, end: 65535 } } } },
-      { udp: { destinationPort: { range: { start: 1, end: 52 } } } }, { udp: { destinationPort: { range: { start: 54, end: 65535 } } } },
-      { sctp: { destinationPort: { range: { start: 1, end: 65535 } } } },
+    expect(guardrails!.spec.egress).to.deep.equal([
+      {
+        name: 'dns', action: 'Accept',
+        to: [{ pods: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } } }],
+        protocols: [{ udp: { destinationPort: { number: 53 } } }, { tcp: { destinationPort: { number: 53 } } }],
+      },
+      // No protocols: every protocol and port.
+      { name: 'cloud-metadata', action: 'Deny', to: [{ networks: ['169.254.169.254/32', 'fd00:ec2::254/128'] }] },
     ]);
-    expect(dns).to.deep.equal({
-      name: 'dns', action: 'Accept',
-      to: [{ pods: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } } }],
-      protocols: [{ udp: { destinationPort: { number: 53 } } }, { tcp: { destinationPort: { number: 53 } } }],
-    });
     expect(guardrails!.metadata.labels).to.deep.equal({ 'app.kubernetes.io/managed-by': 'palisade', 'palisade.dev/clusterringfence': 'tenants' });
     expect(guardrails!.metadata.ownerReferences).to.deep.equal([{ apiVersion: 'palisade.dev/v1alpha1', kind: 'ClusterRingfence', name: 'tenants', uid: 'u1', controller: true }]);
-    expect({ adminPriorities, baselinePriority }).to.deep.equal({ adminPriorities: '100-102', baselinePriority: 100 });
+    expect({ adminPriorities, baselinePriority }).to.deep.equal({ adminPriorities: '100-103', baselinePriority: 100 });
   });
 
-  it('turns allow entries into Accept rules after the metadata Deny, peers and ports as ClusterNetworkPolicy has them', function () {
-    const { policies } = renderOf(spec({
+  it('opens port 53 of a resolver listed at the metadata address, ahead of its Deny', function () {
+    const { policies } = renderOf(spec({ guardrails: { dns: { resolvers: ['169.254.169.254/32'] } } }));
+    const [dns, metadata] = policies[0]!.spec.egress!;
+    expect(dns!.to[1]).to.deep.equal({ networks: ['169.254.169.254/32'] });
+    expect(metadata!.name).to.equal('cloud-metadata');
+  });
+
+  it('turns allow entries into Accept rules of a policy after the guardrails, peers and ports as ClusterNetworkPolicy has them', function () {
+    const { policies, roles } = renderOf(spec({
       guardrails: {
-        dns: { enabled: true, resolvers: ['169.254.20.10/32'] },
         allow: {
           to: [{ ipBlock: { cidr: '10.0.0.0/8' }, ports: [{ port: 443 }, { port: 8000, endPort: 8100, protocol: 'UDP' }] }],
           from: [{ namespaces: ['monitoring'], podSelector: { matchLabels: { app: 'prometheus' } }, ports: [{ port: 9090 }] }, { namespaceSelector: { matchLabels: { team: 'ops' } } }],
         },
       },
     }));
-    const guardrails = policies[0]!.spec;
-    expect(guardrails.egress!.map((rule) => rule.name)).to.deep.equal(['cloud-metadata', 'dns', 'allow-to-0']);
-    expect(guardrails.egress![1]!.to[1]).to.deep.equal({ networks: ['169.254.20.10/32'] });
-    expect(guardrails.egress![2]).to.deep.equal({
+    const allow = byName(policies).get('allow')!;
+    expect(roles.get(allow.metadata.name)).to.equal('allow');
+    expect(allow.spec.priority).to.equal(101);
+    expect(allow.spec.egress).to.deep.equal([{
       name: 'allow-to-0', action: 'Accept', to: [{ networks: ['10.0.0.0/8'] }],
       protocols: [{ tcp: { destinationPort: { number: 443 } } }, { udp: { destinationPort: { range: { start: 8000, end: 8100 } } } }],
-    });
-    expect(guardrails.ingress).to.deep.equal([
+    }]);
+    expect(allow.spec.ingress).to.deep.equal([
       {
         name: 'allow-from-0', action: 'Accept',
         from: [{ pods: { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['monitoring'] }] }, podSelector: { matchLabels: { app: 'prometheus' } } } }],
@@ -65,15 +69,17 @@ describe('ClusterRingfence render', function () {
   });
 
   it('isolates tenants: a Pass policy per tenant, by label or else by namespace, then a Deny between all of them', function () {
-    const { policies, tenantCount } = renderOf(spec({ tenantLabel: 'tenant', guardrails: { isolateTenants: true, blockCloudMetadata: false, dns: { enabled: false } } }),
+    const { policies, roles, tenantCount } = renderOf(spec({ tenantLabel: 'tenant', guardrails: { isolateTenants: true, blockCloudMetadata: false, dns: { enabled: false } } }),
       [ns('a-api', { tenant: 'a' }), ns('a-db', { tenant: 'a' }), ns('b-web', { tenant: 'B_2' }), ns('loner')]);
     const policy = byName(policies);
-    expect([...policy.keys()]).to.deep.equal(['tenant-ns-loner', 'tenant-t-a', 'tenant-t-b-2-8efd426e', 'isolation']);
+    // A label value always carries its hash: "B_2" and "b-2" read alike and stay apart.
+    expect([...policy.keys()]).to.deep.equal(['tenant-ns-loner', 'tenant-t-a-ca978112', 'tenant-t-b-2-8efd426e', 'isolation']);
+    expect([...roles.values()]).to.deep.equal(['tenant', 'tenant', 'tenant', 'isolation']);
     expect(tenantCount).to.equal(3);
-    const a = policy.get('tenant-t-a')!.spec;
+    const a = policy.get('tenant-t-a-ca978112')!.spec;
     const tenantA = { matchLabels: TENANTS.matchLabels, matchExpressions: [{ key: 'tenant', operator: 'In', values: ['a'] }] };
     expect(a).to.deep.equal({
-      tier: 'Admin', priority: 101, subject: { namespaces: tenantA },
+      tier: 'Admin', priority: 102, subject: { namespaces: tenantA },
       ingress: [{ name: 'same-tenant', action: 'Pass', from: [{ namespaces: tenantA }] }],
       egress: [{ name: 'same-tenant', action: 'Pass', to: [{ namespaces: tenantA }] }],
     });
@@ -82,23 +88,23 @@ describe('ClusterRingfence render', function () {
       { key: 'kubernetes.io/metadata.name', operator: 'In', values: ['loner'] }, { key: 'tenant', operator: 'DoesNotExist' },
     ] } });
     expect(policy.get('isolation')!.spec).to.deep.equal({
-      tier: 'Admin', priority: 102, subject: { namespaces: TENANTS },
+      tier: 'Admin', priority: 103, subject: { namespaces: TENANTS },
       ingress: [{ name: 'other-tenants', action: 'Deny', from: [{ namespaces: TENANTS }] }],
       egress: [{ name: 'other-tenants', action: 'Deny', to: [{ namespaces: TENANTS }] }],
     });
   });
 
   it('puts defaults.denyAll in the Baseline tier, and moves every priority with the slot', function () {
-    const { policies } = renderOf(spec({ priority: 2, defaults: { denyAll: true }, guardrails: { isolateTenants: true } }), [ns('a')]);
+    const { policies } = renderOf(spec({ priority: 2, defaults: { denyAll: true }, guardrails: { isolateTenants: true, allow: { to: [{ namespaces: ['shared'] }] } } }), [ns('a')]);
     const policy = byName(policies);
     expect([...policy].map(([name, p]) => `${name} ${p.spec.tier} ${p.spec.priority}`)).to.deep.equal([
-      'guardrails Admin 106', 'tenant-ns-a Admin 107', 'isolation Admin 108', 'baseline Baseline 102',
+      'guardrails Admin 108', 'allow Admin 109', 'tenant-ns-a Admin 110', 'isolation Admin 111', 'baseline Baseline 102',
     ]);
     expect(policy.get('baseline')!.spec.egress).to.deep.equal([{ name: 'deny-all', action: 'Deny', to: [{ namespaces: {} }, { networks: ['0.0.0.0/0', '::/0'] }] }]);
     expect(policy.get('baseline')!.spec.ingress).to.deep.equal([{ name: 'deny-all', action: 'Deny', from: [{ namespaces: {} }] }]);
   });
 
   it('refuses a slot past the operator\'s band, naming spec.priority', function () {
-    expect(() => renderOf(spec({ priority: 3 }), [], { first: 100, last: 110 })).to.throw(FieldError, 'spec.priority: slot 3 needs Admin priorities 109-111, past the operator\'s band 100-110');
+    expect(() => renderOf(spec({ priority: 3 }), [], { first: 100, last: 110 })).to.throw(FieldError, 'spec.priority: slot 3 needs Admin priorities 112-115, past the operator\'s band 100-110');
   });
 });

@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { ClusterRingfenceSpec } from '../../../src/api/clusterringfence.ts';
 import { render, type SelectedNamespace } from '../../../src/controllers/clusterringfence/render.ts';
+import { RECHECK_MS, ServedApi } from '../../../src/controllers/clusterringfence/served-api.ts';
+import { clientFor } from '../../../harness/client.ts';
 import { ControlPlane } from '../../../harness/control-plane/control-plane.ts';
 import { kubectl, kubectlOk } from '../../../harness/kubectl.ts';
 import { installCrds } from '../../../harness/crds.ts';
@@ -14,6 +16,7 @@ import { stopOperator } from '../../../harness/operator.ts';
 import { eventually } from '../../support/eventually.ts';
 import { keepOperatorRequests, OPERATOR_USER, startPalisadeOperator } from '../../support/least-privilege.ts';
 import { createNamespace } from '../../support/namespace.ts';
+import { sharedCluster } from '../../support/cluster.ts';
 import { usePalisadeOperator } from '../../support/palisade-operator.ts';
 
 interface Status {
@@ -90,11 +93,21 @@ describe('ClusterRingfence controller', function () {
       expect(found.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}`)).to.deep.equal(['ClusterRingfence/tenants']);
     }
     expect(status).to.deep.include({
-      apiVersion: V1BETA1, adminPriorities: '121-123', baselinePriority: 107, namespaceCount: 3, tenantCount: 2, policyCount: 5,
+      apiVersion: V1BETA1, adminPriorities: '128-131', baselinePriority: 107, namespaceCount: 3, tenantCount: 2, policyCount: 6,
     });
     const [header = '', row = ''] = (await kubectlOk(suite.kubeconfig, ['get', 'crf', 'tenants'])).split('\n');
     expect(header).to.match(/^NAME\s+MODE\s+READY\s+NAMESPACES\s+TENANTS\s+POLICIES\s+PRIORITIES\s+AGE$/);
-    expect(row).to.match(/^tenants\s+Enforce\s+True\s+3\s+2\s+5\s+121-123\s+/);
+    expect(row).to.match(/^tenants\s+Enforce\s+True\s+3\s+2\s+6\s+128-131\s+/);
+  });
+
+  it('finds v1beta1 by discovery, one answer for callers at the same time', async function () {
+    const kube = await clientFor(suite.kubeconfig);
+    try {
+      const served = new ServedApi(kube, () => new Date());
+      expect((await Promise.all([served.resolve(), served.resolve(), served.resolve()])).map((r) => r?.version)).to.deep.equal(['v1beta1', 'v1beta1', 'v1beta1']);
+    } finally {
+      await kube.close();
+    }
   });
 
   it('writes policies that v1alpha2, still served, accepts as they are', async function () {
@@ -110,11 +123,11 @@ describe('ClusterRingfence controller', function () {
     await createNamespace(suite.kubeconfig, added, { 'crf-test': run, team: 'c' });
     try {
       await eventually(async () => {
-        expect((await client.policies('tenants')).map((p) => p.metadata.name)).to.include('palisade-tenants-tenant-t-c');
+        expect((await client.policies('tenants')).map((p) => p.metadata.name)).to.include('palisade-tenants-tenant-t-c-2e7d2c03');
         expect((await client.object('tenants')).status).to.include({ namespaceCount: 4, tenantCount: 3 });
       }, 30_000);
       await kubectlOk(suite.kubeconfig, ['label', 'namespace', added, 'crf-test-']);
-      await eventually(async () => expect((await client.policies('tenants')).map((p) => p.metadata.name)).to.not.include('palisade-tenants-tenant-t-c'), 30_000);
+      await eventually(async () => expect((await client.policies('tenants')).map((p) => p.metadata.name)).to.not.include('palisade-tenants-tenant-t-c-2e7d2c03'), 30_000);
     } finally {
       await kubectl(suite.kubeconfig, ['delete', 'namespace', added, '--wait=false']);
     }
@@ -126,7 +139,7 @@ describe('ClusterRingfence controller', function () {
     await kubectlOk(suite.kubeconfig, ['delete', 'clusternetworkpolicy', 'palisade-tenants-baseline']);
     await eventually(async () => {
       const policies = await client.policies('tenants');
-      expect(policies.find((p) => p.metadata.name === 'palisade-tenants-isolation')?.spec).to.deep.include({ priority: 123 });
+      expect(policies.find((p) => p.metadata.name === 'palisade-tenants-isolation')?.spec).to.deep.include({ priority: 131 });
       expect(policies.map((p) => p.metadata.name)).to.include('palisade-tenants-baseline');
     }, 30_000);
     const events = await kubectlOk(suite.kubeconfig, ['get', 'events.events.k8s.io', '-n', 'default', '--field-selector', 'regarding.name=tenants',
@@ -148,6 +161,35 @@ describe('ClusterRingfence controller', function () {
     const status = await client.ready('tenants', 'DryRun');
     expect(await client.policies('tenants')).to.deep.equal([]);
     expect((status.planned as { name: string }[]).map((p) => p.name)).to.include.members(['palisade-tenants-guardrails', 'palisade-tenants-isolation', 'palisade-tenants-baseline']);
+  });
+
+  it('lets only who may write ClusterNetworkPolicies themselves create or change a ClusterRingfence (config/admission)', async function () {
+    await kubectlOk(suite.kubeconfig, ['apply', '--server-side', '-k', new URL('../../../config/admission', import.meta.url).pathname]);
+    const user = `crf-author-${run}`;
+    const role = (name: string, rules: unknown[]) => kubectlOk(suite.kubeconfig, ['apply', '--server-side', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'List', items: [
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, rules },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects: [{ kind: 'User', name: user }] },
+      ],
+    }));
+    const roles = [`${user}-ringfences`, `${user}-policies`];
+    try {
+      await role(roles[0]!, [{ apiGroups: ['palisade.dev'], resources: ['clusterringfences'], verbs: ['get', 'create', 'patch'] }]);
+      const author = await (await sharedCluster()).userKubeconfig(user);
+      const apply = () => kubectl(author, ['apply', '--server-side', '-f', '-'],
+        JSON.stringify({ apiVersion: 'palisade.dev/v1alpha1', kind: 'ClusterRingfence', metadata: { name: 'authored' }, spec: { namespaceSelector: selector, priority: 9 } }));
+      await eventually(async () => {
+        const refused = await apply();
+        expect(refused.code).to.not.equal(0);
+        expect(refused.stderr).to.contain('a ClusterRingfence makes Palisade create, patch and delete ClusterNetworkPolicies, and you may not create them');
+      }, 30_000);
+      await role(roles[1]!, [{ apiGroups: ['policy.networking.k8s.io'], resources: ['clusternetworkpolicies'], verbs: ['create', 'patch', 'delete'] }]);
+      await eventually(async () => expect((await apply()).code).to.equal(0), 30_000);
+      await client.ready('authored');
+    } finally {
+      await kubectl(suite.kubeconfig, ['delete', 'clusterringfence', 'authored', '--ignore-not-found']);
+      for (const name of roles) await kubectl(suite.kubeconfig, ['delete', 'clusterrole,clusterrolebinding', name, '--ignore-not-found']);
+    }
   });
 
   it('gives a priority slot to the older ringfence: the younger reports Conflict until the slot is free', async function () {
@@ -191,7 +233,16 @@ describe('ClusterRingfence on a control plane without ClusterNetworkPolicy', fun
       const events = await kubectlOk(plane.kubeconfig, ['get', 'events.events.k8s.io', '-n', 'default', '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
       expect(events.trim().split('\n')).to.deep.equal(['Unsupported']);
 
+      // Discovery's own answer, and how long a negative one holds (the clock is the served API's to take).
+      const kube = await clientFor(plane.kubeconfig);
+      let now = Date.now();
+      const served = new ServedApi(kube, () => new Date(now));
+      expect(await served.resolve()).to.equal(undefined);
       await installClusterNetworkPolicyCrds(plane.kubeconfig);
+      expect(await served.resolve(), 'within the recheck interval').to.equal(undefined);
+      now += RECHECK_MS;
+      expect((await served.resolve())?.version).to.equal('v1beta1');
+      await kube.close();
       // Discovery is asked again every 30 seconds.
       const applied = await eventually(() => client.ready('guard'), 90_000);
       expect(applied).to.include({ apiVersion: V1BETA1, policyCount: 1 });

@@ -20,7 +20,7 @@ import { canReach, caseName, inBatches, INTERNET, METADATA, type Case } from './
 
 const OUTSIDE: { ip: string; ports: PodPort[] }[] = [
   { ip: INTERNET, ports: [{ port: 443 }] },
-  // The metadata API's credentials on 80; port 53 stays open to it (GKE's Cloud DNS answers there).
+  // The metadata API's credentials on 80, and a resolver on 53 (as GKE's Cloud DNS answers there).
   { ip: METADATA, ports: [{ port: 80 }, { port: 53, protocol: 'UDP' }] },
 ];
 
@@ -116,8 +116,9 @@ describe('ClusterRingfence in real packets', function () {
       // Tenant a's allow-all cannot open another tenant, either way, nor the metadata API.
       [claimName(api, web, 8080), false], [claimName(web, api, 8080), false], [claimName(api, svc, 8080), false],
       [claimName(api, metadata, 80), false],
-      // Within tenant a, its own policy decides (Pass); so it does for the internet and for port 53 of the metadata address.
-      [claimName(worker, api, 8080), true], [claimName(api, internet, 443), true], [claimName(api, metadata, 53, 'UDP'), true],
+      // Within tenant a, its own policy decides (Pass); so it does for the internet. The metadata
+      // address is closed on every port, 53 too: no resolver is listed there.
+      [claimName(worker, api, 8080), true], [claimName(api, internet, 443), true], [claimName(api, metadata, 53, 'UDP'), false],
       // DNS resolves from every tenant namespace, with a policy of its own or not.
       [claimName(api, dns, 53, 'UDP'), true], [claimName(svc, dns, 53, 'UDP'), true], [claimName(web, dns, 53, 'UDP'), true],
       // Where the tenant wrote nothing, the Baseline denies; Prometheus, allowed by the guardrails, still scrapes.
