@@ -2,15 +2,15 @@
 // what decide() returns. The ClusterNetworkPolicy cache is made once discovery finds the kind
 // served (it may be installed after the operator starts); its events reach the owner by label.
 import { clusterRingfences } from '../../api/resources.ts';
-import { matchesSelector } from '../../kubernetes/selectors.ts';
+import { MANAGED_BY_LABEL } from '../../kubernetes/objects.ts';
 import { NAMESPACE_METADATA, namespaces } from '../../kubernetes/resources.ts';
-import type { KubeObject } from '../../runtime/client.ts';
+import { matchesSelector } from '../../kubernetes/selectors.ts';
+import type { KubeObject, Resource } from '../../runtime/client.ts';
 import { controller, Trigger, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import type { CacheView } from '../../runtime/manager.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
 import { decide, type ObservedClusterRingfence } from './decide.ts';
-import { MANAGED_BY_LABEL } from '../../kubernetes/objects.ts';
 import { CLUSTER_RINGFENCE_LABEL } from './render.ts';
 import { ServedApi } from './served-api.ts';
 import { priorityBand } from './settings.ts';
@@ -30,7 +30,7 @@ export function clusterRingfenceController({ client, settings, manager, effects,
   let generated: Informer | undefined;
 
   /** The cache of generated policies, made on first use and feeding the owners' requests. */
-  function generatedCache(resource: NonNullable<Awaited<ReturnType<ServedApi['resolve']>>>): Informer {
+  function generatedCache(resource: Resource): Informer {
     if (generated) return generated;
     generated = manager.informer(resource, GENERATED);
     generated.onEvent((event) => {

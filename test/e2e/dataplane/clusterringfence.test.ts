@@ -3,7 +3,7 @@
 // around NetworkPolicy on a node of network-namespace pods (harness/dataplane). A tenant that
 // allows everything with a NetworkPolicy of its own still cannot reach another tenant or the cloud
 // metadata API, while DNS resolves; a namespace with no policy of its own gets the Baseline deny;
-// and every connection's fate in packets is `palisade can-reach`'s.
+// and every connection's fate in packets is `palisade can-reach`'s, and between pods `palisade map`'s.
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { ClusterRingfenceSpec } from '../../../src/api/clusterringfence.ts';
@@ -11,6 +11,7 @@ import { networkPolicies } from '../../../src/kubernetes/resources.ts';
 import type { DataplanePod, End, PodPort } from '../../../harness/dataplane/dataplane.ts';
 import { installClusterNetworkPolicyCrds } from '../../../harness/network-policy-api.ts';
 import { kubectlOk } from '../../../harness/kubectl.ts';
+import { palisade } from '../../support/cli.ts';
 import { sharedCluster } from '../../support/cluster.ts';
 import { useDataplane } from '../../support/dataplane.ts';
 import { eventually } from '../../support/eventually.ts';
@@ -23,6 +24,18 @@ const OUTSIDE: { ip: string; ports: PodPort[] }[] = [
   // The metadata API's credentials on 80, and a resolver on 53 (as GKE's Cloud DNS answers there).
   { ip: METADATA, ports: [{ port: 80 }, { port: 53, protocol: 'UDP' }] },
 ];
+
+interface MapConnection {
+  src: string;
+  dst: string;
+  ports: Partial<Record<'TCP' | 'UDP' | 'SCTP', [number, number][]>>;
+}
+
+const podName = (end: End) => ('host' in end ? end.ip : `${end.namespace}/pod/${end.name}`);
+
+/** Whether the map lists the case's connection (a pod's name is namespace/pod/name there). */
+const mapAllows = (mapped: readonly MapConnection[], c: Case) => mapped.some(({ src, dst, ports }) =>
+  src === podName(c.from) && dst === podName(c.to) && (ports[c.protocol] ?? []).some(([first, last]) => first <= c.port && c.port <= last));
 
 describe('ClusterRingfence in real packets', function () {
   this.timeout(300_000);
@@ -133,5 +146,15 @@ describe('ClusterRingfence in real packets', function () {
       : [`${caseName(c)}: packets ${outcomes.get(caseName(c))}, can-reach ${decisions[i]}`]));
     expect(cases.length).to.be.at.least(40);
     expect(disagree).to.deep.equal([]);
+
+    // And `palisade map` of the live cluster, for every connection between two pods.
+    const map = await palisade('map', '--kubeconfig', suite.kubeconfig, '-o', 'json');
+    expect(map.code, map.stderr).to.equal(0);
+    const mapped = (JSON.parse(map.stdout) as { connections: MapConnection[] }).connections;
+    const betweenPods = cases.filter((c) => !('host' in c.from) && !('host' in c.to));
+    const mapDisagrees = betweenPods.flatMap((c) => (mapAllows(mapped, c) === outcomes.get(caseName(c)) ? []
+      : [`${caseName(c)}: packets ${outcomes.get(caseName(c))}, map ${mapAllows(mapped, c)}`]));
+    expect(betweenPods.length).to.be.at.least(30);
+    expect(mapDisagrees).to.deep.equal([]);
   });
 });
