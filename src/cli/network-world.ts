@@ -3,7 +3,7 @@
 // NamespaceRingfences and ClusterRingfences in the files are checked as the API server would and
 // rendered with the operator's own code; every policy a ringfence generated names the spec field of
 // each rule.
-import { API_VERSION } from '../api/crd.ts';
+import { API_VERSION, type KindDefinition } from '../api/crd.ts';
 import { namespaceRingfence, type NamespaceRingfenceSpec } from '../api/namespaceringfence.ts';
 import { render, RINGFENCE_LABEL, specFieldOf } from '../controllers/namespaceringfence/render.ts';
 import { MANAGED_BY_LABEL } from '../kubernetes/objects.ts';
@@ -49,44 +49,41 @@ export const clusterRingfenceOrigin: ClusterOriginOf = (policy, direction, rule,
 
 const where = (subject: Subject) => `${subject.location.file}: document ${subject.location.document} (line ${subject.location.line})`;
 
-/** The policies the Enforce ringfences among `ringfences` apply; DryRun ones apply none, as the operator. */
-async function renderedPolicies(ringfences: readonly Subject[], notes: string[]): Promise<NetworkPolicySource[]> {
-  if (ringfences.length === 0) return [];
+/**
+ * What the Enforce ringfences among `subjects` of `kind` apply, by `renderOne` on each checked spec;
+ * DryRun ones apply none, as the operator. `named` is how a message names one (with its namespace).
+ */
+async function renderedEach<T>(subjects: readonly Subject[], kind: KindDefinition, named: (subject: Subject) => string, notes: string[],
+  renderOne: (subject: Subject, spec: unknown) => T[]): Promise<T[]> {
+  if (subjects.length === 0) return [];
   // Loaded only when there are ringfences: the schemas are most of the command's start-up.
   const { validateResource } = await import('../api/validate.ts');
-  return ringfences.flatMap((subject) => {
-    const { name = '', namespace = '' } = { ...subject.value.metadata, namespace: subject.ref.namespace };
+  return subjects.flatMap((subject) => {
     try {
-      const { spec } = validateResource(namespaceRingfence, subject.value) as { spec: NamespaceRingfenceSpec };
+      const { spec } = validateResource(kind, subject.value) as { spec: { mode?: string } };
       if (spec.mode === 'DryRun') {
-        notes.push(`NamespaceRingfence ${namespace}/${name} is DryRun: it applies no policy`);
+        notes.push(`${kind.kind} ${named(subject)} is DryRun: it applies no policy`);
         return [];
       }
-      return render({ metadata: { name, namespace }, spec }).networkPolicies;
+      return renderOne(subject, spec);
     } catch (error) {
-      throw new UsageError(errorMessage(error).split('\n').map((line) => `${where(subject)}: NamespaceRingfence ${namespace}/${name}: ${line}`).join('\n'));
+      throw new UsageError(errorMessage(error).split('\n').map((line) => `${where(subject)}: ${kind.kind} ${named(subject)}: ${line}`).join('\n'));
     }
   });
 }
 
-/** The ClusterNetworkPolicies the Enforce ClusterRingfences among `ringfences` apply over the Namespaces of `objects`. */
-async function renderedClusterPolicies(ringfences: readonly Subject[], objects: readonly KubeObject[], notes: string[]): Promise<KubeObject[]> {
-  if (ringfences.length === 0) return [];
-  const { validateResource } = await import('../api/validate.ts');
+const namespacedName = ({ value, ref }: Subject) => `${ref.namespace ?? ''}/${value.metadata?.name ?? ''}`;
+
+/** The NetworkPolicies the NamespaceRingfences among `ringfences` apply. */
+const renderedPolicies = (ringfences: readonly Subject[], notes: string[]): Promise<NetworkPolicySource[]> =>
+  renderedEach(ringfences, namespaceRingfence, namespacedName, notes, ({ value, ref }, spec) =>
+    render({ metadata: { name: value.metadata?.name ?? '', namespace: ref.namespace ?? '' }, spec: spec as NamespaceRingfenceSpec }).networkPolicies);
+
+/** The ClusterNetworkPolicies the ClusterRingfences among `ringfences` apply over the Namespaces of `objects`. */
+function renderedClusterPolicies(ringfences: readonly Subject[], objects: readonly KubeObject[], notes: string[]): Promise<KubeObject[]> {
   const namespaces = namespacesIn(objects);
-  return ringfences.flatMap((subject) => {
-    const name = subject.ref.name;
-    try {
-      const { spec } = validateResource(clusterRingfence, subject.value) as { spec: ClusterRingfenceSpec };
-      if (spec.mode === 'DryRun') {
-        notes.push(`ClusterRingfence ${name} is DryRun: it applies no policy`);
-        return [];
-      }
-      return offlineClusterPolicies(name, spec, namespaces) as unknown as KubeObject[];
-    } catch (error) {
-      throw new UsageError(errorMessage(error).split('\n').map((line) => `${where(subject)}: ClusterRingfence ${name}: ${line}`).join('\n'));
-    }
-  });
+  return renderedEach(ringfences, clusterRingfence, ({ ref }) => ref.name, notes, ({ ref }, spec) =>
+    offlineClusterPolicies(ref.name, spec as ClusterRingfenceSpec, namespaces) as unknown as KubeObject[]);
 }
 
 /**
