@@ -54,9 +54,10 @@ const spec = Type.Object({
       + 'A selected namespace without it, or every one when this is unset, is a tenant of its own.',
   })),
   priority: Type.Optional(Type.Integer({
-    minimum: 0, maximum: 249, default: 0,
+    minimum: 0, maximum: 74, default: 0,
     description: 'The slot of the operator\'s priority band its policies take: a lower slot is evaluated first. '
-      + 'Two ClusterRingfences cannot share one (the younger reports Conflict).',
+      + 'Two ClusterRingfences cannot share one (the younger reports Conflict). The default band (100-399) has 75 slots; '
+      + 'an operator given a narrower one reports InvalidSpec for a slot past it.',
   })),
   guardrails: Type.Optional(Type.Object({
     blockCloudMetadata: Type.Optional(Type.Boolean({

@@ -223,8 +223,9 @@ describe('ClusterRingfence on a control plane without ClusterNetworkPolicy', fun
     await plane.stop();
   });
 
-  it('reports Unsupported, naming what to install, writes nothing else, and applies once the CRDs come', async function () {
-    const operator = await startPalisadeOperator(plane, ['--leader-elect=false']);
+  it('reports Unsupported, naming what to install, writes nothing else, and applies once the CRDs come; a slot past the band is InvalidSpec', async function () {
+    // A band of two slots: a third is a spec this operator cannot carry out.
+    const operator = await startPalisadeOperator(plane, ['--leader-elect=false', '--cluster-network-policy-priorities=100-107']);
     try {
       await client.apply('guard', { namespaceSelector: { matchLabels: { tenant: 'true' } } });
       const status = await client.ready('guard', 'Unsupported');
@@ -247,6 +248,16 @@ describe('ClusterRingfence on a control plane without ClusterNetworkPolicy', fun
       const applied = await eventually(() => client.ready('guard'), 90_000);
       expect(applied).to.include({ apiVersion: V1BETA1, policyCount: 1 });
       expect((await client.policies('guard')).map((p) => p.metadata.name)).to.deep.equal(['palisade-guard-guardrails']);
+
+      await client.apply('past-band', { namespaceSelector: { matchLabels: { tenant: 'true' } }, priority: 2 });
+      const invalid = await client.ready('past-band', 'InvalidSpec');
+      expect(invalid.conditions?.find((c) => c.type === 'Ready')).to.include({
+        status: 'False', message: 'spec.priority: slot 2 needs Admin priorities 108-111, past the operator\'s band 100-107',
+      });
+      expect(await client.policies('past-band')).to.deep.equal([]);
+      const notes = await kubectlOk(plane.kubeconfig, ['get', 'events.events.k8s.io', '-n', 'default', '--field-selector', 'regarding.name=past-band',
+        '-o', 'jsonpath={range .items[*]}{.reason}:{.note}{"\\n"}{end}']);
+      expect(notes.trim()).to.equal('InvalidSpec:spec.priority: slot 2 needs Admin priorities 108-111, past the operator\'s band 100-107');
     } finally {
       await stopOperator(operator, 'SIGKILL');
     }
