@@ -3,8 +3,9 @@
 // operator's peak RSS; a restart over them (seconds to /readyz, writes: must be 0); the floor to
 // compare with, server-side applying the same rendered objects directly with maximal concurrency;
 // and the least any operator could write (the ringfences, their objects and their status, written
-// directly): all in the same run, with each process's CPU. FOREIGN objects of the kinds a
-// ringfence owns, written by others, can be added for the operator to ignore.
+// directly): all in the same run, with each process's CPU, and ROUNDS pairs of a Palisade and a
+// direct phase in all. FOREIGN objects of the kinds a ringfence owns, written by others, can be
+// added for the operator to ignore.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ringfences } from '../../src/api/resources.ts';
 import { render } from '../../src/controllers/namespaceringfence/render.ts';
@@ -14,7 +15,7 @@ import type { KubeClient, KubeObject, Resource } from '../../src/runtime/client.
 import { Informer } from '../../src/runtime/informer.ts';
 import { clientFor } from '../../harness/client.ts';
 import { installCrds } from '../../harness/crds.ts';
-import { metric, stopOperator } from '../../harness/operator.ts';
+import { metric, stopOperator, type OperatorProcess } from '../../harness/operator.ts';
 import { inParallel } from '../../src/runtime/parallel.ts';
 import { controlPlaneMode, createNamespaces, IN_FLIGHT, namespaceObjects, settled, startBenchControlPlane } from '../cluster.ts';
 import {
@@ -26,6 +27,14 @@ import { BENCH_SPEC as spec } from './spec.ts';
 const COUNT = Number(process.env.RINGFENCES ?? 1000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const FOREIGN = Number(process.env.FOREIGN ?? 0);
+/**
+ * Pairs of a Palisade phase and a direct phase: the machine's own drift (its 2 cores are shared)
+ * moves a single phase by 20 %, and the median of several pairs says more than one. The first pair
+ * gives every other figure too, and has the restart and the floor between its phases; each later
+ * pair runs back to back, with an operator over every ringfence so far (against Palisade, if
+ * anything: it caches more than COUNT of each).
+ */
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const RESYNC_SECONDS = 60;
 const OPERATOR_ARGS = ['--leader-elect=false', `--concurrency=${CONCURRENCY}`, `--resync=${RESYNC_SECONDS}`];
 const CONTROLLER = 'namespaceringfence';
@@ -51,25 +60,19 @@ const rendered = (fence: { metadata: { name: string; namespace: string; uid?: st
 type FenceStatus = { observedGeneration?: number; conditions?: { type: string; status: string }[] };
 type Fence = KubeObject & { status?: FenceStatus };
 
-/** Ringfences Ready at their current generation, counted from a watch: polling lists would load the API server. */
-function readyCounter(informer: Informer<Fence>): () => number {
-  return () => informer.list().filter((fence) => fence.status?.observedGeneration === fence.metadata.generation
+/** Ringfences of one phase (its namespaces' prefix) Ready at their current generation, counted from a watch: polling lists would load the API server. */
+function readyCounter(informer: Informer<Fence>, prefix: string): () => number {
+  return () => informer.list().filter((fence) => fence.metadata.namespace?.startsWith(`${prefix}-`)
+    && fence.status?.observedGeneration === fence.metadata.generation
     && fence.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
 }
 
 /** The operator path: ringfences applied to a running operator, timed until all are Ready; stopped (gracefully) after. */
 async function throughOperator(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, fenceInformer: Informer<Fence>) {
-  const ready = readyCounter(fenceInformer);
   const operator = await startShippedOperator(kubeconfig, OPERATOR_ARGS);
   try {
-    // A running operator, as in a cluster: its caches have synced before the first ringfence lands.
-    await untilReady(operator);
     const requestsBefore = await metric(operator.port, 'palisade_api_requests_total');
-    const untilAllReady = await timed({ ...pids, operator: operator.child.pid }, async () => {
-      // Applied like the floor's objects: kubectl applies one object after another, and would measure itself.
-      await applyAll(client, fencesIn('bench'));
-      await whileRunning(operator, () => ready() >= COUNT);
-    });
+    const untilAllReady = await untilAllReadyThrough(operator, client, pids, fenceInformer, 'bench');
     await sleep(2000);
     const requests = (await metric(operator.port, 'palisade_api_requests_total')) - requestsBefore;
     const reconciles = await metric(operator.port, 'controller_runtime_reconcile_total', { controller: CONTROLLER });
@@ -85,12 +88,49 @@ async function throughOperator(client: KubeClient, kubeconfig: string, pids: Rec
   }
 }
 
+/** Applies the ringfences of namespaces `prefix-*` to `operator` once it is ready; timed until all are Ready. */
+async function untilAllReadyThrough(operator: OperatorProcess, client: KubeClient, pids: Record<string, number | undefined>,
+  fenceInformer: Informer<Fence>, prefix: string) {
+  const ready = readyCounter(fenceInformer, prefix);
+  // A running operator, as in a cluster: its caches have synced before the first ringfence lands.
+  await untilReady(operator);
+  return timed({ ...pids, operator: operator.child.pid }, async () => {
+    // Applied like the floor's objects: kubectl applies one object after another, and would measure itself.
+    await applyAll(client, fencesIn(prefix));
+    await whileRunning(operator, () => ready() >= COUNT);
+  });
+}
+
+/** A later pair: a Palisade phase (a new operator process, over every ringfence so far) and then a direct phase, each on new namespaces. */
+async function laterPair(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, fenceInformer: Informer<Fence>, round: number) {
+  const [ours, theirs] = [`bench-r${round}`, `direct-r${round}`];
+  await createNamespaces(client, namespaceObjects(ours, COUNT));
+  const operator = await startShippedOperator(kubeconfig, OPERATOR_ARGS);
+  const palisade = await untilAllReadyThrough(operator, client, pids, fenceInformer, ours).finally(() => stopOperator(operator));
+  await createNamespaces(client, namespaceObjects(theirs, COUNT));
+  const direct = await timed(pids, () => writtenDirectly(client, fenceInformer.list()[0]!.status!, theirs));
+  return pair(palisade, direct);
+}
+
+type Timed = Awaited<ReturnType<typeof timed>>;
+const totalCpu = ({ cpuSeconds }: Timed) => Object.values(cpuSeconds).reduce((sum, seconds) => sum + seconds, 0);
+/** A pair's figures: its two times, and the CPU all processes spent in each (on 2 saturated cores, time follows it). */
+const pair = (palisade: Timed, direct: Timed) => ({
+  palisadeSeconds: palisade.seconds, directSeconds: direct.seconds, ratio: +(palisade.seconds / direct.seconds).toFixed(2),
+  cpuRatio: +(totalCpu(palisade) / totalCpu(direct)).toFixed(2), operatorCpuSeconds: palisade.cpuSeconds.operator,
+});
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return +(Number.isInteger(middle) ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[Math.floor(middle)]!).toFixed(2);
+}
+
 /**
  * The least any operator could write: each ringfence, its objects (owned by it) and a Ready status,
  * applied straight with no operator running, as fast as the API server takes them.
  */
-async function writtenDirectly(client: KubeClient, status: FenceStatus) {
-  const fences = fencesIn('direct');
+async function writtenDirectly(client: KubeClient, status: FenceStatus, prefix: string) {
+  const fences = fencesIn(prefix);
   const owners: KubeObject[] = [];
   await inParallel(fences, IN_FLIGHT, async (fence) => { owners.push(await apply(client, ringfences, fence, { force: true })); });
   await applyAll(client, owners.flatMap(({ metadata: { name, namespace = '', uid } }) => rendered({ metadata: { name, namespace, uid } })));
@@ -122,14 +162,16 @@ try {
     const laterSetup = await timed({}, () => createNamespaces(client, OPERATORLESS_PHASES.flatMap((prefix) => namespaceObjects(prefix, COUNT))));
     // The floor: the same objects, applied straight, as fast as the API server takes them.
     const floor = await timed(pids, () => applyAll(client, fencesIn('floor').flatMap((fence) => rendered(fence))));
-    const direct = await timed(pids, () => writtenDirectly(client, ours.status));
+    const direct = await timed(pids, () => writtenDirectly(client, ours.status, 'direct'));
+    const pairs = [pair(ours.untilReady, direct)];
+    for (let round = 2; round <= ROUNDS; round++) pairs.push(await laterPair(client, kubeconfig, pids, fenceInformer, round));
     const { status: _, untilReady: untilAllReady, ...figures } = ours;
     const { cpuSeconds: restartCpu, ...restartRest } = restart;
     console.log(JSON.stringify({
       benchmark: 'ringfence', ringfences: COUNT, foreignObjects: FOREIGN, concurrency: CONCURRENCY,
       nodeOptions: (await operatorNodeOptions()).join(' '), controlPlane: controlPlaneMode,
       secondsToAllReady: untilAllReady.seconds, floorSeconds: floor.seconds, ratioToFloor: +(untilAllReady.seconds / floor.seconds).toFixed(2),
-      directSeconds: direct.seconds, ratioToDirect: +(untilAllReady.seconds / direct.seconds).toFixed(2),
+      directSeconds: direct.seconds, ratioToDirect: pairs[0]!.ratio, medianRatioToDirect: median(pairs.map(({ ratio }) => ratio)), pairs,
       ...figures,
       restart: restartRest,
       cpuSeconds: { untilReady: untilAllReady.cpuSeconds, restart: restartCpu, floor: floor.cpuSeconds, direct: direct.cpuSeconds },

@@ -3,14 +3,33 @@
 import { BlockList, isIPv4 } from 'node:net';
 import { FieldError } from '../api/field-error.ts';
 
+/** Read only: parseCidr hands the same one to every caller of a CIDR. */
 export interface Subnet {
-  block: BlockList;
-  v4: boolean;
-  prefix: number;
+  readonly block: BlockList;
+  readonly v4: boolean;
+  readonly prefix: number;
 }
+
+/**
+ * Subnets parsed before, by CIDR: every reconcile renders its ringfence again, and a BlockList
+ * costs more to build than the rest of a policy. A cluster's specs name few CIDRs; the bound only
+ * keeps hostile input from growing it.
+ */
+const parsed = new Map<string, Subnet>();
+const MAX_PARSED = 4096;
 
 /** The subnet of a CIDR; a FieldError naming `field` when it is none. */
 export function parseCidr(cidr: string, field: string): Subnet {
+  let subnet = parsed.get(cidr);
+  if (!subnet) {
+    if (parsed.size >= MAX_PARSED) parsed.clear();
+    subnet = newSubnet(cidr, field);
+    parsed.set(cidr, subnet);
+  }
+  return subnet;
+}
+
+function newSubnet(cidr: string, field: string): Subnet {
   const [network = '', prefixText = ''] = cidr.split('/');
   const v4 = isIPv4(network);
   const prefix = Number(prefixText);

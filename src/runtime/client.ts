@@ -1,7 +1,8 @@
 // A small JSON client for the Kubernetes API on one connection pool. client-node builds a new
 // undici Agent for every request, so sockets pile up across watch reconnects; here every request
-// shares one Agent. Every request but a watch has a timeout, and every answer is reported for metrics.
-import { createInterface, type Interface } from 'node:readline';
+// shares one Agent. Every request has a time limit for its answer to begin, and every one but a
+// watch for each part of its body to come (a caller may name a deadline for the whole exchange
+// instead); every answer is reported for metrics.
 import { Agent, type Dispatcher } from 'undici';
 import type { Credentials } from './credentials.ts';
 
@@ -129,10 +130,12 @@ export class KubeClient {
   private readonly agent: Agent;
   private readonly timeoutMs: number;
   private readonly observe: RequestObserver;
+  private readonly server: { origin: string; pathPrefix: string };
 
   constructor(credentials: Credentials, options: ClientOptions = {}) {
     this.credentials = credentials;
     this.agent = new Agent({ connect: credentials.tls });
+    this.server = serverOf(credentials.server);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.observe = options.observe ?? (() => undefined);
   }
@@ -206,7 +209,11 @@ export class KubeClient {
 
   private async exchange<T>(verb: string, resource: Resource, method: string, path: string,
     options: RequestOptions = {}): Promise<{ body: T; warnings: string[] }> {
-    const response = await this.send(verb, resource, method, path, options.query, options, AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs));
+    // A deadline for the whole exchange only where a caller names one (a lease renewal must give
+    // up before the lease runs out); else undici's limits on the wait for the answer and for each
+    // part of it, with no timer and abort listener of ours per request.
+    const limit = options.timeoutMs === undefined ? { timeoutMs: this.timeoutMs } : { signal: AbortSignal.timeout(options.timeoutMs) };
+    const response = await this.send(verb, resource, method, path, options.query, options, limit);
     const text = await response.body.text();
     if (!succeeded(response)) throw apiError(response.statusCode, text);
     return { body: JSON.parse(text) as T, warnings: warningTexts(response.headers.warning) };
@@ -220,23 +227,30 @@ export class KubeClient {
     onEvent: (event: WatchEvent<T>) => void, view: View = {}): Promise<void> {
     const { namespace, ...rest } = query;
     let body: Dispatcher.ResponseData['body'] | undefined;
-    let lines: Interface | undefined;
     try {
       const response = await this.send('watch', resource, 'GET', this.path(resource, namespace), { ...rest, watch: true },
-        { accept: view.metadataOnly ? METADATA_OBJECT : undefined }, signal);
+        { accept: view.metadataOnly ? METADATA_OBJECT : undefined }, { signal, timeoutMs: this.timeoutMs, streaming: true });
       body = response.body;
       if (!succeeded(response)) throw apiError(response.statusCode, await body.text());
-      lines = createInterface({ input: body, crlfDelay: Infinity });
-      for await (const line of lines) {
-        if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+      // One JSON event per line; split here rather than by a line reader, which costs a promise per line.
+      body.setEncoding('utf8');
+      let partial = '';
+      for await (const chunk of body as AsyncIterable<string>) {
+        let from = 0;
+        for (let end = chunk.indexOf('\n'); end !== -1; end = chunk.indexOf('\n', from)) {
+          const line = partial + chunk.slice(from, end);
+          partial = '';
+          from = end + 1;
+          if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+        }
+        partial += chunk.slice(from);
       }
+      if (partial) onEvent(JSON.parse(partial) as WatchEvent<T>);
     } catch (error) {
       if (!signal.aborted) throw error;
     } finally {
       // However the watch ends (a handler's throw included), cancel the stream to free its
-      // connection. undici reports the cancel as an error: nobody needs to hear it, and the
-      // closed line reader no longer passes it on.
-      lines?.close();
+      // connection. undici reports the cancel as an error, which nobody needs to hear.
       body?.on('error', () => undefined).destroy();
     }
   }
@@ -244,7 +258,7 @@ export class KubeClient {
   /** A GET on another apiserver of the same cluster (its /metrics, say), with the same credentials. */
   async getText(server: string, path: string): Promise<string> {
     const response = await this.send('get', { group: '', version: '', kind: '', resource: path, namespaced: false }, 'GET', path, undefined,
-      { accept: 'text/plain', server }, AbortSignal.timeout(this.timeoutMs));
+      { accept: 'text/plain', server }, { timeoutMs: this.timeoutMs });
     const text = await response.body.text();
     if (!succeeded(response)) throw apiError(response.statusCode, text);
     return text;
@@ -255,9 +269,8 @@ export class KubeClient {
   }
 
   private async send(verb: string, resource: Resource, method: string, path: string, query: Query | undefined,
-    options: { body?: unknown; contentType?: string; accept?: string | undefined; server?: string }, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-    const url = new URL((options.server ?? this.credentials.server) + path);
-    for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+    options: { body?: unknown; contentType?: string; accept?: string | undefined; server?: string }, limit: Limit): Promise<Dispatcher.ResponseData> {
+    const server = options.server === undefined ? this.server : serverOf(options.server);
     // Named in audit logs and apiserver metrics. No accept-encoding: lists come in pages, and
     // compressing them would cost both sides CPU on the short path to the apiserver.
     const headers: Record<string, string> = { ...(await this.credentials.headers()), accept: options.accept ?? 'application/json', 'user-agent': 'palisade' };
@@ -266,7 +279,9 @@ export class KubeClient {
       // undici's request, not fetch: no WHATWG streams or Headers objects (half the operator's CPU
       // in the ringfence benchmark).
       const response = await this.agent.request({
-        origin: url.origin, path: url.pathname + url.search, method, headers, signal,
+        origin: server.origin, path: server.pathPrefix + path + queryString(query), method, headers, signal: limit.signal,
+        // A watch's body has no limit: it lasts until the server ends it, and the informer's watchdog restarts a silent one.
+        headersTimeout: limit.timeoutMs, bodyTimeout: limit.streaming ? 0 : limit.timeoutMs,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
       });
       this.observe(verb, resource.resource, response.statusCode);
@@ -276,6 +291,24 @@ export class KubeClient {
       throw error;
     }
   }
+}
+
+/** How long a request may take: until a signal, and within `timeoutMs` for the answer to begin and each part of it to come (none for a stream's parts). */
+type Limit = { signal?: AbortSignal; timeoutMs?: number; streaming?: boolean };
+
+/** A server URL as requests need it: its origin, and the path a proxy in front of the apiserver may put before every API path. */
+function serverOf(url: string): { origin: string; pathPrefix: string } {
+  const { origin, pathname } = new URL(url);
+  return { origin, pathPrefix: pathname.replace(/\/+$/, '') };
+}
+
+/** `?name=value&…` of the values set, percent-encoded: no URL object per request. */
+function queryString(query: Query | undefined): string {
+  let search = '';
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (value !== undefined) search += `${search ? '&' : '?'}${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`;
+  }
+  return search;
 }
 
 function apiError(code: number, body: string): ApiError {
@@ -291,7 +324,8 @@ const succeeded = (response: Dispatcher.ResponseData) => response.statusCode >= 
 
 /** The texts of `Warning: 299 - "text"` headers (RFC 7234), one header or several. */
 export function warningTexts(header: string | string[] | undefined): string[] {
-  return [header ?? ''].flat().flatMap((value) => [...value.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)].map((match) => match[1]!.replace(/\\(.)/g, '$1')));
+  if (header === undefined) return [];
+  return [header].flat().flatMap((value) => [...value.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)].map((match) => match[1]!.replace(/\\(.)/g, '$1')));
 }
 
 export const isNotFound = (error: unknown): boolean => error instanceof ApiError && error.code === 404;

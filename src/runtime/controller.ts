@@ -10,6 +10,7 @@ import type { Metrics } from './metrics.ts';
 import { WorkQueue } from './workqueue.ts';
 import { defaultControllerRateLimiter } from './rate-limiter.ts';
 import { errorMessage } from './errors.ts';
+import { asWriter } from './writer.ts';
 
 /** The object a reconcile is about. */
 export interface Request {
@@ -161,7 +162,7 @@ export class Controller {
     this.primary = deps.informer(spec.for, spec.forView);
     // From the cache, which every replica keeps: a standby exports what the leader wrote.
     if (spec.reportsReady) deps.metrics.objectReadiness(spec.for.kind, () => this.primary.list());
-    this.primary.onEvent((event) => this.queue.add(requestKey(this.identify(event.object))));
+    this.primary.onEvent((event) => this.enqueue(requestKey(this.identify(event.object)), event));
     // A resync re-reconciles every primary object, which re-reads everything else: re-delivered
     // owned and watched objects would only repeat that, at the cost of their mapping.
     for (const owned of spec.owns) {
@@ -169,9 +170,9 @@ export class Controller {
     }
     for (const watch of spec.watches) {
       deps.informer(watch.resource, watch.view).onEvent((event) => event.type !== 'resync'
-        && watch.map(event.object, event).forEach((request) => this.request(request, watch.coalesceMs)));
+        && watch.map(event.object, event).forEach((request) => this.enqueue(requestKey(request), event, watch.coalesceMs)));
     }
-    for (const { trigger, coalesceMs } of spec.triggers) trigger.subscribe((request) => this.request(request, coalesceMs));
+    for (const { trigger, coalesceMs } of spec.triggers) trigger.subscribe((request) => this.enqueue(requestKey(request), undefined, coalesceMs));
   }
 
   /** Works the queue with the configured number of workers until it is shut down and drained. */
@@ -215,7 +216,7 @@ export class Controller {
       durationMs: Math.round(performance.now() - started),
     });
     try {
-      const outcome = await this.spec.reconcile(request);
+      const outcome = await asWriter({ controller: this.spec.name, request: key }, () => this.spec.reconcile(request));
       this.queue.forget(key);
       if (outcome) this.queue.addAfter(key, outcome.requeueAfterMs);
       this.metrics.reconciled(this.spec.name, outcome ? 'requeue_after' : 'success', (performance.now() - started) / 1000);
@@ -237,9 +238,11 @@ export class Controller {
     }
   }
 
-  private request(request: Request, coalesceMs: number | undefined): void {
-    if (coalesceMs) this.queue.addAfter(requestKey(request), coalesceMs);
-    else this.queue.add(requestKey(request));
+  /** Queues `key` for what `event` says, unless it is the answer to that very reconcile's own write: it knows what it wrote. */
+  private enqueue(key: string, event: InformerEvent<KubeObject> | undefined, coalesceMs?: number): void {
+    if (event && writtenBy(event, this.spec.name, key)) return;
+    if (coalesceMs) this.queue.addAfter(key, coalesceMs);
+    else this.queue.add(key);
   }
 
   private identify(object: KubeObject): Request {
@@ -253,7 +256,7 @@ export class Controller {
    */
   private enqueueOwner(event: InformerEvent<KubeObject>): void {
     const owners = [this.ownerOf(event.object), event.type === 'update' ? this.ownerOf(event.old) : undefined];
-    for (const owner of new Set(owners)) if (owner !== undefined) this.queue.add(owner);
+    for (const owner of new Set(owners)) if (owner !== undefined) this.enqueue(owner, event);
   }
 
   private ownerOf({ metadata }: KubeObject): string | undefined {
@@ -264,4 +267,10 @@ export class Controller {
     const owner = ownerUid ? this.primary.getByUid(ownerUid) : undefined;
     return owner && requestKey(this.identify(owner));
   }
+}
+
+/** Whether `event` was told from the answer to a write of `controller`'s reconcile of `request` (Informer.assume). */
+export function writtenBy(event: InformerEvent<KubeObject>, controller: string, request: string): boolean {
+  const writer = event.type === 'add' || event.type === 'update' ? event.writtenBy : undefined;
+  return writer?.controller === controller && writer.request === request;
 }

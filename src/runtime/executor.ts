@@ -12,6 +12,7 @@ import type { EventRecorder } from './events.ts';
 import { fieldConflicts, FightTracker, type FightReport } from './fights.ts';
 import type { Informer } from './informer.ts';
 import { errorMessage } from './errors.ts';
+import { currentWriter } from './writer.ts';
 
 export class EffectsFailed extends Error {
   readonly failures: readonly EffectFailure[];
@@ -134,9 +135,10 @@ export class Executor {
   }
 }
 
-/** Each cache takes the answer if its selector lets it through (Informer.assume). */
+/** Each cache takes the answer if its selector lets it through, telling its handlers who wrote it (Informer.assume). */
 function assumeAll(caches: readonly Informer[], written: KubeObject): void {
-  for (const cache of caches) cache.assume(written);
+  const writer = currentWriter();
+  for (const cache of caches) cache.assume(written, writer);
 }
 
 /**

@@ -7,10 +7,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, isGone, type KubeClient, type KubeObject, type Resource, type WatchEvent } from './client.ts';
 import { matchesLabels, parseLabelSelector, type LabelRequirement } from './label-selector.ts';
+import type { Writer } from './writer.ts';
 
 export type InformerEvent<T extends KubeObject> =
-  | { type: 'add'; object: T }
-  | { type: 'update'; object: T; old: T }
+  /** `writtenBy`: told from a write's answer (assume), the reconcile that made it. */
+  | { type: 'add'; object: T; writtenBy?: Writer }
+  | { type: 'update'; object: T; old: T; writtenBy?: Writer }
   | { type: 'delete'; object: T }
   /** Periodic re-delivery of a cached object that did not change. */
   | { type: 'resync'; object: T };
@@ -163,17 +165,19 @@ export class Informer<T extends KubeObject = KubeObject> {
    * Caches `written`, the server's answer to a write this process just made, ahead of its watch
    * event: a reconcile in between would otherwise decide on the old object and write again (client-go's
    * MutationCache). Only a write the informer has not seen past: then nothing in the cache is newer,
-   * and no deletion of it can have been missed. Handlers are not told, so share such an informer only
-   * with readers that need not hear of the writer's own writes; the watch event, at the same
-   * resourceVersion, is then no change, and older ones do not step back over it.
+   * and no deletion of it can have been missed. The watch event, at the same resourceVersion, is
+   * then no change and tells nobody, and older ones do not step back over it: so handlers hear of
+   * the change now, as the event would have said it, with who wrote it (a reconcile need not be
+   * started again by its own write).
    */
-  assume(written: T): void {
+  assume(written: T, writer?: Writer): void {
     const { fieldSelector, namespace } = this.options;
     // The cache holds only what the selectors let through: an object this watch would not see is not for it.
     if (fieldSelector || (namespace && written.metadata.namespace !== namespace)) return;
     if (this.labelRequirements && !matchesLabels(this.labelRequirements, written.metadata.labels)) return;
     if (this.resourceVersion === undefined || !later(written.metadata.resourceVersion, this.resourceVersion)) return;
-    this.store(this.shape(written));
+    const stored = this.store(this.shape(written));
+    if (stored) this.emit({ ...changeEvent(stored), ...(writer ? { writtenBy: writer } : {}) });
   }
 
   start(): void {
@@ -340,7 +344,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private upsert(object: T): void {
     const stored = this.store(object);
-    if (stored) this.emit(stored.old ? { type: 'update', object: stored.object, old: stored.old } : { type: 'add', object: stored.object });
+    if (stored) this.emit(changeEvent(stored));
   }
 
   /**
@@ -401,6 +405,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     const { namespace, labelSelector, fieldSelector } = this.options;
     return { namespace, labelSelector, fieldSelector };
   }
+}
+
+/** What a store of an object says to handlers: an add, or an update from what it replaced. */
+function changeEvent<T extends KubeObject>({ object, old }: { object: T; old: T | undefined }): InformerEvent<T> {
+  return old ? { type: 'update', object, old } : { type: 'add', object };
 }
 
 function indexObject<T extends KubeObject>(index: Index<T>, object: T): void {

@@ -44,6 +44,19 @@ describe('Controller wiring', function () {
     expect(queue.length).to.equal(1);
   });
 
+  it('is not started again by the answer to its own write, and hears another reconcile\'s write from it', function () {
+    const { queue } = build();
+    const ownWrite = { controller: 'widgets', request: 'ns/w2' };
+    emit(widgets, { type: 'update', object: object('w2'), old: object('w2'), writtenBy: ownWrite });
+    emit(gadgets, { type: 'add', object: object('g1', 'w2'), writtenBy: ownWrite });
+    emit(parts, { type: 'add', object: object('p1'), writtenBy: { controller: 'widgets', request: 'ns/for-p1' } });
+    expect(queue.length).to.equal(0);
+    // Another reconcile of this controller (the owner differs), and another controller's reconcile of the same key.
+    emit(gadgets, { type: 'add', object: object('g2', 'w3'), writtenBy: ownWrite });
+    emit(widgets, { type: 'update', object: object('w2'), old: object('w2'), writtenBy: { controller: 'gadgets', request: 'ns/w2' } });
+    expect(queue.length).to.equal(2);
+  });
+
   it('re-reconciles primary objects on a resync, and leaves owned and watched resyncs out', function () {
     const { queue } = build();
     emit(gadgets, { type: 'resync', object: object('g1', 'w2') });

@@ -219,6 +219,7 @@ describe('Informer lists', function () {
 });
 
 describe('Informer.assume', function () {
+  const WRITER = { controller: 'test', request: 'ns/writer' };
   async function syncedWith(items: KubeObject[], options: { labelSelector?: string; metadataOnly?: boolean } = {}) {
     let listed = items;
     let listResourceVersion = '100';
@@ -227,7 +228,8 @@ describe('Informer.assume', function () {
     const informer = new Informer(client, { resource, ...options, observer: { relisted: () => relists++ } });
     await synced(informer);
     const events: string[] = [];
-    informer.onEvent((event) => events.push(`${event.type} ${event.object.metadata.name} ${event.object.metadata.resourceVersion}`));
+    informer.onEvent((event) => events.push(`${event.type} ${event.object.metadata.name} ${event.object.metadata.resourceVersion}`
+      + (event.type !== 'delete' && event.type !== 'resync' && event.writtenBy ? ` by ${event.writtenBy.request}` : '')));
     /** Ends the watch with 410 Gone and waits for the list that follows: `items` at `resourceVersion`. */
     const relist = async (items: KubeObject[], resourceVersion: string) => {
       [listed, listResourceVersion] = [items, resourceVersion];
@@ -239,36 +241,36 @@ describe('Informer.assume', function () {
   }
   const resourceVersionOf = (informer: Informer, name: string) => informer.get(name, 'ns')?.metadata.resourceVersion;
 
-  it('caches a write\'s answer ahead of its watch event, telling no handler; that event is then no change', async function () {
+  it('caches a write\'s answer ahead of its watch event, telling handlers who wrote it; that event is then no change', async function () {
     const { informer, events, send } = await syncedWith([object('a', 'uid-a', '50')]);
-    informer.assume(object('a', 'uid-a', '101'));
-    informer.assume(object('b', 'uid-b', '102'));
+    informer.assume(object('a', 'uid-a', '101'), WRITER);
+    informer.assume(object('b', 'uid-b', '102'), WRITER);
     expect([resourceVersionOf(informer, 'a'), resourceVersionOf(informer, 'b')]).to.deep.equal(['101', '102']);
     await send('MODIFIED', object('a', 'uid-a', '101'));
     await send('ADDED', object('b', 'uid-b', '102'));
     await send('MODIFIED', object('a', 'uid-a', '103'));
     await informer.stop();
-    expect(events).to.deep.equal(['update a 103']);
+    expect(events).to.deep.equal(['update a 101 by ns/writer', 'add b 102 by ns/writer', 'update a 103']);
   });
 
   it('does not step back over an answer for an older watch event, the echo of an earlier write', async function () {
     const { informer, events, send } = await syncedWith([object('a', 'uid-a', '50')]);
-    informer.assume(object('a', 'uid-a', '110'));
+    informer.assume(object('a', 'uid-a', '110'), WRITER);
     await send('MODIFIED', object('a', 'uid-a', '108'));
     await informer.stop();
     expect(resourceVersionOf(informer, 'a')).to.equal('110');
-    expect(events).to.deep.equal([]);
+    expect(events).to.deep.equal(['update a 110 by ns/writer']);
   });
 
   it('takes no answer the informer has seen past: a newer change stays, a deleted object stays gone', async function () {
     const { informer, send } = await syncedWith([object('a', 'uid-a', '50')]);
     await send('MODIFIED', object('a', 'uid-a', '105'));
-    informer.assume(object('a', 'uid-a', '104'));
+    informer.assume(object('a', 'uid-a', '104'), WRITER);
     await send('ADDED', object('b', 'uid-b', '106'));
     await send('DELETED', object('b', 'uid-b', '107'));
-    informer.assume(object('b', 'uid-b', '106'));
+    informer.assume(object('b', 'uid-b', '106'), WRITER);
     // Created and deleted before a list at 100 that missed it: the answer comes after the list.
-    informer.assume(object('c', 'uid-c', '99'));
+    informer.assume(object('c', 'uid-c', '99'), WRITER);
     await informer.stop();
     expect(resourceVersionOf(informer, 'a')).to.equal('105');
     expect(informer.get('b', 'ns')).to.equal(undefined);
@@ -277,28 +279,28 @@ describe('Informer.assume', function () {
 
   it('keeps through a relist an answer written after the list, and drops one the list shows deleted', async function () {
     const { informer, events, relist } = await syncedWith([]);
-    informer.assume(object('new', 'uid-new', '120'));
-    informer.assume(object('gone', 'uid-gone', '110'));
+    informer.assume(object('new', 'uid-new', '120'), WRITER);
+    informer.assume(object('gone', 'uid-gone', '110'), WRITER);
     await relist([], '115');
     await informer.stop();
     expect(informer.get('new', 'ns')?.metadata.resourceVersion).to.equal('120');
     expect(informer.get('gone', 'ns')).to.equal(undefined);
-    expect(events).to.deep.equal(['delete gone 110']);
+    expect(events).to.deep.equal(['add new 120 by ns/writer', 'add gone 110 by ns/writer', 'delete gone 110']);
   });
 
   it('takes only answers its label selector lets through: the watch would show it no other', async function () {
     const { informer } = await syncedWith([], { labelSelector: 'app=x,tier!=db' });
     const labelled = (name: string, labels: Record<string, string>): KubeObject => ({ metadata: { ...object(name, `uid-${name}`, '200').metadata, labels } });
-    informer.assume(object('bare', 'uid-bare', '200'));
-    informer.assume(labelled('db', { app: 'x', tier: 'db' }));
-    informer.assume(labelled('web', { app: 'x', tier: 'web' }));
+    informer.assume(object('bare', 'uid-bare', '200'), WRITER);
+    informer.assume(labelled('db', { app: 'x', tier: 'db' }), WRITER);
+    informer.assume(labelled('web', { app: 'x', tier: 'web' }), WRITER);
     await informer.stop();
     expect(informer.list().map((o) => o.metadata.name)).to.deep.equal(['web']);
   });
 
   it('keeps only the metadata of an answer when it caches metadata alone, as its watch would send', async function () {
     const { informer } = await syncedWith([], { metadataOnly: true });
-    informer.assume({ ...object('a', 'uid-a', '200'), data: { secret: 'x' } } as KubeObject);
+    informer.assume({ ...object('a', 'uid-a', '200'), data: { secret: 'x' } } as KubeObject, WRITER);
     await informer.stop();
     expect(informer.get('a', 'ns')).to.deep.equal({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: object('a', 'uid-a', '200').metadata });
   });

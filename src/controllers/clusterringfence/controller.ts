@@ -6,7 +6,7 @@ import { MANAGED_BY_LABEL } from '../../kubernetes/objects.ts';
 import { NAMESPACE_METADATA, namespaces } from '../../kubernetes/resources.ts';
 import { matchesSelector } from '../../kubernetes/selectors.ts';
 import type { KubeObject, Resource } from '../../runtime/client.ts';
-import { controller, Trigger, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
+import { controller, Trigger, writtenBy, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import type { CacheView } from '../../runtime/manager.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
@@ -15,6 +15,7 @@ import { CLUSTER_RINGFENCE_LABEL } from './render.ts';
 import { ServedApi } from './served-api.ts';
 import { priorityBand } from './settings.ts';
 
+const CONTROLLER = 'clusterringfence';
 /** What this controller generates carries its label: not every ClusterNetworkPolicy of the cluster. */
 const GENERATED: CacheView = { labelSelector: `${MANAGED_BY_LABEL}=palisade,${CLUSTER_RINGFENCE_LABEL}` };
 // A reconcile reads every namespace: while thousands are labelled, one a second per ringfence.
@@ -36,7 +37,8 @@ export function clusterRingfenceController({ client, settings, manager, effects,
     generated.onEvent((event) => {
       if (event.type === 'resync') return;
       const owners = new Set([event.object, ...(event.type === 'update' ? [event.old] : [])].map((o) => o.metadata.labels?.[CLUSTER_RINGFENCE_LABEL]));
-      for (const name of owners) if (name) generatedChanged.fire({ name });
+      // A reconcile's own write, told from its answer, does not start it again.
+      for (const name of owners) if (name && !writtenBy(event, CONTROLLER, name)) generatedChanged.fire({ name });
     });
     return generated;
   }
@@ -64,7 +66,7 @@ export function clusterRingfenceController({ client, settings, manager, effects,
     return effects.run((failures) => decide(observed, failures));
   }
 
-  return controller('clusterringfence')
+  return controller(CONTROLLER)
     .for(clusterRingfences).reportsReady()
     // Which namespaces (and tenants) a ringfence covers follows their labels: events of those it selects, or did.
     .watches(namespaces, (ns, event) => fences.list()

@@ -80,10 +80,8 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
         plan = planNamespace(ns, policy, found);
       }
       const violations = violationsToReport(name, plan.action, found);
+      // The baselines counting this namespace hear of the labels written from the apply's answer (Informer.assume).
       await effects.run((failures) => decideNamespace(name, plan, policy, (baseline) => baselineCache.get(baseline), failures));
-      // The apply's answer is cached ahead of its watch event, whose echo then tells no one: the
-      // baselines counting this namespace must hear that its labels changed from here.
-      if (namespaceCache.get(name)?.metadata.resourceVersion !== ns.metadata.resourceVersion) tellBaselines(name);
       findings.record(name, { violations });
     } catch (error) {
       findings.record(name, { violations: findings.violations.get(name), failure: errorMessage(error) });
