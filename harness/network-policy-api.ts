@@ -28,3 +28,8 @@ export async function installClusterNetworkPolicyCrds(kubeconfig: string): Promi
   await kubectlOk(kubeconfig, ['apply', '--server-side', '-f', clusterNetworkPolicyCrdFile()]);
   await kubectlOk(kubeconfig, ['wait', '--for=condition=Established', `crd/${CRD}`, '--timeout=60s']);
 }
+
+/** Removes the CRD, and with it every ClusterNetworkPolicy; waits until it is gone. */
+export async function removeClusterNetworkPolicyCrds(kubeconfig: string): Promise<void> {
+  await kubectlOk(kubeconfig, ['delete', `crd/${CRD}`, '--wait=true', '--timeout=60s']);
+}

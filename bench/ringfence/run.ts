@@ -19,8 +19,9 @@ import { metric, stopOperator, type OperatorProcess } from '../../harness/operat
 import { inParallel } from '../../src/runtime/parallel.ts';
 import { controlPlaneMode, createNamespaces, IN_FLIGHT, namespaceObjects, settled, startBenchControlPlane } from '../cluster.ts';
 import {
-  operatorNodeOptions, peakRssMiB, restartFigures, startShippedOperator, timed, untilReady, whileRunning, writesOnResync,
+  operatorNodeOptions, peakRssMiB, restartFigures, startShippedOperator, timed, untilReady, whileRunning,
 } from '../operator.ts';
+import { medianRatio, pair } from '../pairs.ts';
 import { writeForeignObjects } from './foreign.ts';
 import { BENCH_SPEC as spec } from './spec.ts';
 
@@ -28,15 +29,14 @@ const COUNT = Number(process.env.RINGFENCES ?? 1000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const FOREIGN = Number(process.env.FOREIGN ?? 0);
 /**
- * Pairs of a Palisade phase and a direct phase: the machine's own drift (its 2 cores are shared)
- * moves a single phase by 20 %, and the median of several pairs says more than one. The first pair
+ * Pairs of a Palisade phase and a direct phase (bench/pairs.ts). The first pair
  * gives every other figure too, and has the restart and the floor between its phases; each later
  * pair runs back to back, with an operator over every ringfence so far (against Palisade, if
  * anything: it caches more than COUNT of each).
  */
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const RESYNC_SECONDS = 60;
-const OPERATOR_ARGS = ['--leader-elect=false', `--concurrency=${CONCURRENCY}`, `--resync=${RESYNC_SECONDS}`];
+// The shipped resync (600 s); restartFigures measures writes on a resync with one of 60 s.
+const OPERATOR_ARGS = ['--leader-elect=false', `--concurrency=${CONCURRENCY}`];
 const CONTROLLER = 'namespaceringfence';
 const resources: Record<string, Resource> = { NetworkPolicy: networkPolicies, RoleBinding: roleBindings, NamespaceRingfence: ringfences };
 /** The namespaces of the phases with no operator running (Palisade's are `bench-*`). */
@@ -79,7 +79,6 @@ async function throughOperator(client: KubeClient, kubeconfig: string, pids: Rec
     return {
       untilReady: untilAllReady, status: fenceInformer.list()[0]!.status!,
       apiRequestsPerRingfence: +(requests / COUNT).toFixed(1), reconcilesPerRingfence: +(reconciles / COUNT).toFixed(1),
-      writesOnResync: await writesOnResync(operator, CONTROLLER, COUNT),
       reconcileErrors: await metric(operator.port, 'controller_runtime_reconcile_errors_total'),
       operatorPeakRssMiB: await peakRssMiB(operator.child.pid!),
     };
@@ -110,19 +109,6 @@ async function laterPair(client: KubeClient, kubeconfig: string, pids: Record<st
   await createNamespaces(client, namespaceObjects(theirs, COUNT));
   const direct = await timed(pids, () => writtenDirectly(client, fenceInformer.list()[0]!.status!, theirs));
   return pair(palisade, direct);
-}
-
-type Timed = Awaited<ReturnType<typeof timed>>;
-const totalCpu = ({ cpuSeconds }: Timed) => Object.values(cpuSeconds).reduce((sum, seconds) => sum + seconds, 0);
-/** A pair's figures: its two times, and the CPU all processes spent in each (on 2 saturated cores, time follows it). */
-const pair = (palisade: Timed, direct: Timed) => ({
-  palisadeSeconds: palisade.seconds, directSeconds: direct.seconds, ratio: +(palisade.seconds / direct.seconds).toFixed(2),
-  cpuRatio: +(totalCpu(palisade) / totalCpu(direct)).toFixed(2), operatorCpuSeconds: palisade.cpuSeconds.operator,
-});
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  return +(Number.isInteger(middle) ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[Math.floor(middle)]!).toFixed(2);
 }
 
 /**
@@ -158,7 +144,7 @@ try {
     await settled(client);
     const pids = { ...plane.pids, bench: process.pid };
     const ours = await throughOperator(client, kubeconfig, pids, fenceInformer);
-    const restart = await restartFigures(kubeconfig, OPERATOR_ARGS, CONTROLLER, pids);
+    const { restart, writesOnResync } = await restartFigures(kubeconfig, OPERATOR_ARGS, CONTROLLER, pids, COUNT);
     const laterSetup = await timed({}, () => createNamespaces(client, OPERATORLESS_PHASES.flatMap((prefix) => namespaceObjects(prefix, COUNT))));
     // The floor: the same objects, applied straight, as fast as the API server takes them.
     const floor = await timed(pids, () => applyAll(client, fencesIn('floor').flatMap((fence) => rendered(fence))));
@@ -171,8 +157,8 @@ try {
       benchmark: 'ringfence', ringfences: COUNT, foreignObjects: FOREIGN, concurrency: CONCURRENCY,
       nodeOptions: (await operatorNodeOptions()).join(' '), controlPlane: controlPlaneMode,
       secondsToAllReady: untilAllReady.seconds, floorSeconds: floor.seconds, ratioToFloor: +(untilAllReady.seconds / floor.seconds).toFixed(2),
-      directSeconds: direct.seconds, ratioToDirect: pairs[0]!.ratio, medianRatioToDirect: median(pairs.map(({ ratio }) => ratio)), pairs,
-      ...figures,
+      directSeconds: direct.seconds, ratioToDirect: pairs[0]!.ratio, medianRatioToDirect: medianRatio(pairs), pairs,
+      ...figures, writesOnResync,
       restart: restartRest,
       cpuSeconds: { untilReady: untilAllReady.cpuSeconds, restart: restartCpu, floor: floor.cpuSeconds, direct: direct.cpuSeconds },
       setupSeconds: +(setup.seconds + laterSetup.seconds).toFixed(1), runSeconds: Math.round(performance.now() / 1000),

@@ -3,8 +3,9 @@
 import type { LabelSelector } from './objects.ts';
 
 export function matchesSelector(selector: LabelSelector, labels: Record<string, string> = {}): boolean {
-  const pairs = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
-  return pairs && (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+  // Without an array per call: a status counts thousands of namespaces against each selector.
+  for (const key in selector.matchLabels) if (labels[key] !== selector.matchLabels[key]) return false;
+  return (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
     const has = Object.hasOwn(labels, key);
     switch (operator) {
       case 'In': return has && values.includes(labels[key]!);

@@ -91,6 +91,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly indexes = new Map<string, Index<T>>();
   private readonly labelRequirements: LabelRequirement[] | undefined;
   private readonly handlers: ((event: InformerEvent<T>) => void)[] = [];
+  private readonly failureHandlers: ((error: unknown) => void)[] = [];
   private readonly stopping = new AbortController();
   private resourceVersion: string | undefined;
   private watchAbort: AbortController | undefined;
@@ -123,6 +124,14 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   onEvent(handler: (event: InformerEvent<T>) => void): void {
     this.handlers.push(handler);
+  }
+
+  /**
+   * Hears each failed list or watch, before its retry: a 404 says the server no longer serves the
+   * resource (its CRD removed, or the version dropped), which only the cache's reader can act on.
+   */
+  onFailure(handler: (error: unknown) => void): void {
+    this.failureHandlers.push(handler);
   }
 
   get(name: string, namespace?: string): T | undefined {
@@ -246,6 +255,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     const now = performance.now();
     this.failingSince ??= now;
     this.options.observer.failed?.(error, delayMs);
+    for (const handler of this.failureHandlers) handler(error);
     if (this.failingSaid || now - this.failingSince < this.options.persistentFailureMs) return;
     this.failingSaid = true;
     this.options.observer.failing?.(error, now - this.failingSince);

@@ -104,6 +104,19 @@ export class Manager {
   }
 
   /**
+   * Stops a cache and forgets it, for a resource the server no longer serves: readiness no longer
+   * waits on it, and writes' answers no longer go to it. A caller asking again gets a new one.
+   */
+  async release(informer: Informer): Promise<void> {
+    for (const [key, entry] of this.informers) {
+      if (entry.informer !== informer) continue;
+      this.informers.delete(key);
+      this.options.metrics.forgetInformer(key);
+    }
+    await informer.stop();
+  }
+
+  /**
    * The caches an object with `labels` is in, of those the controllers asked for: where a write's
    * answer goes. The first holds the most of it (whole objects before digests and metadata),
    * and is where the executor judges whether an apply would change anything.

@@ -94,6 +94,7 @@ export class Metrics {
       name: 'palisade_informer_last_event_age_seconds', help: 'Seconds since an informer last heard from the API server.',
       labelNames: ['resource'] as const, registers: [this.registry],
       collect() {
+        this.reset();
         for (const [resource, silenceMs] of silences) this.set({ resource }, silenceMs() / 1000);
       },
     });
@@ -117,6 +118,11 @@ export class Metrics {
       relisted: () => this.relists.inc({ resource }),
       failed: () => this.watchFailures.inc({ resource }),
     };
+  }
+
+  /** A cache stopped for good (its resource no longer served): its silence is no one's concern. */
+  forgetInformer(resource: string): void {
+    this.silences.delete(resource);
   }
 
   reconciled(controller: string, result: ReconcileResult, seconds: number): void {

@@ -15,7 +15,9 @@ export interface QueueObserver {
 }
 
 export class WorkQueue {
-  private readonly queue: string[] = [];
+  /** Keys from `head` on wait, oldest first: a resync queues every object, and shifting an array that long copies it each time. */
+  private queue: string[] = [];
+  private head = 0;
   private readonly dirty = new Set<string>();
   private readonly processing = new Map<string, number>();
   private readonly queuedAt = new Map<string, number>();
@@ -32,7 +34,7 @@ export class WorkQueue {
   }
 
   get length(): number {
-    return this.queue.length;
+    return this.queue.length - this.head;
   }
 
   add(key: string): void {
@@ -76,7 +78,7 @@ export class WorkQueue {
 
   /** The next key to work on; undefined once the queue is shut down and empty. */
   get(): Promise<string | undefined> {
-    const key = this.queue.shift();
+    const key = this.next();
     if (key !== undefined) return Promise.resolve(this.hand(key));
     if (this.shuttingDown) return Promise.resolve(undefined);
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -97,7 +99,8 @@ export class WorkQueue {
     this.shuttingDown = true;
     for (const { timer } of this.delayed.values()) clearTimeout(timer);
     this.delayed.clear();
-    this.queue.length = 0;
+    this.queue = [];
+    this.head = 0;
     this.dirty.clear();
     this.waiters.splice(0).forEach((resolve) => resolve(undefined));
     if (this.processing.size > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
@@ -108,7 +111,18 @@ export class WorkQueue {
     const waiter = this.waiters.shift();
     if (waiter) waiter(this.hand(key));
     else this.queue.push(key);
-    this.observer.depth?.(this.queue.length);
+    this.observer.depth?.(this.length);
+  }
+
+  /** The oldest waiting key; the keys handed out are dropped once they are half the array. */
+  private next(): string | undefined {
+    if (this.head === this.queue.length) return undefined;
+    const key = this.queue[this.head++];
+    if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return key;
   }
 
   private hand(key: string): string {
@@ -117,7 +131,7 @@ export class WorkQueue {
     this.processing.set(key, now);
     this.observer.waited?.(now - (this.queuedAt.get(key) ?? now));
     this.queuedAt.delete(key);
-    this.observer.depth?.(this.queue.length);
+    this.observer.depth?.(this.length);
     return key;
   }
 }

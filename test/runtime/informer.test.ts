@@ -61,6 +61,7 @@ const until = async (condition: () => boolean) => {
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
 const forbidden = () => new ApiError(403, 'Forbidden', 'configmaps is forbidden: User "palisade" cannot watch resource "configmaps"');
 const expired = () => new ApiError(410, 'Expired', 'too old resource version: 100 (200)');
+const notServed = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource');
 
 /** What the nth call (from 0) of a verb does: fail with an error, succeed, or, for a watch, end at once without one. */
 type Outcome = Error | 'ok' | 'end';
@@ -349,6 +350,32 @@ describe('Informer failures told', function () {
     await api.send('ADDED', object('a'));
     await informer.stop();
     expect(told).to.deep.equal(['failed', 'failed']);
+  });
+
+  it('tells its readers each failure with its error, a 404 among them (the resource no longer served)', async function () {
+    const api = scriptedApi({ list: (n) => (n < 2 ? notServed() : 'ok') });
+    const informer = new Informer(api.client, { resource, backoff: { initialMs: 10, maxMs: 40 } });
+    const errors: unknown[] = [];
+    informer.onFailure((error) => errors.push(error));
+    await synced(informer);
+    await informer.stop();
+    expect(errors.map((error) => (error as ApiError).code)).to.deep.equal([404, 404]);
+  });
+
+  it('is released by the manager: stopped, no longer where answers go, and its silence no longer exported', async function () {
+    const api = scriptedApi({});
+    const metrics = new Metrics();
+    const manager = new Manager({ client: api.client, logger: winston.createLogger({ silent: true }), metrics });
+    const informer = manager.informer(resource);
+    await synced(informer);
+    expect(await metrics.registry.metrics()).to.include('palisade_informer_last_event_age_seconds{resource="configmaps."}');
+    await manager.release(informer);
+    expect(() => manager.cachesOf(resource, {})).to.throw('no cache of configmaps');
+    expect(await metrics.registry.metrics()).to.not.include('palisade_informer_last_event_age_seconds{resource=');
+    const calls = api.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(api.calls.length, 'no list or watch after').to.equal(calls);
+    expect(manager.informer(resource), 'asked again: a new cache').to.not.equal(informer);
   });
 
   it('is logged by the manager at debug while it is a retry, and counted every time', async function () {

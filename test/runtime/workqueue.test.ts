@@ -13,6 +13,18 @@ describe('WorkQueue', function () {
     expect([await queue.get(), await queue.get(), await queue.get()]).to.deep.equal(['a', 'b', 'c']);
   });
 
+  it('keeps first-added order and its length through a queue of many thousand keys, added while others are taken', async function () {
+    const queue = new WorkQueue(noDelay());
+    const keys = Array.from({ length: 5000 }, (_, i) => `k${i}`);
+    keys.slice(0, 3000).forEach((key) => queue.add(key));
+    const taken: string[] = [];
+    for (let i = 0; i < 2000; i++) taken.push((await queue.get())!);
+    keys.slice(3000).forEach((key) => queue.add(key));
+    expect(queue.length).to.equal(3000);
+    while (queue.length) taken.push((await queue.get())!);
+    expect(taken).to.deep.equal(keys);
+  });
+
   it('runs a key added while it is processed once more afterwards, never twice at once', async function () {
     const queue = new WorkQueue(noDelay());
     queue.add('a');

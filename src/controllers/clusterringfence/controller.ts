@@ -1,11 +1,13 @@
 // The ClusterRingfence controller: observes what the caches hold, and lets the runtime carry out
 // what decide() returns. The ClusterNetworkPolicy cache is made once discovery finds the kind
-// served (it may be installed after the operator starts); its events reach the owner by label.
+// served (it may be installed after the operator starts); its events reach the owner by label. A
+// 404 to that cache's list or watch (the CRDs removed, or its version dropped) asks discovery
+// again: the cache is released, and each ringfence says Unsupported or moves to the new version.
 import { clusterRingfences } from '../../api/resources.ts';
 import { MANAGED_BY_LABEL } from '../../kubernetes/objects.ts';
 import { NAMESPACE_METADATA, namespaces } from '../../kubernetes/resources.ts';
 import { matchesSelector } from '../../kubernetes/selectors.ts';
-import type { KubeObject, Resource } from '../../runtime/client.ts';
+import { isNotFound, type KubeObject, type Resource } from '../../runtime/client.ts';
 import { controller, Trigger, writtenBy, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import type { CacheView } from '../../runtime/manager.ts';
@@ -28,19 +30,34 @@ export function clusterRingfenceController({ client, settings, manager, effects,
   const namespaceCache = manager.informer(namespaces, NAMESPACE_METADATA);
   const served = new ServedApi(client, clock);
   const generatedChanged = new Trigger();
-  let generated: Informer | undefined;
+  let generated: { resource: Resource; cache: Informer } | undefined;
 
-  /** The cache of generated policies, made on first use and feeding the owners' requests. */
-  function generatedCache(resource: Resource): Informer {
-    if (generated) return generated;
-    generated = manager.informer(resource, GENERATED);
-    generated.onEvent((event) => {
+  /** The cache of generated policies in the served version, made on first use and feeding the owners' requests; none while none is served. */
+  async function generatedCache(resource: Resource | undefined): Promise<Informer | undefined> {
+    if (generated && generated.resource.version !== resource?.version) {
+      const released = generated.cache;
+      generated = undefined;
+      await manager.release(released);
+    }
+    if (!resource) return undefined;
+    if (!generated) generated = { resource, cache: watchGenerated(resource) };
+    return generated.cache;
+  }
+
+  function watchGenerated(resource: Resource): Informer {
+    const cache = manager.informer(resource, GENERATED);
+    cache.onEvent((event) => {
       if (event.type === 'resync') return;
       const owners = new Set([event.object, ...(event.type === 'update' ? [event.old] : [])].map((o) => o.metadata.labels?.[CLUSTER_RINGFENCE_LABEL]));
       // A reconcile's own write, told from its answer, does not start it again.
       for (const name of owners) if (name && !writtenBy(event, CONTROLLER, name)) generatedChanged.fire({ name });
     });
-    return generated;
+    cache.onFailure((error) => {
+      if (!isNotFound(error) || generated?.cache !== cache) return;
+      served.forget();
+      for (const fence of fences.list()) generatedChanged.fire({ name: fence.metadata.name });
+    });
+    return cache;
   }
 
   const selected = (fence: ObservedClusterRingfence) => namespaceCache.list()
@@ -51,7 +68,7 @@ export function clusterRingfenceController({ client, settings, manager, effects,
     const ringfence = fences.get(name);
     if (!ringfence || ringfence.metadata.deletionTimestamp) return undefined;
     const resource = await served.resolve();
-    const cache = resource && generatedCache(resource);
+    const cache = await generatedCache(resource);
     // Deletes and drift are judged from the cache: not before it holds what the cluster does.
     if (cache && !cache.hasSynced) return { requeueAfterMs: UNSYNCED_RECHECK_MS };
     const generatedBy = (policy: KubeObject | undefined) => policy?.metadata.labels?.[CLUSTER_RINGFENCE_LABEL];

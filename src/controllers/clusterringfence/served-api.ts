@@ -1,5 +1,6 @@
 // Which version of ClusterNetworkPolicy the cluster serves (src/runtime/discovery.ts), asked again
-// at most every RECHECK_MS until it is: the CRDs may come after the operator.
+// at most every RECHECK_MS until it is: the CRDs may come after the operator. Once found, asked
+// again when told the cache of that version is answered 404: the CRDs may go, or change version.
 import { clusterNetworkPolicies } from '../../kubernetes/resources.ts';
 import type { KubeClient, Resource } from '../../runtime/client.ts';
 import { servedVersion } from '../../runtime/discovery.ts';
@@ -33,5 +34,11 @@ export class ServedApi {
     this.served = await this.asking;
     if (!this.served) this.notServedAt = this.clock().getTime();
     return this.served;
+  }
+
+  /** The resource found is no longer served: the next resolve asks discovery at once. */
+  forget(): void {
+    this.served = undefined;
+    this.notServedAt = -Infinity;
   }
 }

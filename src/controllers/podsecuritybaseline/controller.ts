@@ -10,7 +10,7 @@ import type { KubeObject } from '../../runtime/client.ts';
 import type { Condition } from '../../runtime/conditions.ts';
 import { controller, Trigger, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
-import { decideBaseline, decideNamespace, FINALIZER, holdBaseline, releaseBaseline } from './decide.ts';
+import { decideBaseline, decideNamespace, FINALIZER, releaseBaseline } from './decide.ts';
 import { NamespaceFindings } from './findings.ts';
 import { planNamespace, readState } from './namespace-plan.ts';
 import { effectivePolicy, levelLabel, selects, versionLabel, type Baseline, type LevelVersion } from '../../podsecurity/namespace-policy.ts';
@@ -41,7 +41,6 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
   const statusWrittenAt = new Map<string, Date>();
 
   const active = () => baselineCache.list().filter((b) => !b.metadata.deletionTimestamp);
-  const matching = (baseline: Baseline) => namespaceCache.list().filter((ns) => !ns.metadata.deletionTimestamp && selects(baseline, ns, operatorNamespace));
 
   /** Which pods the enforce level would reject, as the API server's own admission says on a dry run. */
   async function dryRunEnforce(name: string, enforce: LevelVersion): Promise<NamespaceViolations> {
@@ -102,13 +101,12 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
       for (const ns of touched) await syncNamespace(ns.metadata.name);
       return effects.run(() => releaseBaseline(name));
     }
-    // Its status not before each namespace it selects was looked at since the start (the namespace
-    // controller tells us when): a status from fewer facts would be wrong, and corrected a moment later.
-    if (!matching(baseline).every((ns) => findings.hasObserved(ns.metadata.name))) return effects.run(() => holdBaseline(name));
+    // The namespace controller tells us when each namespace has been looked at (findings).
     const now = clock();
     const decided = decideBaseline({
       baseline, namespaces: namespaceCache.list(), baselines: active(), operatorNamespace,
       violations: findings.violations, failures: findings.failures, now, statusWrittenAt: statusWrittenAt.get(name),
+      hasObserved: (namespace) => findings.hasObserved(namespace),
     });
     const outcome = await effects.run(() => decided);
     if (decided.status) statusWrittenAt.set(name, now);

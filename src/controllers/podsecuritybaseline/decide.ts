@@ -8,7 +8,7 @@ import type { KubeObject } from '../../runtime/client.ts';
 import { describeFailure, type EffectFailure, type Effects, type EventEffect } from '../../runtime/effects.ts';
 import { namespaceApply, type NamespacePlan } from './namespace-plan.ts';
 import { modeOfLabel, type EffectivePolicy } from '../../podsecurity/namespace-policy.ts';
-import { baselineStatus, type Observed as StatusObserved, type StatusBaseline } from './status.ts';
+import { baselineStatus, selectedNamespaces, type Observed as StatusObserved, type StatusBaseline } from './status.ts';
 
 /** Held until every namespace the baseline labelled has its labels handed back or decided without it. */
 export const FINALIZER = 'palisade.dev/pod-security-labels';
@@ -49,6 +49,8 @@ export interface ObservedBaseline extends StatusObserved {
   now: Date;
   /** When this process last wrote the baseline's status, if it did. */
   statusWrittenAt: Date | undefined;
+  /** Whether this process has looked at a namespace since it started. */
+  hasObserved: (namespace: string) => boolean;
 }
 
 const identity = (name: string) => ({ apiVersion: API_VERSION, kind: 'PodSecurityBaseline', metadata: { name } });
@@ -59,11 +61,17 @@ export function holdBaseline(name: string): Effects {
   return { apply: [{ resource: baselines, object: withFinalizer }] };
 }
 
-/** The finalizer, and the status once it changed, no more often than STATUS_INTERVAL_MS. */
+/**
+ * The finalizer, and the status once it changed, no more often than STATUS_INTERVAL_MS; the status
+ * not before each namespace the baseline selects was looked at since the start: a status from
+ * fewer facts would be wrong, and corrected a moment later.
+ */
 export function decideBaseline(observed: ObservedBaseline): Effects {
   const { name } = observed.baseline.metadata;
+  const matched = selectedNamespaces(observed.baseline, observed);
+  if (!matched.every((ns) => observed.hasObserved(ns.metadata.name))) return holdBaseline(name);
   const [finalizer] = holdBaseline(name).apply!;
-  const status = { ...identity(name), status: baselineStatus(observed.baseline, observed, observed.now) };
+  const status = { ...identity(name), status: baselineStatus(observed.baseline, observed, observed.now, matched) };
   if (!needsApply(status, observed.baseline, { subresource: 'status' })) return { apply: [finalizer!] };
   const wait = (observed.statusWrittenAt?.getTime() ?? -Infinity) + STATUS_INTERVAL_MS - observed.now.getTime();
   if (wait > 0) return { apply: [finalizer!], requeueAfterMs: wait };

@@ -3,7 +3,7 @@
 import type { PodSecurityBaselineStatus } from '../../api/podsecuritybaseline.ts';
 import { setCondition, type Condition } from '../../runtime/conditions.ts';
 import {
-  effectivePolicy, liveEnforce, sameLevelVersion, selects, type Baseline, type Mode, type NamespaceView,
+  effectivePolicy, liveEnforce, sameLevelVersion, selects, type Baseline, type EffectivePolicy, type Mode, type NamespaceView,
 } from '../../podsecurity/namespace-policy.ts';
 import type { NamespaceViolations } from './violations.ts';
 import { PSA_MODES } from '../../podsecurity/namespace-policy.ts';
@@ -22,13 +22,34 @@ export interface Observed {
 
 export type StatusBaseline = Baseline & { metadata: { generation?: number }; status?: { conditions?: Condition[] } };
 
-export function baselineStatus(baseline: StatusBaseline, observed: Observed, now: Date): PodSecurityBaselineStatus {
+/** The namespaces a baseline selects, but those being deleted: what its status counts. */
+export const selectedNamespaces = (baseline: Baseline, { namespaces, operatorNamespace }: Pick<Observed, 'namespaces' | 'operatorNamespace'>) =>
+  namespaces.filter((ns) => !ns.metadata.deletionTimestamp && selects(baseline, ns, operatorNamespace));
+
+/**
+ * The policy in force for each set of baselines selecting a namespace, worked out once per set: a
+ * status counts thousands of namespaces, and a handful of sets covers them.
+ */
+function policiesBySelecting(observed: Observed): (ns: NamespaceView) => EffectivePolicy {
+  const policies = new Map<string, EffectivePolicy>();
+  return (ns) => {
+    const selecting = observed.baselines.filter((other) => selects(other, ns, observed.operatorNamespace));
+    const key = selecting.map((b) => b.metadata.name).join('\n');
+    let policy = policies.get(key);
+    if (!policy) policies.set(key, policy = effectivePolicy(selecting)!);
+    return policy;
+  };
+}
+
+/** `matched` is selectedNamespaces(baseline, observed), when the caller has it already. */
+export function baselineStatus(baseline: StatusBaseline, observed: Observed, now: Date,
+  matched = selectedNamespaces(baseline, observed)): PodSecurityBaselineStatus {
   const { name } = baseline.metadata;
-  const matched = observed.namespaces.filter((ns) => !ns.metadata.deletionTimestamp && selects(baseline, ns, observed.operatorNamespace));
+  const policyOf = policiesBySelecting(observed);
   const overridden: { namespace: string; mode: Mode; by: string }[] = [];
   const pending: string[] = [];
   for (const ns of matched) {
-    const policy = effectivePolicy(observed.baselines.filter((other) => selects(other, ns, observed.operatorNamespace)))!;
+    const policy = policyOf(ns);
     for (const mode of PSA_MODES) {
       if (policy.modes[mode].baseline !== name) overridden.push({ namespace: ns.metadata.name, mode, by: policy.modes[mode].baseline });
     }

@@ -40,7 +40,14 @@ describe('PodSecurityBaseline decide', function () {
 
   const observedBaseline = (overrides: Partial<ObservedBaseline> = {}): ObservedBaseline => ({
     baseline: strict, namespaces: [tenantNamespace()], baselines: [strict], operatorNamespace: 'palisade-system',
-    violations: new Map(), failures: new Map(), now: NOW, statusWrittenAt: undefined, ...overrides,
+    violations: new Map(), failures: new Map(), now: NOW, statusWrittenAt: undefined, hasObserved: () => true, ...overrides,
+  });
+
+  it('holds the finalizer alone, no status, until each namespace it selects has been looked at since the start', function () {
+    const held = decideBaseline(observedBaseline({ hasObserved: (namespace) => namespace !== 'team' }));
+    expect(held.apply?.[0]?.object.metadata).to.deep.include({ finalizers: [FINALIZER] });
+    expect(held.status).to.equal(undefined);
+    expect(decideBaseline(observedBaseline({ hasObserved: (namespace) => namespace === 'team' })).status).to.not.equal(undefined);
   });
 
   it('keeps the finalizer and writes the status, at most once per interval', function () {

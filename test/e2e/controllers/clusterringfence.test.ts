@@ -1,7 +1,7 @@
 // The ClusterRingfence controller in the real operator process against the real control plane,
 // with the ClusterNetworkPolicy CRDs of sigs.k8s.io/network-policy-api v0.3.0 installed: what it
 // generates passes their schema and CEL rules, in both served versions. And on a control plane
-// without them: Unsupported, and nothing else, until they come.
+// without them: Unsupported, and nothing else, until they come; and again once they go.
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { ClusterRingfenceSpec } from '../../../src/api/clusterringfence.ts';
@@ -11,8 +11,8 @@ import { clientFor } from '../../../harness/client.ts';
 import { ControlPlane } from '../../../harness/control-plane/control-plane.ts';
 import { kubectl, kubectlOk } from '../../../harness/kubectl.ts';
 import { installCrds } from '../../../harness/crds.ts';
-import { installClusterNetworkPolicyCrds } from '../../../harness/network-policy-api.ts';
-import { stopOperator } from '../../../harness/operator.ts';
+import { installClusterNetworkPolicyCrds, removeClusterNetworkPolicyCrds } from '../../../harness/network-policy-api.ts';
+import { httpGet, stopOperator } from '../../../harness/operator.ts';
 import { eventually } from '../../support/eventually.ts';
 import { keepOperatorRequests, OPERATOR_USER, startPalisadeOperator } from '../../support/least-privilege.ts';
 import { createNamespace } from '../../support/namespace.ts';
@@ -258,6 +258,33 @@ describe('ClusterRingfence on a control plane without ClusterNetworkPolicy', fun
       const notes = await kubectlOk(plane.kubeconfig, ['get', 'events.events.k8s.io', '-n', 'default', '--field-selector', 'regarding.name=past-band',
         '-o', 'jsonpath={range .items[*]}{.reason}:{.note}{"\\n"}{end}']);
       expect(notes.trim()).to.equal('InvalidSpec:spec.priority: slot 2 needs Admin priorities 108-111, past the operator\'s band 100-107');
+    } finally {
+      await stopOperator(operator, 'SIGKILL');
+    }
+  });
+
+  it('says Unsupported again when the CRDs are removed, stays ready without their cache, and applies once they are back', async function () {
+    const operator = await startPalisadeOperator(plane, ['--leader-elect=false']);
+    const cacheSilence = 'palisade_informer_last_event_age_seconds{resource="clusternetworkpolicies.policy.networking.k8s.io';
+    try {
+      await installClusterNetworkPolicyCrds(plane.kubeconfig);
+      await client.apply('guard', { namespaceSelector: { matchLabels: { tenant: 'true' } } });
+      // Ready once its first pass reconciled each ringfence, which made the policy cache.
+      await eventually(async () => expect((await httpGet(operator.port, '/readyz')).status).to.equal(200), 30_000);
+      expect(await client.ready('guard')).to.include({ apiVersion: V1BETA1, policyCount: 1 });
+      expect((await httpGet(operator.port, '/metrics')).body).to.include(cacheSilence);
+
+      await removeClusterNetworkPolicyCrds(plane.kubeconfig);
+      // The cache's relist is answered 404: discovery is asked at once, not at the next resync.
+      const status = await client.ready('guard', 'Unsupported');
+      expect(status.conditions?.find((c) => c.type === 'Ready')?.message).to.include('install the CRDs of sigs.k8s.io/network-policy-api');
+      expect((await httpGet(operator.port, '/metrics')).body, 'the cache is released').to.not.include(cacheSilence);
+      expect((await httpGet(operator.port, '/readyz')).status).to.equal(200);
+
+      await installClusterNetworkPolicyCrds(plane.kubeconfig);
+      const applied = await eventually(() => client.ready('guard'), 90_000);
+      expect(applied).to.include({ apiVersion: V1BETA1, policyCount: 1 });
+      expect((await client.policies('guard')).map((p) => p.metadata.name)).to.deep.equal(['palisade-guard-guardrails']);
     } finally {
       await stopOperator(operator, 'SIGKILL');
     }

@@ -62,6 +62,19 @@ describe('operator runtime', function () {
     expect(await httpGet(operator.port, '/healthz')).to.deep.equal({ status: 200, body: 'ok\n' });
   });
 
+  it('is not ready until every object cached at start has been reconciled once', async function () {
+    await kubectlOk(kubeconfig, ['apply', '-n', ns.name, '-f', '-'], source('slow', { v: '1' }, { 'delay-ms': '3000' }));
+    try {
+      const operator = await start('--leader-elect=false');
+      // Its caches sync within a second; the slow object's reconcile takes 3 s more.
+      await eventually(async () => expect((await httpGet(operator.port, '/readyz')).status).to.equal(200), 30_000, 50);
+      expect(await echoData(kubeconfig, ns.name, 'slow'), 'written before the first ready answer').to.equal('{"v":"1"}');
+      await eventually(() => expect(operator.logs.find((line) => line.message === 'first pass done')).to.have.property('objects').above(0), 2_000);
+    } finally {
+      await kubectlOk(kubeconfig, ['delete', 'configmap', 'slow', '-n', ns.name]);
+    }
+  });
+
   it('retries a failing reconcile with growing delays, and keeps running', async function () {
     const operator = await start('--leader-elect=false');
     await kubectlOk(kubeconfig, ['apply', '-n', ns.name, '-f', '-'], source('broken', { a: '1' }, { fail: 'true' }));

@@ -1,0 +1,22 @@
+// Pairs of a Palisade phase and a direct phase (the same requests with no operator), and their
+// median: the machine's 2 cores are shared, and its drift moves a single phase by 20 %, so one
+// pair says less than the median of several.
+import type { timed } from './operator.ts';
+
+export type TimedPhase = Awaited<ReturnType<typeof timed>>;
+
+const totalCpu = ({ cpuSeconds }: TimedPhase) => Object.values(cpuSeconds).reduce((sum, seconds) => sum + seconds, 0);
+
+/** A pair's figures: its two times, and the CPU all processes spent in each (on 2 saturated cores, time follows it). */
+export const pair = (palisade: TimedPhase, direct: TimedPhase) => ({
+  palisadeSeconds: palisade.seconds, directSeconds: direct.seconds, ratio: +(palisade.seconds / direct.seconds).toFixed(2),
+  cpuRatio: +(totalCpu(palisade) / totalCpu(direct)).toFixed(2), operatorCpuSeconds: palisade.cpuSeconds.operator,
+});
+export type Pair = ReturnType<typeof pair>;
+
+/** The median of the pairs' time ratios. */
+export function medianRatio(pairs: Pair[]): number {
+  const sorted = pairs.map(({ ratio }) => ratio).sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  return +(Number.isInteger(middle) ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[Math.floor(middle)]!).toFixed(2);
+}
