@@ -61,6 +61,8 @@ async function throughOperator(client: KubeClient, kubeconfig: string, pids: Rec
   const round = roundOf(1);
   const operator = await startShippedOperator(kubeconfig, OPERATOR_ARGS);
   try {
+    // Counted from readiness on: the caches' lists and watches at start are not the rollout's.
+    await untilReady(operator);
     const requestsBefore = await metric(operator.port, 'palisade_api_requests_total');
     const untilLabelled = await labelledThrough(operator, client, pids, watched, round);
     await sleep(2000);
@@ -143,7 +145,9 @@ try {
     await settled(client);
     const pids = { ...plane.pids, bench: process.pid };
     const ours = await throughOperator(client, kubeconfig, pids, watched);
-    const { restart, writesOnResync } = await restartFigures(kubeconfig, OPERATOR_ARGS, CONTROLLER, pids, COUNT);
+    // A resync reconciles every namespace, in the order listed (by name): all of them, so that the selected ones are among those counted.
+    const namespaceCount = (await client.list(namespaces, {}, { metadataOnly: true })).items?.length ?? 0;
+    const { restart, writesOnResync } = await restartFigures(kubeconfig, OPERATOR_ARGS, CONTROLLER, pids, namespaceCount);
     const direct = await directly(client, pids, watched, ours.sample, roundOf(1));
     const pairs = [pair(ours.untilLabelled, direct)];
     for (let round = 2; round <= ROUNDS; round++) pairs.push(await laterPair(client, kubeconfig, pids, watched, ours.sample, round));

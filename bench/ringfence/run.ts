@@ -71,6 +71,8 @@ function readyCounter(informer: Informer<Fence>, prefix: string): () => number {
 async function throughOperator(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, fenceInformer: Informer<Fence>) {
   const operator = await startShippedOperator(kubeconfig, OPERATOR_ARGS);
   try {
+    // Counted from readiness on: the caches' lists and watches at start are not the rollout's.
+    await untilReady(operator);
     const requestsBefore = await metric(operator.port, 'palisade_api_requests_total');
     const untilAllReady = await untilAllReadyThrough(operator, client, pids, fenceInformer, 'bench');
     await sleep(2000);

@@ -105,7 +105,8 @@ export class Manager {
 
   /**
    * Stops a cache and forgets it, for a resource the server no longer serves: readiness no longer
-   * waits on it, and writes' answers no longer go to it. A caller asking again gets a new one.
+   * waits on it, and writes' answers no longer go to it. A caller asking again gets a new one. For
+   * a cache one reader made and alone reads: every handler on it goes with it.
    */
   async release(informer: Informer): Promise<void> {
     for (const [key, entry] of this.informers) {

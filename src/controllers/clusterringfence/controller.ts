@@ -1,25 +1,19 @@
 // The ClusterRingfence controller: observes what the caches hold, and lets the runtime carry out
-// what decide() returns. The ClusterNetworkPolicy cache is made once discovery finds the kind
-// served (it may be installed after the operator starts); its events reach the owner by label. A
-// 404 to that cache's list or watch (the CRDs removed, or its version dropped) asks discovery
-// again: the cache is released, and each ringfence says Unsupported or moves to the new version.
+// what decide() returns. The ClusterNetworkPolicy cache follows the version served
+// (generated-policies.ts); its events reach the owner by label.
 import { clusterRingfences } from '../../api/resources.ts';
-import { MANAGED_BY_LABEL } from '../../kubernetes/objects.ts';
 import { NAMESPACE_METADATA, namespaces } from '../../kubernetes/resources.ts';
 import { matchesSelector } from '../../kubernetes/selectors.ts';
-import { isNotFound, type KubeObject, type Resource } from '../../runtime/client.ts';
-import { controller, Trigger, writtenBy, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
-import type { Informer } from '../../runtime/informer.ts';
-import type { CacheView } from '../../runtime/manager.ts';
+import type { KubeObject } from '../../runtime/client.ts';
+import { controller, Trigger, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
 import { decide, type ObservedClusterRingfence } from './decide.ts';
 import { CLUSTER_RINGFENCE_LABEL } from './render.ts';
+import { GeneratedPolicies } from './generated-policies.ts';
 import { ServedApi } from './served-api.ts';
 import { priorityBand } from './settings.ts';
 
 const CONTROLLER = 'clusterringfence';
-/** What this controller generates carries its label: not every ClusterNetworkPolicy of the cluster. */
-const GENERATED: CacheView = { labelSelector: `${MANAGED_BY_LABEL}=palisade,${CLUSTER_RINGFENCE_LABEL}` };
 // A reconcile reads every namespace: while thousands are labelled, one a second per ringfence.
 const NAMESPACE_COALESCE_MS = 1_000;
 const UNSYNCED_RECHECK_MS = 500;
@@ -28,37 +22,11 @@ export function clusterRingfenceController({ client, settings, manager, effects,
   const band = priorityBand(settings);
   const fences = manager.informer<ObservedClusterRingfence>(clusterRingfences);
   const namespaceCache = manager.informer(namespaces, NAMESPACE_METADATA);
-  const served = new ServedApi(client, clock);
   const generatedChanged = new Trigger();
-  let generated: { resource: Resource; cache: Informer } | undefined;
-
-  /** The cache of generated policies in the served version, made on first use and feeding the owners' requests; none while none is served. */
-  async function generatedCache(resource: Resource | undefined): Promise<Informer | undefined> {
-    if (generated && generated.resource.version !== resource?.version) {
-      const released = generated.cache;
-      generated = undefined;
-      await manager.release(released);
-    }
-    if (!resource) return undefined;
-    if (!generated) generated = { resource, cache: watchGenerated(resource) };
-    return generated.cache;
-  }
-
-  function watchGenerated(resource: Resource): Informer {
-    const cache = manager.informer(resource, GENERATED);
-    cache.onEvent((event) => {
-      if (event.type === 'resync') return;
-      const owners = new Set([event.object, ...(event.type === 'update' ? [event.old] : [])].map((o) => o.metadata.labels?.[CLUSTER_RINGFENCE_LABEL]));
-      // A reconcile's own write, told from its answer, does not start it again.
-      for (const name of owners) if (name && !writtenBy(event, CONTROLLER, name)) generatedChanged.fire({ name });
-    });
-    cache.onFailure((error) => {
-      if (!isNotFound(error) || generated?.cache !== cache) return;
-      served.forget();
-      for (const fence of fences.list()) generatedChanged.fire({ name: fence.metadata.name });
-    });
-    return cache;
-  }
+  const policies = new GeneratedPolicies({
+    manager, served: new ServedApi(client, clock), controller: CONTROLLER,
+    changed: (name) => generatedChanged.fire({ name }), ringfences: () => fences.list().map((f) => f.metadata.name),
+  });
 
   const selected = (fence: ObservedClusterRingfence) => namespaceCache.list()
     .filter((ns) => !ns.metadata.deletionTimestamp && matchesSelector(fence.spec.namespaceSelector, ns.metadata.labels))
@@ -67,8 +35,7 @@ export function clusterRingfenceController({ client, settings, manager, effects,
   async function reconcile({ name }: Request): Promise<ReconcileOutcome> {
     const ringfence = fences.get(name);
     if (!ringfence || ringfence.metadata.deletionTimestamp) return undefined;
-    const resource = await served.resolve();
-    const cache = await generatedCache(resource);
+    const { resource, cache } = await policies.resolve();
     // Deletes and drift are judged from the cache: not before it holds what the cluster does.
     if (cache && !cache.hasSynced) return { requeueAfterMs: UNSYNCED_RECHECK_MS };
     const generatedBy = (policy: KubeObject | undefined) => policy?.metadata.labels?.[CLUSTER_RINGFENCE_LABEL];

@@ -1,6 +1,6 @@
 // Which version of ClusterNetworkPolicy the cluster serves (src/runtime/discovery.ts), asked again
 // at most every RECHECK_MS until it is: the CRDs may come after the operator. Once found, asked
-// again when told the cache of that version is answered 404: the CRDs may go, or change version.
+// again once forgotten (generated-policies.ts: a 404 to the cache of that version).
 import { clusterNetworkPolicies } from '../../kubernetes/resources.ts';
 import type { KubeClient, Resource } from '../../runtime/client.ts';
 import { servedVersion } from '../../runtime/discovery.ts';

@@ -263,7 +263,7 @@ describe('ClusterRingfence on a control plane without ClusterNetworkPolicy', fun
     }
   });
 
-  it('says Unsupported again when the CRDs are removed, stays ready without their cache, and applies once they are back', async function () {
+  it('says Unsupported again when the CRDs are removed, lets their cache go, and applies once they are back', async function () {
     const operator = await startPalisadeOperator(plane, ['--leader-elect=false']);
     const cacheSilence = 'palisade_informer_last_event_age_seconds{resource="clusternetworkpolicies.policy.networking.k8s.io';
     try {
