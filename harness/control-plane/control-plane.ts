@@ -43,7 +43,7 @@ export interface AuditEvent {
   requestURI: string;
   user: { username: string };
   objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string; name?: string };
-  responseStatus?: { code?: number };
+  responseStatus?: { code?: number; message?: string };
   annotations?: Record<string, string>;
   responseObject?: { roleRef?: { kind: string; name: string } };
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,6 +53,12 @@ describe('readKeyPair', function () {
   });
 });
 
+/** As the kubelet updates a Secret volume: each file whole or not at all (a poll never reads half a file). */
+async function replaceFile(path: string, content: string): Promise<void> {
+  await writeFile(`${path}.new`, content);
+  await rename(`${path}.new`, path);
+}
+
 describe('watchKeyPair', function () {
   it('reports a changed pair once, a broken one once while it lasts, and keeps the last good one', async function () {
     const first = selfSignedCertificate(['x']);
@@ -64,9 +70,9 @@ describe('watchKeyPair', function () {
       await sleep(100);
       expect(changes).to.deep.equal([]);
       const second = selfSignedCertificate(['y']);
-      await writeFile(join(dir, 'tls.crt'), second.cert); // the key not yet written: a mismatch
+      await replaceFile(join(dir, 'tls.crt'), second.cert); // the key not yet written: a mismatch
       await sleep(100);
-      await writeFile(join(dir, 'tls.key'), second.key);
+      await replaceFile(join(dir, 'tls.key'), second.key);
       await sleep(100);
       expect(changes).to.deep.equal([second]);
       expect(errors).to.have.length(1);

@@ -144,11 +144,19 @@ export function unneededGrants(grants: Grant[], events: readonly AuditEvent[]): 
 }
 
 /**
+ * The API server's 403 to creating an object of a CRD being deleted: no permission would let it,
+ * and a controller re-creating what the CRD's deletion removes meets it (the ClusterRingfence test
+ * that removes the ClusterNetworkPolicy CRDs).
+ */
+const CRD_TERMINATING = 'create not allowed while custom resource definition is terminating';
+
+/**
  * The requests refused as forbidden, in words: by RBAC, and also after it (the escalation check
  * on a RoleBinding, admission such as Pod Security), which answer 403 to an authorized request.
  */
 export function forbiddenRequests(events: readonly AuditEvent[]): string[] {
-  return events.filter((event) => event.annotations?.['authorization.k8s.io/decision'] === 'forbid' || event.responseStatus?.code === 403)
+  return events.filter((event) => event.annotations?.['authorization.k8s.io/decision'] === 'forbid'
+    || (event.responseStatus?.code === 403 && !event.responseStatus.message?.includes(CRD_TERMINATING)))
     .map((event) => `${event.verb} ${event.requestURI}`);
 }
 
