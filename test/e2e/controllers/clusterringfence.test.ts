@@ -274,10 +274,18 @@ describe('ClusterRingfence on a control plane without ClusterNetworkPolicy', fun
       expect(await client.ready('guard')).to.include({ apiVersion: V1BETA1, policyCount: 1 });
       expect((await httpGet(operator.port, '/metrics')).body).to.include(cacheSilence);
 
+      const removedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
       await removeClusterNetworkPolicyCrds(plane.kubeconfig);
       // The cache's relist is answered 404: discovery is asked at once, not at the next resync.
       const status = await client.ready('guard', 'Unsupported');
       expect(status.conditions?.find((c) => c.type === 'Ready')?.message).to.include('install the CRDs of sigs.k8s.io/network-policy-api');
+      // And an Event says so (a repeat of an earlier one counts in its series).
+      await eventually(async () => {
+        const seen = await kubectlOk(plane.kubeconfig, ['get', 'events.events.k8s.io', '-n', 'default', '--field-selector', 'regarding.name=guard,reason=Unsupported',
+          '-o', 'jsonpath={range .items[*]}{.series.lastObservedTime}{" "}{.eventTime}{"\\n"}{end}']);
+        const latest = seen.trim().split('\n').flatMap((line) => line.split(' ')).filter(Boolean).map((time) => Date.parse(time));
+        expect(Math.max(...latest, 0), seen).to.be.at.least(removedAt.getTime());
+      }, 30_000);
       expect((await httpGet(operator.port, '/metrics')).body, 'the cache is released').to.not.include(cacheSilence);
       expect((await httpGet(operator.port, '/readyz')).status).to.equal(200);
 
