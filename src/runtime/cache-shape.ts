@@ -6,6 +6,7 @@
 import { hash } from 'node:crypto';
 import type { KubeObject } from './client.ts';
 import { FIELD_MANAGER, namesListItem } from './apply.ts';
+import { NAMESPACE_NAME_LABEL } from '../kubernetes/objects.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type ManagedFieldsEntry = { manager: string; operation: string; subresource?: string; time?: string; fieldsV1?: Record<string, Json> };
@@ -72,6 +73,12 @@ function cutAtLists(fields: Record<string, Json>): Record<string, Json> {
     [key, key.startsWith('f:') && child !== null && typeof child === 'object' && !Array.isArray(child) ? cutAtLists(child) : child]));
 }
 
+/**
+ * A namespace's labels name it (the API server sets its name label on every one): no two are equal,
+ * and pooling them would cost a hash and an entry each for nothing.
+ */
+const ownLabels = (labels: Record<string, string> | undefined) => labels !== undefined && NAMESPACE_NAME_LABEL in labels;
+
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 function withoutLastApplied(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
@@ -91,7 +98,7 @@ export function shapeForCache<T extends KubeObject>(object: T): T {
     annotations?: Record<string, string>; ownerReferences?: unknown[]; managedFields?: ManagedFieldsEntry[];
   };
   const kept = {
-    labels: shared(labels), annotations: shared(withoutLastApplied(annotations)),
+    labels: ownLabels(labels) ? labels : shared(labels), annotations: shared(withoutLastApplied(annotations)),
     ownerReferences: shared(ownerReferences), managedFields: shared(ourManagedFields(managedFields)),
   };
   const sharedContent = Object.fromEntries(Object.entries(content).map(([key, value]) => [key, key === 'status' ? value : shared(value)]));

@@ -31,6 +31,15 @@ describe('shapeForCache', function () {
     expect([a.metadata.namespace, a.metadata.uid, b.metadata.namespace, b.metadata.uid]).to.deep.equal(['a', 'uid-a', 'b', 'uid-b']);
   });
 
+  it('keeps a namespace\'s labels as its own: they name it, so no other is equal to pool them with', function () {
+    const namespace = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, uid: name, resourceVersion: '1', labels: { team: 'x', 'kubernetes.io/metadata.name': name } } });
+    const [a, b] = [namespace('a'), namespace('b')];
+    const [shapedA, shapedB] = [shapeForCache(a), shapeForCache(b)];
+    expect(shapedA.metadata.labels).to.equal(a.metadata.labels);
+    expect(Object.isFrozen(shapedA.metadata.labels)).to.equal(false);
+    expect(shapedB.metadata.labels).to.deep.equal({ team: 'x', 'kubernetes.io/metadata.name': 'b' });
+  });
+
   it('keeps our Apply entry without its time, cut where a list begins, and drops other managers and kubectl\'s annotation', function () {
     const { metadata } = shapeForCache(policy('a', 'owner-a')) as unknown as { metadata: { managedFields: unknown; annotations: unknown } };
     expect(metadata.annotations).to.deep.equal({ note: 'kept' });

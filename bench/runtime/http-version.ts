@@ -1,0 +1,88 @@
+// HTTP/1.1 against HTTP/2 to kube-apiserver, the choice in src/runtime/client.ts: the same
+// server-side applies of NetworkPolicies (REQUESTS per phase, IN_FLIGHT at a time: 2 as the
+// PodSecurityBaseline namespace workers make them, 16 as the ringfence operator's workers, 64 as
+// the benchmarks' direct phases), sent through an undici Agent with and without HTTP/2, phases
+// alternating (ROUNDS of each, the order swapped every round) so that a drift of the machine
+// weighs on both. Per phase: seconds, this process's CPU and kube-apiserver's; then each
+// version's medians.
+import { Agent } from 'undici';
+import { KubeClient } from '../../src/runtime/client.ts';
+import { loadCredentials, type Credentials } from '../../src/runtime/credentials.ts';
+import { inParallel } from '../../src/runtime/parallel.ts';
+import { cpuSeconds } from '../operator.ts';
+import { createNamespaces, namespaceObjects, startBenchControlPlane } from '../cluster.ts';
+
+const REQUESTS = Number(process.env.REQUESTS ?? 3000);
+const CONCURRENCIES = (process.env.IN_FLIGHT ?? '2,16,64').split(',').map(Number);
+const ROUNDS = Number(process.env.ROUNDS ?? 4);
+const NAMESPACES = 20;
+
+type Version = 'HTTP/1.1' | 'HTTP/2';
+type Phase = { seconds: number; clientCpuSeconds: number; apiserverCpuSeconds: number };
+
+/** REQUESTS applies of new NetworkPolicies named `prefix-*`, `inFlight` at a time, on a new Agent of `version`. */
+async function phase(credentials: Credentials, version: Version, inFlight: number, prefix: string, apiserverPid: number): Promise<Phase> {
+  const agent = new Agent({ connect: credentials.tls, allowH2: version === 'HTTP/2', keepAliveTimeout: 60_000 });
+  const { origin } = new URL(credentials.server);
+  const send = async (name: string, namespace: string) => {
+    const body = JSON.stringify({
+      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace, labels: { bench: 'http-version' } },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    });
+    const response = await agent.request({
+      origin, method: 'PATCH', body,
+      path: `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies/${name}?fieldManager=bench&force=true`,
+      headers: { ...(await credentials.headers()), accept: 'application/json', 'content-type': 'application/apply-patch+yaml' },
+    });
+    const text = await response.body.text();
+    if (response.statusCode !== 200 && response.statusCode !== 201) throw new Error(`${version} apply ${namespace}/${name}: ${response.statusCode} ${text}`);
+    JSON.parse(text);
+  };
+  try {
+    // Connected before the clock, as a running operator is.
+    await send(`${prefix}-warm`, 'http-0');
+    const [clientBefore, serverBefore, started] = [process.cpuUsage(), await cpuSeconds(apiserverPid), performance.now()];
+    await inParallel(Array.from({ length: REQUESTS }, (_, i) => i), inFlight, (i) => send(`${prefix}-${i}`, `http-${i % NAMESPACES}`));
+    const client = process.cpuUsage(clientBefore);
+    return {
+      seconds: +((performance.now() - started) / 1000).toFixed(2),
+      clientCpuSeconds: +((client.user + client.system) / 1e6).toFixed(2),
+      apiserverCpuSeconds: +(await cpuSeconds(apiserverPid) - serverBefore).toFixed(2),
+    };
+  } finally {
+    await agent.close();
+  }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return +(sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2).toFixed(2);
+};
+
+const plane = await startBenchControlPlane();
+try {
+  const credentials = await loadCredentials(plane.kubeconfig);
+  const setup = new KubeClient(credentials);
+  await createNamespaces(setup, namespaceObjects('http', NAMESPACES));
+  await setup.close();
+  const apiserverPid = plane.pids['kube-apiserver-0']!;
+  const results = [];
+  for (const inFlight of CONCURRENCIES) {
+    const phases: Record<Version, Phase[]> = { 'HTTP/1.1': [], 'HTTP/2': [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      const order: Version[] = round % 2 ? ['HTTP/2', 'HTTP/1.1'] : ['HTTP/1.1', 'HTTP/2'];
+      for (const version of order) {
+        phases[version].push(await phase(credentials, version, inFlight, `c${inFlight}-r${round}-${version === 'HTTP/2' ? 'h2' : 'h1'}`, apiserverPid));
+      }
+    }
+    const medians = Object.fromEntries(Object.entries(phases).map(([version, list]) => [version, {
+      seconds: median(list.map((p) => p.seconds)), clientCpuSeconds: median(list.map((p) => p.clientCpuSeconds)),
+      apiserverCpuSeconds: median(list.map((p) => p.apiserverCpuSeconds)),
+    }]));
+    results.push({ inFlight, medians, phases });
+  }
+  console.log(JSON.stringify({ benchmark: 'http-version', requestsPerPhase: REQUESTS, rounds: ROUNDS, results }));
+} finally {
+  await plane.stop();
+}

@@ -1,0 +1,51 @@
+import { expect } from 'chai';
+import { Pacer } from '../../src/runtime/pacer.ts';
+
+describe('Pacer', function () {
+  /** A clock the test moves: each pass takes `passMs` of it. */
+  const clocked = (share: number) => {
+    let now = 1_000;
+    const pacer = new Pacer(share, () => now);
+    return {
+      pacer,
+      pass: (passMs: number) => pacer.run(() => { now += passMs; return passMs; }),
+      wait: (ms: number) => { now += ms; },
+    };
+  };
+
+  it('lets the first pass run at once', function () {
+    expect(new Pacer(0.01).waitMs()).to.equal(0);
+  });
+
+  it('spaces passes so that they take the share: 30 ms at 1 % waits 3 s from its start', function () {
+    const { pacer, pass, wait } = clocked(0.01);
+    expect(pass(30)).to.equal(30);
+    expect(pacer.waitMs()).to.equal(2_970);
+    wait(2_000);
+    expect(pacer.waitMs()).to.equal(970);
+    wait(970);
+    expect(pacer.waitMs()).to.equal(0);
+  });
+
+  it('follows the last pass: a cheaper one shortens the wait, a dearer one lengthens it', function () {
+    const { pacer, pass, wait } = clocked(0.1);
+    pass(50);
+    wait(450);
+    pass(5);
+    expect(pacer.waitMs()).to.equal(45);
+    wait(45);
+    pass(200);
+    expect(pacer.waitMs()).to.equal(1_800);
+  });
+
+  it('counts a pass that throws', function () {
+    let now = 0;
+    const pacer = new Pacer(0.5, () => now);
+    expect(() => pacer.run(() => { now += 10; throw new Error('no'); })).to.throw('no');
+    expect(pacer.waitMs()).to.equal(10);
+  });
+
+  it('refuses a share that is not a fraction of a core', function () {
+    for (const share of [0, -1, 1.5, Number.NaN]) expect(() => new Pacer(share)).to.throw(/not in \(0, 1\]/);
+  });
+});
