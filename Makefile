@@ -35,6 +35,7 @@ bench: build control-plane ## Benchmarks (figures in bench/README.md)
 	node bench/runtime/queue.ts
 	node --expose-gc bench/runtime/informer-memory.ts
 	node bench/runtime/http-version.ts
+	node bench/runtime/watch-serving.ts
 	node bench/ringfence/run.ts
 	node bench/ringfence/custom-resource-writes.ts
 	node bench/clusterringfence/run.ts

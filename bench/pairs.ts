@@ -1,6 +1,7 @@
 // Pairs of a Palisade phase and a direct phase (the same requests with no operator), and their
 // median: the machine's 2 cores are shared, and its drift moves a single phase by 20 %, so one
 // pair says less than the median of several.
+import { median } from './alternating.ts';
 import type { timed } from './operator.ts';
 
 export type TimedPhase = Awaited<ReturnType<typeof timed>>;
@@ -15,8 +16,4 @@ export const pair = (palisade: TimedPhase, direct: TimedPhase) => ({
 export type Pair = ReturnType<typeof pair>;
 
 /** The median of the pairs' time ratios. */
-export function medianRatio(pairs: Pair[]): number {
-  const sorted = pairs.map(({ ratio }) => ratio).sort((a, b) => a - b);
-  const middle = sorted.length / 2;
-  return +(Number.isInteger(middle) ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[Math.floor(middle)]!).toFixed(2);
-}
+export const medianRatio = (pairs: Pair[]): number => median(pairs.map(({ ratio }) => ratio));

@@ -9,6 +9,7 @@ import { Agent } from 'undici';
 import { KubeClient } from '../../src/runtime/client.ts';
 import { loadCredentials, type Credentials } from '../../src/runtime/credentials.ts';
 import { inParallel } from '../../src/runtime/parallel.ts';
+import { alternating } from '../alternating.ts';
 import { cpuSeconds } from '../operator.ts';
 import { createNamespaces, namespaceObjects, startBenchControlPlane } from '../cluster.ts';
 
@@ -54,12 +55,6 @@ async function phase(credentials: Credentials, version: Version, inFlight: numbe
   }
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return +(sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2).toFixed(2);
-};
-
 const plane = await startBenchControlPlane();
 try {
   const credentials = await loadCredentials(plane.kubeconfig);
@@ -69,18 +64,9 @@ try {
   const apiserverPid = plane.pids['kube-apiserver-0']!;
   const results = [];
   for (const inFlight of CONCURRENCIES) {
-    const phases: Record<Version, Phase[]> = { 'HTTP/1.1': [], 'HTTP/2': [] };
-    for (let round = 0; round < ROUNDS; round++) {
-      const order: Version[] = round % 2 ? ['HTTP/2', 'HTTP/1.1'] : ['HTTP/1.1', 'HTTP/2'];
-      for (const version of order) {
-        phases[version].push(await phase(credentials, version, inFlight, `c${inFlight}-r${round}-${version === 'HTTP/2' ? 'h2' : 'h1'}`, apiserverPid));
-      }
-    }
-    const medians = Object.fromEntries(Object.entries(phases).map(([version, list]) => [version, {
-      seconds: median(list.map((p) => p.seconds)), clientCpuSeconds: median(list.map((p) => p.clientCpuSeconds)),
-      apiserverCpuSeconds: median(list.map((p) => p.apiserverCpuSeconds)),
-    }]));
-    results.push({ inFlight, medians, phases });
+    const versions = ['HTTP/1.1', 'HTTP/2'] as const;
+    results.push({ inFlight, ...await alternating(versions, ROUNDS, (version, round) =>
+      phase(credentials, version, inFlight, `c${inFlight}-r${round}-${version === 'HTTP/2' ? 'h2' : 'h1'}`, apiserverPid)) });
   }
   console.log(JSON.stringify({ benchmark: 'http-version', requestsPerPhase: REQUESTS, rounds: ROUNDS, results }));
 } finally {

@@ -225,10 +225,11 @@ export class KubeClient {
 
   /**
    * Watches a collection, calling `onEvent` for each event, until the server ends the stream
-   * (resolves), the stream fails (rejects), or `signal` aborts it (resolves).
+   * (resolves), the stream fails (rejects), or `signal` aborts it (resolves). A line `skip` takes
+   * (an event its caller holds already) is neither parsed nor told.
    */
   async watch<T extends KubeObject>(resource: Resource, query: Query & { namespace?: string }, signal: AbortSignal,
-    onEvent: (event: WatchEvent<T>) => void, view: View = {}): Promise<void> {
+    onEvent: (event: WatchEvent<T>) => void, view: View = {}, skip: (line: string) => boolean = () => false): Promise<void> {
     const { namespace, ...rest } = query;
     let body: Dispatcher.ResponseData['body'] | undefined;
     try {
@@ -245,11 +246,11 @@ export class KubeClient {
           const line = partial + chunk.slice(from, end);
           partial = '';
           from = end + 1;
-          if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+          if (line && !skip(line)) onEvent(JSON.parse(line) as WatchEvent<T>);
         }
         partial += chunk.slice(from);
       }
-      if (partial) onEvent(JSON.parse(partial) as WatchEvent<T>);
+      if (partial && !skip(partial)) onEvent(JSON.parse(partial) as WatchEvent<T>);
     } catch (error) {
       if (!signal.aborted) throw error;
     } finally {

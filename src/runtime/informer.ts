@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, isGone, type KubeClient, type KubeObject, type Resource, type WatchEvent } from './client.ts';
 import { matchesLabels, parseLabelSelector, type LabelRequirement } from './label-selector.ts';
+import { changeHead } from './watch-line.ts';
 import type { Writer } from './writer.ts';
 
 export type InformerEvent<T extends KubeObject> =
@@ -331,7 +332,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     try {
       await this.client.watch<T>(this.options.resource, {
         ...this.selectors(), resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds,
-      }, AbortSignal.any([abort.signal, this.stopping.signal]), (event) => this.apply(event), this.options);
+      }, AbortSignal.any([abort.signal, this.stopping.signal]), (event) => this.apply(event), this.options, (line) => this.takeEcho(line));
     } finally {
       clearInterval(watchdog);
     }
@@ -339,17 +340,42 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private apply(event: WatchEvent<T>): void {
-    this.lastEvent = performance.now();
-    this.options.observer.event?.();
+    this.heard();
     if (event.type === 'ERROR') {
       const status = event.object as unknown as { code?: number; reason?: string; message?: string };
       throw new ApiError(status.code ?? 0, status.reason ?? '', status.message ?? 'watch error');
     }
-    this.received++;
-    this.answered();
+    this.delivered();
     if (event.type === 'DELETED') this.remove(event.object);
     else if (event.type !== 'BOOKMARK') this.upsert(this.shape(event.object));
     this.resourceVersion = event.object.metadata.resourceVersion;
+  }
+
+  /**
+   * An added or modified object the cache holds at that resourceVersion already (the echo of a
+   * write it assumed): the event would change nothing and tell nobody (store), so it is counted
+   * without being parsed.
+   */
+  private takeEcho(line: string): boolean {
+    const head = changeHead(line);
+    const cached = head && this.byUid.get(head.uid);
+    if (!head || !cached || !notOlder(cached, { metadata: head } as KubeObject)) return false;
+    this.heard();
+    this.delivered();
+    this.resourceVersion = head.resourceVersion;
+    return true;
+  }
+
+  /** Any event, an error included: the watch is not silent. */
+  private heard(): void {
+    this.lastEvent = performance.now();
+    this.options.observer.event?.();
+  }
+
+  /** An event or a bookmark: the server works. */
+  private delivered(): void {
+    this.received++;
+    this.answered();
   }
 
   private upsert(object: T): void {

@@ -23,6 +23,8 @@ function fakeApi(items: () => KubeObject[] | null, expireOnce = false, listResou
   let expired = !expireOnce;
   let endWatch: ((error: ApiError) => void) | undefined;
   let deliver: ((event: WatchEvent) => void) | undefined;
+  let skip: ((line: string) => boolean) | undefined;
+  const skipped: string[] = [];
   const api = {
     list(_resource: Resource, query: { continue?: string }): Promise<ObjectList> {
       calls.push(query.continue);
@@ -35,18 +37,23 @@ function fakeApi(items: () => KubeObject[] | null, expireOnce = false, listResou
       const next = start + 2 < (items()?.length ?? 0) ? String(start + 2) : undefined;
       return Promise.resolve({ metadata: { resourceVersion: listResourceVersion(), continue: next }, items: page });
     },
-    watch: (_r: Resource, _q: unknown, signal: AbortSignal, onEvent: (event: WatchEvent) => void) => new Promise<void>((resolve, reject) => {
+    watch: (_r: Resource, _q: unknown, signal: AbortSignal, onEvent: (event: WatchEvent) => void, _view: unknown,
+      skipLine: (line: string) => boolean) => new Promise<void>((resolve, reject) => {
       signal.addEventListener('abort', () => resolve());
       endWatch = reject;
       deliver = onEvent;
+      skip = skipLine;
     }),
   };
   const gone = () => endWatch?.(new ApiError(410, 'Expired', 'too old resource version'));
+  /** Delivers an event as KubeClient.watch does: its line, as the API server writes it, offered to `skip` first. */
   const send = async (type: WatchEvent['type'], object: KubeObject) => {
     while (!deliver) await new Promise((resolve) => setTimeout(resolve, 1));
-    deliver({ type, object });
+    const line = JSON.stringify({ type, object });
+    if (skip?.(line)) skipped.push(`${type} ${object.metadata.name} ${object.metadata.resourceVersion}`);
+    else deliver({ type, object });
   };
-  return { client: api as unknown as KubeClient, calls, gone, send };
+  return { client: api as unknown as KubeClient, calls, gone, send, skipped };
 }
 
 async function synced(informer: Informer): Promise<void> {
@@ -225,7 +232,7 @@ describe('Informer.assume', function () {
     let listed = items;
     let listResourceVersion = '100';
     let relists = 0;
-    const { client, send, gone } = fakeApi(() => listed, false, () => listResourceVersion);
+    const { client, send, gone, skipped } = fakeApi(() => listed, false, () => listResourceVersion);
     const informer = new Informer(client, { resource, ...options, observer: { relisted: () => relists++ } });
     await synced(informer);
     const events: string[] = [];
@@ -238,12 +245,12 @@ describe('Informer.assume', function () {
       gone();
       while (relists === before) await new Promise((resolve) => setTimeout(resolve, 1));
     };
-    return { informer, events, send, relist };
+    return { informer, events, send, relist, skipped };
   }
   const resourceVersionOf = (informer: Informer, name: string) => informer.get(name, 'ns')?.metadata.resourceVersion;
 
   it('caches a write\'s answer ahead of its watch event, telling handlers who wrote it; that event is then no change', async function () {
-    const { informer, events, send } = await syncedWith([object('a', 'uid-a', '50')]);
+    const { informer, events, send, skipped } = await syncedWith([object('a', 'uid-a', '50')]);
     informer.assume(object('a', 'uid-a', '101'), WRITER);
     informer.assume(object('b', 'uid-b', '102'), WRITER);
     expect([resourceVersionOf(informer, 'a'), resourceVersionOf(informer, 'b')]).to.deep.equal(['101', '102']);
@@ -252,6 +259,19 @@ describe('Informer.assume', function () {
     await send('MODIFIED', object('a', 'uid-a', '103'));
     await informer.stop();
     expect(events).to.deep.equal(['update a 101 by ns/writer', 'add b 102 by ns/writer', 'update a 103']);
+    // The two echoes were not even parsed: their lines showed the cache holds them.
+    expect(skipped).to.deep.equal(['MODIFIED a 101', 'ADDED b 102']);
+  });
+
+  it('parses every deletion, and a change of an object it holds at an older resourceVersion or not at all', async function () {
+    const { informer, events, send, skipped } = await syncedWith([object('a', 'uid-a', '50')]);
+    informer.assume(object('a', 'uid-a', '101'), WRITER);
+    await send('DELETED', object('a', 'uid-a', '102'));
+    await send('ADDED', object('a', 'uid-new', '103'));
+    await send('MODIFIED', object('a', 'uid-new', '104'));
+    await informer.stop();
+    expect(skipped).to.deep.equal([]);
+    expect(events).to.deep.equal(['update a 101 by ns/writer', 'delete a 101', 'add a 103', 'update a 104']);
   });
 
   it('does not step back over an answer for an older watch event, the echo of an earlier write', async function () {
