@@ -72,7 +72,7 @@ export async function cpuMeter(pids: Record<string, number | undefined>): Promis
   const before = await Promise.all(named.map(([, pid]) => cpuSeconds(pid)));
   return async () => {
     const after = await Promise.all(named.map(([, pid]) => cpuSeconds(pid)));
-    return Object.fromEntries(named.map(([name], i) => [name, +(after[i]! - before[i]!).toFixed(1)]));
+    return Object.fromEntries(named.map(([name], i) => [name, +(after[i]! - before[i]!).toFixed(2)]));
   };
 }
 
@@ -81,7 +81,7 @@ export async function timed(pids: Record<string, number | undefined>, work: () =
   const cpu = await cpuMeter(pids);
   const started = performance.now();
   await work();
-  return { seconds: +((performance.now() - started) / 1000).toFixed(1), cpuSeconds: await cpu() };
+  return { seconds: +((performance.now() - started) / 1000).toFixed(2), cpuSeconds: await cpu() };
 }
 
 /** The highest resident memory a process has had, in MiB. */

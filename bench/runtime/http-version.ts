@@ -10,7 +10,7 @@ import { KubeClient } from '../../src/runtime/client.ts';
 import { loadCredentials, type Credentials } from '../../src/runtime/credentials.ts';
 import { inParallel } from '../../src/runtime/parallel.ts';
 import { alternating } from '../alternating.ts';
-import { cpuSeconds } from '../operator.ts';
+import { timed } from '../operator.ts';
 import { createNamespaces, namespaceObjects, startBenchControlPlane } from '../cluster.ts';
 
 const REQUESTS = Number(process.env.REQUESTS ?? 3000);
@@ -19,10 +19,9 @@ const ROUNDS = Number(process.env.ROUNDS ?? 4);
 const NAMESPACES = 20;
 
 type Version = 'HTTP/1.1' | 'HTTP/2';
-type Phase = { seconds: number; clientCpuSeconds: number; apiserverCpuSeconds: number };
 
 /** REQUESTS applies of new NetworkPolicies named `prefix-*`, `inFlight` at a time, on a new Agent of `version`. */
-async function phase(credentials: Credentials, version: Version, inFlight: number, prefix: string, apiserverPid: number): Promise<Phase> {
+async function phase(credentials: Credentials, version: Version, inFlight: number, prefix: string, apiserverPid: number) {
   const agent = new Agent({ connect: credentials.tls, allowH2: version === 'HTTP/2', keepAliveTimeout: 60_000 });
   const { origin } = new URL(credentials.server);
   const send = async (name: string, namespace: string) => {
@@ -39,17 +38,13 @@ async function phase(credentials: Credentials, version: Version, inFlight: numbe
     if (response.statusCode !== 200 && response.statusCode !== 201) throw new Error(`${version} apply ${namespace}/${name}: ${response.statusCode} ${text}`);
     JSON.parse(text);
   };
+  const requests = (count: number, name: string) => inParallel(Array.from({ length: count }, (_, i) => i), inFlight, (i) => send(`${name}-${i}`, `http-${i % NAMESPACES}`));
   try {
-    // Connected before the clock, as a running operator is.
-    await send(`${prefix}-warm`, 'http-0');
-    const [clientBefore, serverBefore, started] = [process.cpuUsage(), await cpuSeconds(apiserverPid), performance.now()];
-    await inParallel(Array.from({ length: REQUESTS }, (_, i) => i), inFlight, (i) => send(`${prefix}-${i}`, `http-${i % NAMESPACES}`));
-    const client = process.cpuUsage(clientBefore);
-    return {
-      seconds: +((performance.now() - started) / 1000).toFixed(2),
-      clientCpuSeconds: +((client.user + client.system) / 1e6).toFixed(2),
-      apiserverCpuSeconds: +(await cpuSeconds(apiserverPid) - serverBefore).toFixed(2),
-    };
+    // Connected before the clock, as a running operator is: as many connections as requests in
+    // flight over HTTP/1.1, the one over HTTP/2.
+    await requests(inFlight, `${prefix}-warm`);
+    const { seconds, cpuSeconds } = await timed({ client: process.pid, apiserver: apiserverPid }, () => requests(REQUESTS, prefix));
+    return { seconds, clientCpuSeconds: cpuSeconds.client!, apiserverCpuSeconds: cpuSeconds.apiserver! };
   } finally {
     await agent.close();
   }

@@ -9,10 +9,13 @@ import {
 } from '../kubernetes/resources.ts';
 import { ApiError, isGone, isNotFound, KubeClient, type KubeObject, type Resource } from '../runtime/client.ts';
 import { loadCredentials } from '../runtime/credentials.ts';
+import { mapInParallel } from '../runtime/parallel.ts';
 import { groupOf, type KubeObject as ScannedKubeObject } from '../kubernetes/manifest-objects.ts';
 import { servedVersion, type VersionedResource } from '../runtime/discovery.ts';
 
 const PAGE = 500;
+/** Lists in flight at a time: a scan of hundreds of namespaces must not open a connection for each at once. */
+const LISTS_IN_FLIGHT = 16;
 
 /** What tells a scan about namespaces: their labels, baselines, ringfences, policies and ServiceAccounts. */
 export const CONTEXT_RESOURCES: readonly Resource[] = [namespaces, baselines, ringfences, networkPolicies, serviceAccounts];
@@ -112,7 +115,7 @@ export async function clusterObjects(kubeconfig: string | undefined, resources: 
 
 async function listScope(client: KubeClient, resources: readonly Resource[], served: readonly Resource[], scope: Scope, keepOwned: boolean): Promise<ClusterObjects> {
   if ('all' in scope) return listEach(client, [...resources, ...served], [undefined], keepOwned);
-  const found = await Promise.all(scope.namespaces.map((name) => client.find<KubeObject>(namespaces, name)));
+  const found = await mapInParallel(scope.namespaces, LISTS_IN_FLIGHT, (name) => client.find<KubeObject>(namespaces, name));
   const missing = scope.namespaces.filter((_, index) => !found[index]);
   if (scope.required && missing.length > 0) throw new Error(`namespace ${missing.join(', ')} not found`);
   const inNamespaces = [...resources.filter((resource) => resource.namespaced || resource === baselines), ...served];
@@ -124,7 +127,7 @@ async function listScope(client: KubeClient, resources: readonly Resource[], ser
 /** Each resource listed in each namespace (undefined: all of them); a cluster-scoped one once. */
 async function listEach(client: KubeClient, resources: readonly Resource[], inNamespaces: readonly (string | undefined)[], keepOwned: boolean): Promise<ClusterObjects> {
   const requests = resources.flatMap((resource) => (resource.namespaced ? inNamespaces : [undefined]).map((namespace) => ({ resource, namespace })));
-  const lists = await Promise.all(requests.map(async ({ resource, namespace }) => {
+  const lists = await mapInParallel(requests, LISTS_IN_FLIGHT, async ({ resource, namespace }) => {
     try {
       return { objects: await listAll(client, resource, namespace, keepOwned) };
     } catch (error) {
@@ -133,7 +136,7 @@ async function listEach(client: KubeClient, resources: readonly Resource[], inNa
       if (error instanceof ApiError && error.code === 403) return { objects: [], skipped: `${resource.resource}${where}: not allowed to list`, forbidden: true };
       throw error;
     }
-  }));
+  });
   if (lists.every((list) => 'forbidden' in list)) throw new Error('not allowed to list anything a scan reads: check the kubeconfig\'s user');
   return {
     objects: lists.flatMap((list) => list.objects),

@@ -67,9 +67,12 @@ function later(a: string, b: string): boolean {
   return a.length !== b.length ? a.length > b.length : a > b;
 }
 
+/** The cached `cached` is at `resourceVersion` or a later one. */
+const notOlderThan = (cached: KubeObject, resourceVersion: string) =>
+  cached.metadata.resourceVersion === resourceVersion || later(cached.metadata.resourceVersion, resourceVersion);
+
 /** The cached `cached` is at `other`'s resourceVersion or a later one. */
-const notOlder = (cached: KubeObject, other: KubeObject) =>
-  cached.metadata.resourceVersion === other.metadata.resourceVersion || later(cached.metadata.resourceVersion, other.metadata.resourceVersion);
+const notOlder = (cached: KubeObject, other: KubeObject) => notOlderThan(cached, other.metadata.resourceVersion);
 
 /** What a metadata-only watch sends of an object: a write's answer is cut to it before it is cached. */
 const asMetadata = <T extends KubeObject>(object: T): T => ({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: object.metadata }) as unknown as T;
@@ -359,7 +362,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private takeEcho(line: string): boolean {
     const head = changeHead(line);
     const cached = head && this.byUid.get(head.uid);
-    if (!head || !cached || !notOlder(cached, { metadata: head } as KubeObject)) return false;
+    if (!head || !cached || !notOlderThan(cached, head.resourceVersion)) return false;
     this.heard();
     this.delivered();
     this.resourceVersion = head.resourceVersion;

@@ -3,10 +3,11 @@
 // operator's own writes is most of what its watches deliver.
 
 /**
- * kube-apiserver writes a built-in object's metadata in ObjectMeta's field order (name,
- * generateName, namespace, selfLink, uid, resourceVersion, …), and none of the fields before uid
- * can hold a brace or a bare quote. A custom resource's keys come sorted (resourceVersion before
- * uid, after nested objects): no match, and its line is parsed.
+ * kube-apiserver writes a built-in object's metadata, and any object's metadata alone
+ * (PartialObjectMetadata), in ObjectMeta's field order (name, generateName, namespace, selfLink,
+ * uid, resourceVersion, …), and none of the fields before uid can hold a brace or a bare quote. A
+ * whole custom resource's keys come sorted (resourceVersion before uid, after nested objects): no
+ * match, and its line is parsed.
  */
 const CHANGE_HEAD = /^\{"type":"(?:ADDED|MODIFIED)","object":\{(?:"kind":"[^"]*",)?(?:"apiVersion":"[^"]*",)?"metadata":\{[^{}]*?"uid":"([^"\\]+)","resourceVersion":"([^"\\]+)"/;
 

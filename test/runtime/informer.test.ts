@@ -24,7 +24,9 @@ function fakeApi(items: () => KubeObject[] | null, expireOnce = false, listResou
   let endWatch: ((error: ApiError) => void) | undefined;
   let deliver: ((event: WatchEvent) => void) | undefined;
   let skip: ((line: string) => boolean) | undefined;
+  let closeWatch: (() => void) | undefined;
   const skipped: string[] = [];
+  const watchedFrom: unknown[] = [];
   const api = {
     list(_resource: Resource, query: { continue?: string }): Promise<ObjectList> {
       calls.push(query.continue);
@@ -37,9 +39,11 @@ function fakeApi(items: () => KubeObject[] | null, expireOnce = false, listResou
       const next = start + 2 < (items()?.length ?? 0) ? String(start + 2) : undefined;
       return Promise.resolve({ metadata: { resourceVersion: listResourceVersion(), continue: next }, items: page });
     },
-    watch: (_r: Resource, _q: unknown, signal: AbortSignal, onEvent: (event: WatchEvent) => void, _view: unknown,
+    watch: (_r: Resource, query: { resourceVersion?: string }, signal: AbortSignal, onEvent: (event: WatchEvent) => void, _view: unknown,
       skipLine: (line: string) => boolean) => new Promise<void>((resolve, reject) => {
+      watchedFrom.push(query.resourceVersion);
       signal.addEventListener('abort', () => resolve());
+      closeWatch = resolve;
       endWatch = reject;
       deliver = onEvent;
       skip = skipLine;
@@ -53,7 +57,9 @@ function fakeApi(items: () => KubeObject[] | null, expireOnce = false, listResou
     if (skip?.(line)) skipped.push(`${type} ${object.metadata.name} ${object.metadata.resourceVersion}`);
     else deliver({ type, object });
   };
-  return { client: api as unknown as KubeClient, calls, gone, send, skipped };
+  /** Ends the watch as the server does at its timeout. */
+  const close = () => closeWatch?.();
+  return { client: api as unknown as KubeClient, calls, gone, send, skipped, close, watchedFrom };
 }
 
 async function synced(informer: Informer): Promise<void> {
@@ -232,7 +238,7 @@ describe('Informer.assume', function () {
     let listed = items;
     let listResourceVersion = '100';
     let relists = 0;
-    const { client, send, gone, skipped } = fakeApi(() => listed, false, () => listResourceVersion);
+    const { client, send, gone, skipped, close, watchedFrom } = fakeApi(() => listed, false, () => listResourceVersion);
     const informer = new Informer(client, { resource, ...options, observer: { relisted: () => relists++ } });
     await synced(informer);
     const events: string[] = [];
@@ -245,7 +251,7 @@ describe('Informer.assume', function () {
       gone();
       while (relists === before) await new Promise((resolve) => setTimeout(resolve, 1));
     };
-    return { informer, events, send, relist, skipped };
+    return { informer, events, send, relist, skipped, close, watchedFrom };
   }
   const resourceVersionOf = (informer: Informer, name: string) => informer.get(name, 'ns')?.metadata.resourceVersion;
 
@@ -261,6 +267,17 @@ describe('Informer.assume', function () {
     expect(events).to.deep.equal(['update a 101 by ns/writer', 'add b 102 by ns/writer', 'update a 103']);
     // The two echoes were not even parsed: their lines showed the cache holds them.
     expect(skipped).to.deep.equal(['MODIFIED a 101', 'ADDED b 102']);
+  });
+
+  it('watches on from an echo it did not parse: its resourceVersion is where the next watch starts', async function () {
+    const { informer, send, skipped, close, watchedFrom } = await syncedWith([object('a', 'uid-a', '50')]);
+    informer.assume(object('a', 'uid-a', '101'), WRITER);
+    await send('MODIFIED', object('a', 'uid-a', '101'));
+    close();
+    await until(() => watchedFrom.length === 2);
+    await informer.stop();
+    expect(skipped).to.deep.equal(['MODIFIED a 101']);
+    expect(watchedFrom).to.deep.equal(['100', '101']);
   });
 
   it('parses every deletion, and a change of an object it holds at an older resourceVersion or not at all', async function () {

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
-import { Pacer } from '../../src/runtime/pacer.ts';
+import { Pacer, PacerPerObject } from '../../src/runtime/pacer.ts';
 
 describe('Pacer', function () {
   /** A clock the test moves: each pass takes `passMs` of it. */
-  const clocked = (share: number) => {
+  const clocked = (share: number, maxWaitMs = 60_000) => {
     let now = 1_000;
-    const pacer = new Pacer(share, () => now);
+    const pacer = new Pacer(share, maxWaitMs, () => now);
     return {
       pacer,
       pass: (passMs: number) => pacer.run(() => { now += passMs; return passMs; }),
@@ -14,7 +14,7 @@ describe('Pacer', function () {
   };
 
   it('lets the first pass run at once', function () {
-    expect(new Pacer(0.01).waitMs()).to.equal(0);
+    expect(new Pacer(0.01, 10_000).waitMs()).to.equal(0);
   });
 
   it('spaces passes so that they take the share: 30 ms at 1 % waits 3 s from its start', function () {
@@ -38,14 +38,35 @@ describe('Pacer', function () {
     expect(pacer.waitMs()).to.equal(1_800);
   });
 
+  it('waits no longer than its most after a pass slowed down, and in whole milliseconds, never under the time left', function () {
+    const { pacer, pass, wait } = clocked(0.01, 10_000);
+    pass(300);
+    expect(pacer.waitMs()).to.equal(9_700);
+    wait(9_699.4);
+    expect(pacer.waitMs()).to.equal(1);
+  });
+
   it('counts a pass that throws', function () {
     let now = 0;
-    const pacer = new Pacer(0.5, () => now);
+    const pacer = new Pacer(0.5, 10_000, () => now);
     expect(() => pacer.run(() => { now += 10; throw new Error('no'); })).to.throw('no');
     expect(pacer.waitMs()).to.equal(10);
   });
 
   it('refuses a share that is not a fraction of a core', function () {
-    for (const share of [0, -1, 1.5, Number.NaN]) expect(() => new Pacer(share)).to.throw(/not in \(0, 1\]/);
+    for (const share of [0, -1, 1.5, Number.NaN]) expect(() => new Pacer(share, 10_000)).to.throw(/not in \(0, 1\]/);
+  });
+});
+
+describe('PacerPerObject', function () {
+  it('keeps one pacer per object, a new one for an object made again under its name, and none once it is forgotten', function () {
+    const pacers = new PacerPerObject(0.01, 10_000);
+    const first = pacers.of({ name: 'b', uid: 'u1' });
+    expect(pacers.of({ name: 'b', uid: 'u1' })).to.equal(first);
+    expect(pacers.of({ name: 'other', uid: 'u3' })).to.not.equal(first);
+    const remade = pacers.of({ name: 'b', uid: 'u2' });
+    expect(remade).to.not.equal(first);
+    pacers.forget('b');
+    expect(pacers.of({ name: 'b', uid: 'u2' })).to.not.equal(remade);
   });
 });

@@ -10,7 +10,7 @@ import type { KubeObject } from '../../runtime/client.ts';
 import type { Condition } from '../../runtime/conditions.ts';
 import { controller, Trigger, type ControllerSpec, type ReconcileOutcome, type Request } from '../../runtime/controller.ts';
 import type { OperatorContext } from '../../runtime/operator.ts';
-import { Pacer } from '../../runtime/pacer.ts';
+import { PacerPerObject } from '../../runtime/pacer.ts';
 import { decideBaseline, decideNamespace, FINALIZER, releaseBaseline } from './decide.ts';
 import { NamespaceFindings } from './findings.ts';
 import { planNamespace, readState } from './namespace-plan.ts';
@@ -25,9 +25,11 @@ const INCOMPLETE_RECHECK_MS = 30_000;
 // A baseline's reconcile reads every namespace; while a rollout labels thousands, one a second
 // (its status is written at most once a second anyway) instead of one per namespace event.
 const STATUS_COALESCE_MS = 1_000;
-// And however many namespaces there are, its passes take at most 1 % of a core (Pacer): 30 ms
-// over 20,000 namespaces, so a status every 3 s there, where a rollout takes a minute.
+// And however many namespaces there are, each baseline's passes take at most 1 % of a core
+// (Pacer): about 30 ms over 20,000 namespaces, so a status every 3 s there, where a rollout takes
+// a minute; and never more than 10 s apart.
 const STATUS_PASS_SHARE = 0.01;
+const STATUS_PASS_MAX_WAIT_MS = 10_000;
 
 type BaselineObject = KubeObject & Baseline & { metadata: { generation?: number; finalizers?: string[] }; status?: PodSecurityBaselineStatus & { conditions?: Condition[] } };
 type NamespaceObject = KubeObject & { metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } };
@@ -43,7 +45,7 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
   };
   const findings = new NamespaceFindings(tellBaselines);
   const statusWrittenAt = new Map<string, Date>();
-  const statusPasses = new Map<string, Pacer>();
+  const statusPasses = new PacerPerObject(STATUS_PASS_SHARE, STATUS_PASS_MAX_WAIT_MS);
 
   const active = () => baselineCache.list().filter((b) => !b.metadata.deletionTimestamp);
 
@@ -97,7 +99,7 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
     const baseline = baselineCache.get(name);
     if (!baseline) {
       statusWrittenAt.delete(name);
-      statusPasses.delete(name);
+      statusPasses.forget(name);
       return undefined;
     }
     if (baseline.metadata.deletionTimestamp) {
@@ -107,7 +109,7 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
       for (const ns of touched) await syncNamespace(ns.metadata.name);
       return effects.run(() => releaseBaseline(name));
     }
-    const pacer = statusPasses.get(name) ?? statusPasses.set(name, new Pacer(STATUS_PASS_SHARE)).get(name)!;
+    const pacer = statusPasses.of(baseline.metadata);
     const waitMs = pacer.waitMs();
     if (waitMs > 0) return { requeueAfterMs: waitMs };
     // The namespace controller tells us when each namespace has been looked at (findings).
