@@ -14,7 +14,7 @@ import { groupOf, type KubeObject as ScannedKubeObject } from '../kubernetes/man
 import { servedVersion, type VersionedResource } from '../runtime/discovery.ts';
 
 const PAGE = 500;
-/** Lists in flight at a time: a scan of hundreds of namespaces must not open a connection for each at once. */
+/** Lists in flight at a time: a scan of hundreds of namespaces must not send all their lists at once. */
 const LISTS_IN_FLIGHT = 16;
 
 /** What tells a scan about namespaces: their labels, baselines, ringfences, policies and ServiceAccounts. */

@@ -1,6 +1,5 @@
 // Bounded concurrency for a batch of independent requests: enough in flight to keep the API
-// server busy, few enough not to flood it (over HTTP/1.1 each request in flight holds a
-// connection of its own).
+// server busy, few enough not to flood it.
 
 /** `each` over `items`, with `inFlight` of them under way at a time: the results in the items' order; rejects with the first failure. */
 export async function mapInParallel<T, R>(items: readonly T[], inFlight: number, each: (item: T) => Promise<R>): Promise<R[]> {
