@@ -28,7 +28,8 @@ const EVENTS_DEADLINE_MS = 60_000;
 /** Resolves once `count()` reaches `wanted`; rejects if `watching` ends first or the deadline passes. */
 async function allEvents(count: () => number, wanted: number, watching: Promise<void>): Promise<void> {
   let ended = false;
-  void watching.finally(() => { ended = true; });
+  // Ended either way: a failed watch is reported by the phase's own await of it.
+  void watching.then(() => { ended = true; }, () => { ended = true; });
   const deadline = performance.now() + EVENTS_DEADLINE_MS;
   while (count() < wanted) {
     if (ended) throw new Error(`the watch ended after ${count()} of ${wanted} events`);
