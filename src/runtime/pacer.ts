@@ -26,6 +26,12 @@ export class Pacer {
     return Math.ceil(Math.max(0, startedAt + Math.min(tookMs / this.share, this.maxWaitMs) - this.now()));
   }
 
+  /** Runs `pass` (as `run`) if it may run now; else leaves it, and says how long until it may. */
+  runWhenDue<T>(pass: () => T): { ran: true; value: T } | { ran: false; waitMs: number } {
+    const waitMs = this.waitMs();
+    return waitMs > 0 ? { ran: false, waitMs } : { ran: true, value: this.run(pass) };
+  }
+
   /** Runs one pass (synchronous: its time is its cost) and remembers how long it took. */
   run<T>(pass: () => T): T {
     const startedAt = this.now();

@@ -46,6 +46,17 @@ describe('Pacer', function () {
     expect(pacer.waitMs()).to.equal(1);
   });
 
+  it('runs a pass only when it is due, and otherwise says how long until it is', function () {
+    const { pacer, pass, wait } = clocked(0.01);
+    pass(20);
+    let ran = 0;
+    const due = () => pacer.runWhenDue(() => ++ran);
+    expect(due()).to.deep.equal({ ran: false, waitMs: 1_980 });
+    wait(1_980);
+    expect(due()).to.deep.equal({ ran: true, value: 1 });
+    expect(ran).to.equal(1);
+  });
+
   it('counts a pass that throws', function () {
     let now = 0;
     const pacer = new Pacer(0.5, 10_000, () => now);

@@ -109,18 +109,16 @@ export function podSecurityBaselineControllers({ client, namespace: operatorName
       for (const ns of touched) await syncNamespace(ns.metadata.name);
       return effects.run(() => releaseBaseline(name));
     }
-    const pacer = statusPasses.of(baseline.metadata);
-    const waitMs = pacer.waitMs();
-    if (waitMs > 0) return { requeueAfterMs: waitMs };
-    // The namespace controller tells us when each namespace has been looked at (findings).
     const now = clock();
-    const decided = pacer.run(() => decideBaseline({
+    // The namespace controller tells us when each namespace has been looked at (findings).
+    const pass = statusPasses.of(baseline.metadata).runWhenDue(() => decideBaseline({
       baseline, namespaces: namespaceCache.list(), baselines: active(), operatorNamespace,
       violations: findings.violations, failures: findings.failures, now, statusWrittenAt: statusWrittenAt.get(name),
       hasObserved: (namespace) => findings.hasObserved(namespace),
     }));
-    const outcome = await effects.run(() => decided);
-    if (decided.status) statusWrittenAt.set(name, now);
+    if (!pass.ran) return { requeueAfterMs: pass.waitMs };
+    const outcome = await effects.run(() => pass.value);
+    if (pass.value.status) statusWrittenAt.set(name, now);
     return outcome;
   }
 
