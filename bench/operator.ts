@@ -3,6 +3,7 @@
 // they measure it and the control plane with.
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { apiserverMeter, type ApiserverEndpoint } from './apiserver-work.ts';
 import { httpGet, metric, startOperator, stopOperator, writeRequests, type OperatorProcess } from '../harness/operator.ts';
 
 const SCRIPT = new URL('../dist/cli/main.js', import.meta.url).pathname;
@@ -76,12 +77,14 @@ export async function cpuMeter(pids: Record<string, number | undefined>): Promis
   };
 }
 
-/** How long `work` takes, and the CPU seconds each of `pids` spends meanwhile. */
-export async function timed(pids: Record<string, number | undefined>, work: () => Promise<unknown>) {
+/** How long `work` takes, the CPU seconds each of `pids` spends meanwhile, and what `apiserver` does, when named. */
+export async function timed(pids: Record<string, number | undefined>, work: () => Promise<unknown>, apiserver?: ApiserverEndpoint) {
   const cpu = await cpuMeter(pids);
+  const served = apiserver && await apiserverMeter(apiserver);
   const started = performance.now();
   await work();
-  return { seconds: +((performance.now() - started) / 1000).toFixed(2), cpuSeconds: await cpu() };
+  const seconds = +((performance.now() - started) / 1000).toFixed(2);
+  return { seconds, cpuSeconds: await cpu(), ...served && { apiserver: await served() } };
 }
 
 /** The highest resident memory a process has had, in MiB. */

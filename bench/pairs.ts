@@ -8,10 +8,14 @@ export type TimedPhase = Awaited<ReturnType<typeof timed>>;
 
 const totalCpu = ({ cpuSeconds }: TimedPhase) => Object.values(cpuSeconds).reduce((sum, seconds) => sum + seconds, 0);
 
-/** A pair's figures: its two times, and the CPU all processes spent in each (on 2 saturated cores, time follows it). */
+/**
+ * A pair's figures: its two times, the CPU all processes spent in each (on 2 saturated cores, time
+ * follows it), and what kube-apiserver did in each when it was read.
+ */
 export const pair = (palisade: TimedPhase, direct: TimedPhase) => ({
   palisadeSeconds: palisade.seconds, directSeconds: direct.seconds, ratio: +(palisade.seconds / direct.seconds).toFixed(2),
   cpuRatio: +(totalCpu(palisade) / totalCpu(direct)).toFixed(2), operatorCpuSeconds: palisade.cpuSeconds.operator,
+  ...palisade.apiserver && { apiserver: { palisade: palisade.apiserver, direct: direct.apiserver } },
 });
 export type Pair = ReturnType<typeof pair>;
 

@@ -11,6 +11,7 @@ import { PSA_LABELS, levelLabel, versionLabel } from '../../src/podsecurity/name
 import { namespaces } from '../../src/kubernetes/resources.ts';
 import { apply, FIELD_MANAGER } from '../../src/runtime/apply.ts';
 import type { KubeClient, KubeObject } from '../../src/runtime/client.ts';
+import type { ApiserverEndpoint } from '../apiserver-work.ts';
 import { Informer } from '../../src/runtime/informer.ts';
 import { inParallel } from '../../src/runtime/parallel.ts';
 import { clientFor } from '../../harness/client.ts';
@@ -57,14 +58,15 @@ const labelledCounter = (watched: Informer<Namespace>, prefix: string) => () =>
   watched.list().filter((ns) => ns.metadata.name.startsWith(`${prefix}-`) && ns.metadata.labels?.[ENFORCE] === 'restricted').length;
 
 /** The first round's Palisade phase, with the figures beyond its time; the operator is stopped (gracefully) after. */
-async function throughOperator(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, watched: Informer<Namespace>) {
+async function throughOperator(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, apiserver: ApiserverEndpoint,
+  watched: Informer<Namespace>) {
   const round = roundOf(1);
   const operator = await startShippedOperator(kubeconfig, OPERATOR_ARGS);
   try {
     // Counted from readiness on: the caches' lists and watches at start are not the rollout's.
     await untilReady(operator);
     const requestsBefore = await metric(operator.port, 'palisade_api_requests_total');
-    const untilLabelled = await labelledThrough(operator, client, pids, watched, round);
+    const untilLabelled = await labelledThrough(operator, client, pids, apiserver, watched, round);
     await sleep(2000);
     const requests = (await metric(operator.port, 'palisade_api_requests_total')) - requestsBefore;
     return {
@@ -80,7 +82,7 @@ async function throughOperator(client: KubeClient, kubeconfig: string, pids: Rec
 
 /** Applies the round's baseline to `operator` once it is ready; timed until its namespaces are all enforced. */
 async function labelledThrough(operator: OperatorProcess, client: KubeClient, pids: Record<string, number | undefined>,
-  watched: Informer<Namespace>, round: Round) {
+  apiserver: ApiserverEndpoint, watched: Informer<Namespace>, round: Round) {
   const labelled = labelledCounter(watched, round.tenants);
   // A running operator, as in a cluster: its caches have synced before the baseline lands.
   await untilReady(operator);
@@ -88,27 +90,28 @@ async function labelledThrough(operator: OperatorProcess, client: KubeClient, pi
     // As a user applies it: with Palisade's own field manager, its finalizer apply would drop the spec.
     await applyAs(client, SETUP_FIELD_MANAGER, baselines, [baselineOf(round)]);
     await whileRunning(operator, () => labelled() >= COUNT);
-  });
+  }, apiserver);
 }
 
 /** The direct phase of a round, timed until the watch has seen all its namespaces labelled, as the operator's clock stops. */
-function directly(client: KubeClient, pids: Record<string, number | undefined>, watched: Informer<Namespace>, sample: Namespace, round: Round) {
+function directly(client: KubeClient, pids: Record<string, number | undefined>, apiserver: ApiserverEndpoint, watched: Informer<Namespace>,
+  sample: Namespace, round: Round) {
   const labelled = labelledCounter(watched, round.direct);
   return timed(pids, async () => {
     await labelledDirectly(client, sample, round.direct);
     while (labelled() < COUNT) await sleep(100);
-  });
+  }, apiserver);
 }
 
 /** A later pair: its namespaces, a new operator over every namespace so far, and then the direct phase. */
-async function laterPair(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, watched: Informer<Namespace>,
-  sample: Namespace, number: number) {
+async function laterPair(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, apiserver: ApiserverEndpoint,
+  watched: Informer<Namespace>, sample: Namespace, number: number) {
   const round = roundOf(number);
   await createRoundNamespaces(client, round);
   await settled(client);
   const operator = await startShippedOperator(kubeconfig, OPERATOR_ARGS);
-  const palisade = await labelledThrough(operator, client, pids, watched, round).finally(() => stopOperator(operator));
-  return pair(palisade, await directly(client, pids, watched, sample, round));
+  const palisade = await labelledThrough(operator, client, pids, apiserver, watched, round).finally(() => stopOperator(operator));
+  return pair(palisade, await directly(client, pids, apiserver, watched, sample, round));
 }
 
 /**
@@ -144,13 +147,14 @@ try {
     while (!watched.hasSynced) await sleep(50);
     await settled(client);
     const pids = { ...plane.pids, bench: process.pid };
-    const ours = await throughOperator(client, kubeconfig, pids, watched);
+    const apiserver = { client, server: plane.apiServers[0]!.url };
+    const ours = await throughOperator(client, kubeconfig, pids, apiserver, watched);
     // A resync reconciles every namespace, in the order listed (by name): all of them, so that the selected ones are among those counted.
     const namespaceCount = (await client.list(namespaces, {}, { metadataOnly: true })).items?.length ?? 0;
     const { restart, writesOnResync } = await restartFigures(kubeconfig, OPERATOR_ARGS, CONTROLLER, pids, namespaceCount);
-    const direct = await directly(client, pids, watched, ours.sample, roundOf(1));
+    const direct = await directly(client, pids, apiserver, watched, ours.sample, roundOf(1));
     const pairs = [pair(ours.untilLabelled, direct)];
-    for (let round = 2; round <= ROUNDS; round++) pairs.push(await laterPair(client, kubeconfig, pids, watched, ours.sample, round));
+    for (let round = 2; round <= ROUNDS; round++) pairs.push(await laterPair(client, kubeconfig, pids, apiserver, watched, ours.sample, round));
     const { untilLabelled, sample: _, ...figures } = ours;
     console.log(JSON.stringify({
       benchmark: 'podsecurity', namespaces: COUNT, concurrency: CONCURRENCY, controlPlane: controlPlaneMode,

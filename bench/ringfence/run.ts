@@ -12,6 +12,7 @@ import { render } from '../../src/controllers/namespaceringfence/render.ts';
 import { networkPolicies, roleBindings } from '../../src/kubernetes/resources.ts';
 import { apply, type ApplyConfiguration, type ApplyOptions } from '../../src/runtime/apply.ts';
 import type { KubeClient, KubeObject, Resource } from '../../src/runtime/client.ts';
+import type { ApiserverEndpoint } from '../apiserver-work.ts';
 import { Informer } from '../../src/runtime/informer.ts';
 import { clientFor } from '../../harness/client.ts';
 import { installCrds } from '../../harness/crds.ts';
@@ -68,13 +69,14 @@ function readyCounter(informer: Informer<Fence>, prefix: string): () => number {
 }
 
 /** The operator path: ringfences applied to a running operator, timed until all are Ready; stopped (gracefully) after. */
-async function throughOperator(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, fenceInformer: Informer<Fence>) {
+async function throughOperator(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, apiserver: ApiserverEndpoint,
+  fenceInformer: Informer<Fence>) {
   const operator = await startShippedOperator(kubeconfig, OPERATOR_ARGS);
   try {
     // Counted from readiness on: the caches' lists and watches at start are not the rollout's.
     await untilReady(operator);
     const requestsBefore = await metric(operator.port, 'palisade_api_requests_total');
-    const untilAllReady = await untilAllReadyThrough(operator, client, pids, fenceInformer, 'bench');
+    const untilAllReady = await untilAllReadyThrough(operator, client, pids, apiserver, fenceInformer, 'bench');
     await sleep(2000);
     const requests = (await metric(operator.port, 'palisade_api_requests_total')) - requestsBefore;
     const reconciles = await metric(operator.port, 'controller_runtime_reconcile_total', { controller: CONTROLLER });
@@ -91,7 +93,7 @@ async function throughOperator(client: KubeClient, kubeconfig: string, pids: Rec
 
 /** Applies the ringfences of namespaces `prefix-*` to `operator` once it is ready; timed until all are Ready. */
 async function untilAllReadyThrough(operator: OperatorProcess, client: KubeClient, pids: Record<string, number | undefined>,
-  fenceInformer: Informer<Fence>, prefix: string) {
+  apiserver: ApiserverEndpoint, fenceInformer: Informer<Fence>, prefix: string) {
   const ready = readyCounter(fenceInformer, prefix);
   // A running operator, as in a cluster: its caches have synced before the first ringfence lands.
   await untilReady(operator);
@@ -99,17 +101,18 @@ async function untilAllReadyThrough(operator: OperatorProcess, client: KubeClien
     // Applied like the floor's objects: kubectl applies one object after another, and would measure itself.
     await applyAll(client, fencesIn(prefix));
     await whileRunning(operator, () => ready() >= COUNT);
-  });
+  }, apiserver);
 }
 
 /** A later pair: a Palisade phase (a new operator process, over every ringfence so far) and then a direct phase, each on new namespaces. */
-async function laterPair(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, fenceInformer: Informer<Fence>, round: number) {
+async function laterPair(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, apiserver: ApiserverEndpoint,
+  fenceInformer: Informer<Fence>, round: number) {
   const [ours, theirs] = [`bench-r${round}`, `direct-r${round}`];
   await createNamespaces(client, namespaceObjects(ours, COUNT));
   const operator = await startShippedOperator(kubeconfig, OPERATOR_ARGS);
-  const palisade = await untilAllReadyThrough(operator, client, pids, fenceInformer, ours).finally(() => stopOperator(operator));
+  const palisade = await untilAllReadyThrough(operator, client, pids, apiserver, fenceInformer, ours).finally(() => stopOperator(operator));
   await createNamespaces(client, namespaceObjects(theirs, COUNT));
-  const direct = await timed(pids, () => writtenDirectly(client, fenceInformer.list()[0]!.status!, theirs));
+  const direct = await timed(pids, () => writtenDirectly(client, fenceInformer.list()[0]!.status!, theirs), apiserver);
   return pair(palisade, direct);
 }
 
@@ -145,14 +148,15 @@ try {
     fenceInformer.start();
     await settled(client);
     const pids = { ...plane.pids, bench: process.pid };
-    const ours = await throughOperator(client, kubeconfig, pids, fenceInformer);
+    const apiserver = { client, server: plane.apiServers[0]!.url };
+    const ours = await throughOperator(client, kubeconfig, pids, apiserver, fenceInformer);
     const { restart, writesOnResync } = await restartFigures(kubeconfig, OPERATOR_ARGS, CONTROLLER, pids, COUNT);
     const laterSetup = await timed({}, () => createNamespaces(client, OPERATORLESS_PHASES.flatMap((prefix) => namespaceObjects(prefix, COUNT))));
     // The floor: the same objects, applied straight, as fast as the API server takes them.
     const floor = await timed(pids, () => applyAll(client, fencesIn('floor').flatMap((fence) => rendered(fence))));
-    const direct = await timed(pids, () => writtenDirectly(client, ours.status, 'direct'));
+    const direct = await timed(pids, () => writtenDirectly(client, ours.status, 'direct'), apiserver);
     const pairs = [pair(ours.untilReady, direct)];
-    for (let round = 2; round <= ROUNDS; round++) pairs.push(await laterPair(client, kubeconfig, pids, fenceInformer, round));
+    for (let round = 2; round <= ROUNDS; round++) pairs.push(await laterPair(client, kubeconfig, pids, apiserver, fenceInformer, round));
     const { status: _, untilReady: untilAllReady, ...figures } = ours;
     const { cpuSeconds: restartCpu, ...restartRest } = restart;
     console.log(JSON.stringify({
