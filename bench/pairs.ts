@@ -10,11 +10,12 @@ const totalCpu = ({ cpuSeconds }: TimedPhase) => Object.values(cpuSeconds).reduc
 
 /**
  * A pair's figures: its two times, the CPU all processes spent in each (on 2 saturated cores, time
- * follows it), and what kube-apiserver did in each when it was read.
+ * follows it) and each process's, and what kube-apiserver did in each when it was read.
  */
 export const pair = (palisade: TimedPhase, direct: TimedPhase) => ({
   palisadeSeconds: palisade.seconds, directSeconds: direct.seconds, ratio: +(palisade.seconds / direct.seconds).toFixed(2),
   cpuRatio: +(totalCpu(palisade) / totalCpu(direct)).toFixed(2), operatorCpuSeconds: palisade.cpuSeconds.operator,
+  cpuSeconds: { palisade: palisade.cpuSeconds, direct: direct.cpuSeconds },
   ...palisade.apiserver && { apiserver: { palisade: palisade.apiserver, direct: direct.apiserver } },
 });
 export type Pair = ReturnType<typeof pair>;
