@@ -1,7 +1,7 @@
 // What kube-apiserver did during a phase, read off its own /metrics: the requests it served, by
 // verb and resource (the two phases of a pair must make the same ones), the seconds they took, and
-// the watch events it sent with their bytes. Its CPU alone says that one phase cost it more; these
-// say on what.
+// the watch events it sent with their bytes, and its requests to etcd. Its CPU alone says that one
+// phase cost it more; these say on what.
 import type { KubeClient } from '../src/runtime/client.ts';
 
 export interface ApiserverEndpoint {
@@ -14,9 +14,12 @@ export interface ApiserverEndpoint {
 export type RequestWork = Record<string, { count: number; seconds: number }>;
 /** Per resource: watch events sent (one per watcher), and their MiB. */
 export type WatchWork = Record<string, { events: number; MiB: number }>;
+/** Per "operation resource" (get, update, list… of a resource): the requests it made to etcd. */
+export type EtcdWork = Record<string, number>;
 export interface ApiserverWork {
   requests: RequestWork;
   watchEvents: WatchWork;
+  etcdRequests: EtcdWork;
 }
 
 type Sample = { name: string; labels: Record<string, string>; value: number };
@@ -44,7 +47,7 @@ function grouped(all: Sample[], name: string, key: (labels: Record<string, strin
   return sums;
 }
 
-type Totals = Record<'count' | 'seconds' | 'events' | 'bytes', Map<string, number>>;
+type Totals = Record<'count' | 'seconds' | 'events' | 'bytes' | 'etcd', Map<string, number>>;
 
 function totals(text: string): Totals {
   const all = samples(text);
@@ -54,6 +57,7 @@ function totals(text: string): Totals {
     seconds: grouped(all, 'apiserver_request_duration_seconds_sum', requestKey),
     events: grouped(all, 'apiserver_watch_events_total', byResource),
     bytes: grouped(all, 'apiserver_watch_events_sizes_sum', byResource),
+    etcd: grouped(all, 'etcd_request_duration_seconds_count', ({ operation, resource }) => `${operation} ${resource}`),
   };
 }
 
@@ -71,7 +75,12 @@ function work(before: Totals, after: Totals): ApiserverWork {
     const events = grown(before.events, after.events, key);
     if (events > 0) watchEvents[key] = { events, MiB: +(grown(before.bytes, after.bytes, key) / 2 ** 20).toFixed(1) };
   }
-  return { requests, watchEvents };
+  const etcdRequests: EtcdWork = {};
+  for (const key of after.etcd.keys()) {
+    const count = grown(before.etcd, after.etcd, key);
+    if (count > 0) etcdRequests[key] = count;
+  }
+  return { requests, watchEvents, etcdRequests };
 }
 
 /** Starts reading what kube-apiserver does; the function returned says what it did since. */

@@ -8,7 +8,7 @@ import { inParallel } from '../src/runtime/parallel.ts';
 import { ControlPlane } from '../harness/control-plane/control-plane.ts';
 
 /** Enough requests in flight to keep the API server busy: setup and the timed phases go as fast as it takes them. */
-export const IN_FLIGHT = 64;
+export const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 64);
 
 /** Who writes the benchmarks' setup: not Palisade, whose applies would then own (and drop) its fields. */
 export const SETUP_FIELD_MANAGER = 'bench-setup';

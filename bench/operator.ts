@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiserverMeter, type ApiserverEndpoint } from './apiserver-work.ts';
+import { speedProbe } from './machine-speed.ts';
 import { httpGet, metric, startOperator, stopOperator, writeRequests, type OperatorProcess } from '../harness/operator.ts';
 
 const SCRIPT = new URL('../dist/cli/main.js', import.meta.url).pathname;
@@ -77,14 +78,35 @@ export async function cpuMeter(pids: Record<string, number | undefined>): Promis
   };
 }
 
-/** How long `work` takes, the CPU seconds each of `pids` spends meanwhile, and what `apiserver` does, when named. */
+/**
+ * CPU seconds the hypervisor gave to others while this machine's processes wanted it (steal, from
+ * /proc/stat): a phase with much of it ran on a slower machine than its pair's other phase.
+ */
+async function stolenSeconds(): Promise<number> {
+  const [, , , , , , , , steal] = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.split(/\s+/);
+  return Number(steal) / 100;
+}
+
+/**
+ * How long `work` takes, the CPU seconds each of `pids` spends meanwhile and those stolen from the
+ * machine, how fast the machine ran (`probeMs`: the lower, the faster), and what `apiserver` does,
+ * when named.
+ */
 export async function timed(pids: Record<string, number | undefined>, work: () => Promise<unknown>, apiserver?: ApiserverEndpoint) {
   const cpu = await cpuMeter(pids);
   const served = apiserver && await apiserverMeter(apiserver);
+  const stolenBefore = await stolenSeconds();
+  const stopProbe = speedProbe();
   const started = performance.now();
-  await work();
+  let probeMs: number;
+  try {
+    await work();
+  } finally {
+    probeMs = stopProbe();
+  }
   const seconds = +((performance.now() - started) / 1000).toFixed(2);
-  return { seconds, cpuSeconds: await cpu(), ...served && { apiserver: await served() } };
+  const stealSeconds = +((await stolenSeconds()) - stolenBefore).toFixed(2);
+  return { seconds, cpuSeconds: await cpu(), stealSeconds, probeMs, ...served && { apiserver: await served() } };
 }
 
 /** The highest resident memory a process has had, in MiB. */
