@@ -6,9 +6,10 @@ import type { ApplyConfiguration } from '../src/runtime/apply.ts';
 import type { KubeClient, Resource } from '../src/runtime/client.ts';
 import { inParallel } from '../src/runtime/parallel.ts';
 import { ControlPlane } from '../harness/control-plane/control-plane.ts';
+import { countSetting } from './settings.ts';
 
 /** Enough requests in flight to keep the API server busy: setup and the timed phases go as fast as it takes them. */
-export const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 64);
+export const WRITES_IN_FLIGHT = countSetting('WRITES_IN_FLIGHT', 64);
 
 /** Who writes the benchmarks' setup: not Palisade, whose applies would then own (and drop) its fields. */
 export const SETUP_FIELD_MANAGER = 'bench-setup';
@@ -47,11 +48,11 @@ export async function settled(client: KubeClient): Promise<void> {
 }
 
 /**
- * Server-side applies `objects` of `resource` as `fieldManager`, IN_FLIGHT at a time. The
+ * Server-side applies `objects` of `resource` as `fieldManager`, WRITES_IN_FLIGHT at a time. The
  * client, not kubectl: kubectl sends a List's objects one after another, minutes for 30,000.
  */
 export function applyAs(client: KubeClient, fieldManager: string, resource: Resource, objects: ApplyConfiguration[]): Promise<void> {
-  return inParallel(objects, IN_FLIGHT, (object) => client.patch(resource, { name: object.metadata.name, namespace: object.metadata.namespace },
+  return inParallel(objects, WRITES_IN_FLIGHT, (object) => client.patch(resource, { name: object.metadata.name, namespace: object.metadata.namespace },
     object, { type: 'apply', verb: 'apply', fieldManager, force: true }));
 }
 

@@ -2,9 +2,9 @@
 // steal shows, yet the same requests cost every process a third more CPU in one phase than in the
 // next): a fixed piece of work, run twice a second on this thread, and the CPU it took,
 // timed by the thread's own clock so that waiting for a core does not count. The kernel counts
-// that clock in ticks of 4 ms, so one probe of about 9 ms reads 8 or 12; the mean over a phase's
+// that clock in ticks of 4 ms, so one probe of 5–9 ms reads 4, 8 or 12; the mean over a phase's
 // probes is exact enough (a tick falls on a probe in proportion to its length): within 4 % over a
-// 15 s phase, and a slower machine shows as a dearer probe. It costs 2 % of a core, in either phase.
+// 15 s phase, and a slower machine shows as a dearer probe. It costs 1–2 % of a core, in either phase.
 import { readFileSync } from 'node:fs';
 import { hash } from 'node:crypto';
 
@@ -17,15 +17,15 @@ const SAMPLE = JSON.stringify({
 /** Nanoseconds this thread has run on a core (the first field of its schedstat). */
 const onCpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
 
-/** About 9 ms of an idle core: what the control plane does most, parsing and writing JSON, and hashing. */
+/** 5–9 ms of a core on this machine: what the control plane does most, parsing and writing JSON, and hashing. */
 function work(): number {
   let length = 0;
   for (let i = 0; i < 2_000; i++) length += JSON.stringify(JSON.parse(SAMPLE)).length;
   return length + hash('sha256', SAMPLE.repeat(2_000)).length;
 }
 
-/** Starts probing; the function returned stops it and gives the mean CPU milliseconds per probe. */
-export function speedProbe(): () => number {
+/** Starts probing; the function returned stops it and gives the mean CPU milliseconds per probe, if any ran. */
+export function speedProbe(): () => number | undefined {
   let probes = 0;
   let ns = 0;
   const timer = setInterval(() => {
@@ -36,6 +36,6 @@ export function speedProbe(): () => number {
   }, INTERVAL_MS).unref();
   return () => {
     clearInterval(timer);
-    return probes ? +(ns / probes / 1e6).toFixed(2) : 0;
+    return probes ? +(ns / probes / 1e6).toFixed(2) : undefined;
   };
 }

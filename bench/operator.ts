@@ -78,27 +78,39 @@ export async function cpuMeter(pids: Record<string, number | undefined>): Promis
   };
 }
 
+/** The field of /proc/stat's "cpu" line that counts steal, after the label. */
+const STEAL_FIELD = 8;
+
 /**
  * CPU seconds the hypervisor gave to others while this machine's processes wanted it (steal, from
  * /proc/stat): a phase with much of it ran on a slower machine than its pair's other phase.
  */
 async function stolenSeconds(): Promise<number> {
-  const [, , , , , , , , steal] = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.split(/\s+/);
-  return Number(steal) / 100;
+  const fields = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.split(/\s+/);
+  return Number(fields[STEAL_FIELD]) / 100;
+}
+
+/** What a pair's phases measure beyond time and CPU (bench/pairs.ts). */
+export interface PhaseMeasures {
+  /** What kube-apiserver does. */
+  apiserver?: ApiserverEndpoint;
+  /** How fast the machine runs (bench/machine-speed.ts): CPU of its own, so only where phases are compared. */
+  speedProbe?: boolean;
 }
 
 /**
  * How long `work` takes, the CPU seconds each of `pids` spends meanwhile and those stolen from the
- * machine, how fast the machine ran (`probeMs`: the lower, the faster), and what `apiserver` does,
- * when named.
+ * machine, and, as `measures` ask, what kube-apiserver does and how fast the machine ran (`probeMs`:
+ * the lower, the faster).
  */
-export async function timed(pids: Record<string, number | undefined>, work: () => Promise<unknown>, apiserver?: ApiserverEndpoint) {
+export async function timed(pids: Record<string, number | undefined>, work: () => Promise<unknown>, measures: PhaseMeasures = {}) {
+  // Its /metrics body is megabytes: read before the processes' CPU is, lest the reading count.
+  const served = measures.apiserver && await apiserverMeter(measures.apiserver);
   const cpu = await cpuMeter(pids);
-  const served = apiserver && await apiserverMeter(apiserver);
   const stolenBefore = await stolenSeconds();
-  const stopProbe = speedProbe();
+  const stopProbe = measures.speedProbe ? speedProbe() : () => undefined;
   const started = performance.now();
-  let probeMs: number;
+  let probeMs: number | undefined;
   try {
     await work();
   } finally {
@@ -106,7 +118,8 @@ export async function timed(pids: Record<string, number | undefined>, work: () =
   }
   const seconds = +((performance.now() - started) / 1000).toFixed(2);
   const stealSeconds = +((await stolenSeconds()) - stolenBefore).toFixed(2);
-  return { seconds, cpuSeconds: await cpu(), stealSeconds, probeMs, ...served && { apiserver: await served() } };
+  const cpuSeconds = await cpu();
+  return { seconds, cpuSeconds, stealSeconds, ...probeMs !== undefined && { probeMs }, ...served && { apiserver: await served() } };
 }
 
 /** The highest resident memory a process has had, in MiB. */

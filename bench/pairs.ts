@@ -11,14 +11,14 @@ const totalCpu = ({ cpuSeconds }: TimedPhase) => Object.values(cpuSeconds).reduc
 /**
  * A pair's figures: its two times, the CPU all processes spent in each (on 2 saturated cores, time
  * follows it) and each process's, the CPU the machine had stolen in each and how fast it ran
- * (bench/machine-speed.ts), and what kube-apiserver did in each when it was read.
+ * (bench/machine-speed.ts) when it was probed, and what kube-apiserver did in each when it was read.
  */
 export const pair = (palisade: TimedPhase, direct: TimedPhase) => ({
   palisadeSeconds: palisade.seconds, directSeconds: direct.seconds, ratio: +(palisade.seconds / direct.seconds).toFixed(2),
   cpuRatio: +(totalCpu(palisade) / totalCpu(direct)).toFixed(2), operatorCpuSeconds: palisade.cpuSeconds.operator,
   cpuSeconds: { palisade: palisade.cpuSeconds, direct: direct.cpuSeconds },
   stealSeconds: { palisade: palisade.stealSeconds, direct: direct.stealSeconds },
-  probeMs: { palisade: palisade.probeMs, direct: direct.probeMs },
+  ...palisade.probeMs !== undefined && { probeMs: { palisade: palisade.probeMs, direct: direct.probeMs } },
   ...palisade.apiserver && { apiserver: { palisade: palisade.apiserver, direct: direct.apiserver } },
 });
 export type Pair = ReturnType<typeof pair>;

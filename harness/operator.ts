@@ -8,6 +8,7 @@ import { request } from 'node:https';
 import { createInterface } from 'node:readline';
 import type { TLSSocket } from 'node:tls';
 import { freePort } from './ports.ts';
+import { sumOf } from './prometheus-text.ts';
 
 export interface OperatorProcess {
   child: ChildProcess;
@@ -101,11 +102,7 @@ export async function httpGet(port: number, path: string): Promise<{ status: num
 
 /** The sum of a Prometheus counter or gauge over the series whose labels include `labels`. */
 export async function metric(port: number, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const { body } = await httpGet(port, '/metrics');
-  return body.split('\n')
-    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-    .filter((line) => Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`)))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  return sumOf((await httpGet(port, '/metrics')).body, name, labels);
 }
 
 const WRITE_VERBS = ['apply', 'apply-status', 'create', 'update', 'patch', 'delete'];

@@ -13,9 +13,10 @@ import { clusterNetworkPolicies, installClusterNetworkPolicyCrds } from '../../h
 import { metric, stopOperator, writeRequests } from '../../harness/operator.ts';
 import { applyAs, controlPlaneMode, createNamespaces, namespaceObjects, settled, SETUP_FIELD_MANAGER, startBenchControlPlane } from '../cluster.ts';
 import { peakRssMiB, startShippedOperator, timed, untilReady, whileRunning, writesOnResync } from '../operator.ts';
+import { countSetting } from '../settings.ts';
 
-const COUNT = Number(process.env.NAMESPACES ?? 1000);
-const TENANT_SIZE = Number(process.env.TENANT_SIZE ?? 10);
+const COUNT = countSetting('NAMESPACES', 1000);
+const TENANT_SIZE = countSetting('TENANT_SIZE', 10);
 const RESYNC_SECONDS = 60;
 const CONTROLLER = 'clusterringfence';
 

@@ -16,8 +16,9 @@ import { kubectlOk } from '../../harness/kubectl.ts';
 import { metric, stopOperator, writeRequests } from '../../harness/operator.ts';
 import { inParallel } from '../../src/runtime/parallel.ts';
 import { startShippedOperator } from '../operator.ts';
+import { countSetting } from '../settings.ts';
 
-const COUNT = Number(process.env.SECRETS ?? 2000);
+const COUNT = countSetting('SECRETS', 2000);
 const PATHS = { StorageVersionMigration: [], InProcess: ['storagemigration.k8s.io/v1=false'] };
 
 for (const runtimeConfig of Object.values(PATHS)) await rotation(runtimeConfig);

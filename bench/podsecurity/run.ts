@@ -11,27 +11,27 @@ import { PSA_LABELS, levelLabel, versionLabel } from '../../src/podsecurity/name
 import { namespaces } from '../../src/kubernetes/resources.ts';
 import { apply, FIELD_MANAGER } from '../../src/runtime/apply.ts';
 import type { KubeClient, KubeObject } from '../../src/runtime/client.ts';
-import type { ApiserverEndpoint } from '../apiserver-work.ts';
 import { Informer } from '../../src/runtime/informer.ts';
 import { inParallel } from '../../src/runtime/parallel.ts';
 import { clientFor } from '../../harness/client.ts';
 import { installCrds } from '../../harness/crds.ts';
 import { metric, stopOperator, type OperatorProcess } from '../../harness/operator.ts';
 import {
-  applyAs, controlPlaneMode, createNamespaces, namespaceObjects, settled, SETUP_FIELD_MANAGER, startBenchControlPlane,
+  applyAs, controlPlaneMode, createNamespaces, namespaceObjects, settled, SETUP_FIELD_MANAGER, startBenchControlPlane, WRITES_IN_FLIGHT,
 } from '../cluster.ts';
-import { peakRssMiB, restartFigures, startShippedOperator, timed, untilReady, whileRunning } from '../operator.ts';
+import { peakRssMiB, restartFigures, startShippedOperator, timed, untilReady, whileRunning, type PhaseMeasures } from '../operator.ts';
 import { medianRatio, pair } from '../pairs.ts';
+import { countSetting } from '../settings.ts';
 
-const COUNT = Number(process.env.NAMESPACES ?? 500);
+const COUNT = countSetting('NAMESPACES', 500);
 // The Deployment's (the operator's default): its namespace controller's workers, each a dry run then an apply.
-const CONCURRENCY = Number(process.env.CONCURRENCY ?? 2);
+const CONCURRENCY = countSetting('CONCURRENCY', 2);
 /**
  * Pairs of a Palisade phase and a direct phase (bench/pairs.ts), each on namespaces of its own. The
  * first pair gives every other figure too; each later pair has a new operator, over every
  * namespace so far, and a baseline of its own.
  */
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = countSetting('ROUNDS', 3);
 // The shipped resync (600 s); restartFigures measures writes on a resync with one of 60 s.
 const OPERATOR_ARGS = ['--leader-elect=false', `--concurrency=${CONCURRENCY}`];
 const CONTROLLER = 'podsecuritybaseline-namespaces';
@@ -58,7 +58,7 @@ const labelledCounter = (watched: Informer<Namespace>, prefix: string) => () =>
   watched.list().filter((ns) => ns.metadata.name.startsWith(`${prefix}-`) && ns.metadata.labels?.[ENFORCE] === 'restricted').length;
 
 /** The first round's Palisade phase, with the figures beyond its time; the operator is stopped (gracefully) after. */
-async function throughOperator(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, apiserver: ApiserverEndpoint,
+async function throughOperator(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, measures: PhaseMeasures,
   watched: Informer<Namespace>) {
   const round = roundOf(1);
   const operator = await startShippedOperator(kubeconfig, OPERATOR_ARGS);
@@ -66,7 +66,7 @@ async function throughOperator(client: KubeClient, kubeconfig: string, pids: Rec
     // Counted from readiness on: the caches' lists and watches at start are not the rollout's.
     await untilReady(operator);
     const requestsBefore = await metric(operator.port, 'palisade_api_requests_total');
-    const untilLabelled = await labelledThrough(operator, client, pids, apiserver, watched, round);
+    const untilLabelled = await labelledThrough(operator, client, pids, measures, watched, round);
     await sleep(2000);
     const requests = (await metric(operator.port, 'palisade_api_requests_total')) - requestsBefore;
     return {
@@ -82,7 +82,7 @@ async function throughOperator(client: KubeClient, kubeconfig: string, pids: Rec
 
 /** Applies the round's baseline to `operator` once it is ready; timed until its namespaces are all enforced. */
 async function labelledThrough(operator: OperatorProcess, client: KubeClient, pids: Record<string, number | undefined>,
-  apiserver: ApiserverEndpoint, watched: Informer<Namespace>, round: Round) {
+  measures: PhaseMeasures, watched: Informer<Namespace>, round: Round) {
   const labelled = labelledCounter(watched, round.tenants);
   // A running operator, as in a cluster: its caches have synced before the baseline lands.
   await untilReady(operator);
@@ -90,28 +90,28 @@ async function labelledThrough(operator: OperatorProcess, client: KubeClient, pi
     // As a user applies it: with Palisade's own field manager, its finalizer apply would drop the spec.
     await applyAs(client, SETUP_FIELD_MANAGER, baselines, [baselineOf(round)]);
     await whileRunning(operator, () => labelled() >= COUNT);
-  }, apiserver);
+  }, measures);
 }
 
 /** The direct phase of a round, timed until the watch has seen all its namespaces labelled, as the operator's clock stops. */
-function directly(client: KubeClient, pids: Record<string, number | undefined>, apiserver: ApiserverEndpoint, watched: Informer<Namespace>,
+function directly(client: KubeClient, pids: Record<string, number | undefined>, measures: PhaseMeasures, watched: Informer<Namespace>,
   sample: Namespace, round: Round) {
   const labelled = labelledCounter(watched, round.direct);
   return timed(pids, async () => {
     await labelledDirectly(client, sample, round.direct);
     while (labelled() < COUNT) await sleep(100);
-  }, apiserver);
+  }, measures);
 }
 
 /** A later pair: its namespaces, a new operator over every namespace so far, and then the direct phase. */
-async function laterPair(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, apiserver: ApiserverEndpoint,
+async function laterPair(client: KubeClient, kubeconfig: string, pids: Record<string, number | undefined>, measures: PhaseMeasures,
   watched: Informer<Namespace>, sample: Namespace, number: number) {
   const round = roundOf(number);
   await createRoundNamespaces(client, round);
   await settled(client);
   const operator = await startShippedOperator(kubeconfig, OPERATOR_ARGS);
-  const palisade = await labelledThrough(operator, client, pids, apiserver, watched, round).finally(() => stopOperator(operator));
-  return pair(palisade, await directly(client, pids, apiserver, watched, sample, round));
+  const palisade = await labelledThrough(operator, client, pids, measures, watched, round).finally(() => stopOperator(operator));
+  return pair(palisade, await directly(client, pids, measures, watched, sample, round));
 }
 
 /**
@@ -147,17 +147,17 @@ try {
     while (!watched.hasSynced) await sleep(50);
     await settled(client);
     const pids = { ...plane.pids, bench: process.pid };
-    const apiserver = { client, server: plane.apiServers[0]!.url };
-    const ours = await throughOperator(client, kubeconfig, pids, apiserver, watched);
+    const measures: PhaseMeasures = { apiserver: { client, server: plane.apiServers[0]!.url }, speedProbe: true };
+    const ours = await throughOperator(client, kubeconfig, pids, measures, watched);
     // A resync reconciles every namespace, in the order listed (by name): all of them, so that the selected ones are among those counted.
     const namespaceCount = (await client.list(namespaces, {}, { metadataOnly: true })).items?.length ?? 0;
     const { restart, writesOnResync } = await restartFigures(kubeconfig, OPERATOR_ARGS, CONTROLLER, pids, namespaceCount);
-    const direct = await directly(client, pids, apiserver, watched, ours.sample, roundOf(1));
+    const direct = await directly(client, pids, measures, watched, ours.sample, roundOf(1));
     const pairs = [pair(ours.untilLabelled, direct)];
-    for (let round = 2; round <= ROUNDS; round++) pairs.push(await laterPair(client, kubeconfig, pids, apiserver, watched, ours.sample, round));
+    for (let round = 2; round <= ROUNDS; round++) pairs.push(await laterPair(client, kubeconfig, pids, measures, watched, ours.sample, round));
     const { untilLabelled, sample: _, ...figures } = ours;
     console.log(JSON.stringify({
-      benchmark: 'podsecurity', namespaces: COUNT, concurrency: CONCURRENCY, controlPlane: controlPlaneMode,
+      benchmark: 'podsecurity', namespaces: COUNT, concurrency: CONCURRENCY, setupWritesInFlight: WRITES_IN_FLIGHT, controlPlane: controlPlaneMode,
       secondsToAllLabelled: untilLabelled.seconds, directSeconds: direct.seconds, ratioToDirect: pairs[0]!.ratio,
       medianRatioToDirect: medianRatio(pairs), pairs,
       ...figures, writesOnResync,

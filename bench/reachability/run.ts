@@ -12,9 +12,10 @@ import { netpolAnalyzer } from '../../harness/netpol-oracle/oracle.ts';
 import { render } from '../../src/controllers/namespaceringfence/render.ts';
 import { BENCH_SPEC } from '../ringfence/spec.ts';
 import { timed } from '../timed.ts';
+import { countSetting, countsSetting } from '../settings.ts';
 
-const SIZES = (process.env.NAMESPACES ?? '1000,10000').split(',').map(Number);
-const ORACLE_LIMIT = Number(process.env.ORACLE_LIMIT ?? 1000);
+const SIZES = countsSetting('NAMESPACES', [1000, 10000]);
+const ORACLE_LIMIT = countSetting('ORACLE_LIMIT', 1000);
 const cli = new URL('../../bin/palisade.js', import.meta.url).pathname;
 
 const namespace = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...labels, 'kubernetes.io/metadata.name': name } } });

@@ -12,11 +12,12 @@ import { clientFor } from '../../harness/client.ts';
 import { installCrds } from '../../harness/crds.ts';
 import { kubectlOk } from '../../harness/kubectl.ts';
 import { inParallel } from '../../src/runtime/parallel.ts';
-import { IN_FLIGHT } from '../cluster.ts';
+import { WRITES_IN_FLIGHT } from '../cluster.ts';
 import { cpuSeconds } from '../operator.ts';
 import { BENCH_SPEC as spec } from './spec.ts';
+import { countSetting } from '../settings.ts';
 
-const COUNT = Number(process.env.RINGFENCES ?? 1000);
+const COUNT = countSetting('RINGFENCES', 1000);
 
 // The status of the ringfence benchmark (run.ts), for its ringfence (spec.ts).
 const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -61,7 +62,7 @@ try {
   const apiServerCpu = () => cpuSeconds(plane.pids['kube-apiserver-0']!);
   const perThousand = async (prefix: string, write: (name: string) => Promise<unknown>) => {
     const before = await apiServerCpu();
-    await inParallel(names(prefix), IN_FLIGHT, write);
+    await inParallel(names(prefix), WRITES_IN_FLIGHT, write);
     return +((await apiServerCpu() - before) * 1000 / COUNT).toFixed(2);
   };
 

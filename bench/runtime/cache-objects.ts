@@ -7,7 +7,7 @@ import { apply } from '../../src/runtime/apply.ts';
 import type { KubeClient } from '../../src/runtime/client.ts';
 import { inParallel } from '../../src/runtime/parallel.ts';
 import { kubectlOk } from '../../harness/kubectl.ts';
-import { createNamespaces, IN_FLIGHT, namespaceObjects, SETUP_FIELD_MANAGER } from '../cluster.ts';
+import { createNamespaces, namespaceObjects, SETUP_FIELD_MANAGER, WRITES_IN_FLIGHT } from '../cluster.ts';
 import { BENCH_SPEC as spec } from '../ringfence/spec.ts';
 
 /** Today's row: `count` small ConfigMaps in namespace `bench`, created by kubectl. */
@@ -32,7 +32,7 @@ export async function writeRingfences(client: KubeClient, count: number): Promis
   const names = namespaceObjects('fenced', count);
   // The peers exist: no "peer namespaces not found" in the status.
   await createNamespaces(client, [...names, ...['ingress-nginx', 'db'].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }))]);
-  await inParallel(names, IN_FLIGHT, async ({ metadata: { name: namespace } }) => {
+  await inParallel(names, WRITES_IN_FLIGHT, async ({ metadata: { name: namespace } }) => {
     const fence = { apiVersion: 'palisade.dev/v1alpha1', kind: 'NamespaceRingfence', metadata: { name: 'fence', namespace }, spec };
     const ringfence = await client.patch<ObservedRingfence>(ringfences, { name: 'fence', namespace }, fence,
       { type: 'apply', verb: 'apply', fieldManager: SETUP_FIELD_MANAGER, force: true });

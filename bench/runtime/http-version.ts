@@ -12,10 +12,11 @@ import { inParallel } from '../../src/runtime/parallel.ts';
 import { alternating } from '../alternating.ts';
 import { timed } from '../operator.ts';
 import { createNamespaces, namespaceObjects, startBenchControlPlane } from '../cluster.ts';
+import { countSetting, countsSetting } from '../settings.ts';
 
-const REQUESTS = Number(process.env.REQUESTS ?? 3000);
-const CONCURRENCIES = (process.env.IN_FLIGHT ?? '2,16,64').split(',').map(Number);
-const ROUNDS = Number(process.env.ROUNDS ?? 4);
+const REQUESTS = countSetting('REQUESTS', 3000);
+const CONCURRENCIES = countsSetting('IN_FLIGHT', [2, 16, 64]);
+const ROUNDS = countSetting('ROUNDS', 4);
 const NAMESPACES = 20;
 
 type Version = 'HTTP/1.1' | 'HTTP/2';

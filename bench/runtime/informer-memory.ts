@@ -14,9 +14,10 @@ import { installCrds } from '../../harness/crds.ts';
 import { startBenchControlPlane } from '../cluster.ts';
 import { writeForeignObjects } from '../ringfence/foreign.ts';
 import { writeConfigMaps, writeRingfences } from './cache-objects.ts';
+import { countSetting } from '../settings.ts';
 
 const CONFIG_MAPS = 5_000;
-const RINGFENCES = Number(process.env.RINGFENCES ?? 1000);
+const RINGFENCES = countSetting('RINGFENCES', 1000);
 /** Half NetworkPolicies (no cache of the operator's holds them), half RoleBindings, of a Helm release. */
 const FOREIGN = 10_000;
 

@@ -13,10 +13,11 @@ import { clientFor } from '../../harness/client.ts';
 import { alternating } from '../alternating.ts';
 import { timed } from '../operator.ts';
 import { createNamespaces, namespaceObjects, startBenchControlPlane } from '../cluster.ts';
+import { countSetting } from '../settings.ts';
 
-const REQUESTS = Number(process.env.REQUESTS ?? 3000);
-const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 16);
-const ROUNDS = Number(process.env.ROUNDS ?? 4);
+const REQUESTS = countSetting('REQUESTS', 3000);
+const IN_FLIGHT = countSetting('IN_FLIGHT', 16);
+const ROUNDS = countSetting('ROUNDS', 4);
 const NAMESPACES = 20;
 const LABEL = { bench: 'watch-serving' };
 const SELECTOR = 'bench=watch-serving';

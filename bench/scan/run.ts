@@ -13,8 +13,9 @@ import { dump } from 'js-yaml';
 import { generatedPods } from '../../harness/pss-oracle/pods.ts';
 import { pssOracleBinary, type OracleRequest } from '../../harness/pss-oracle/oracle.ts';
 import { timed } from '../timed.ts';
+import { countSetting } from '../settings.ts';
 
-const COUNT = Number(process.env.OBJECTS ?? 10_000);
+const COUNT = countSetting('OBJECTS', 10_000);
 // The command as installed: its shebang gives Node its flags.
 const cli = new URL('../../bin/palisade.js', import.meta.url).pathname;
 

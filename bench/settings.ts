@@ -1,0 +1,28 @@
+// The benchmarks' settings, from environment variables: a typo must stop the run with a message
+// naming the variable, not run it with NaN (no workers, no objects) and report figures for nothing.
+
+/** Each whole number of at least `least` in `text` (comma-separated), or the message that says why not. */
+function wholeNumbers(name: string, text: string, least: number): number[] {
+  return text.split(',').map((item) => {
+    const value = Number(item.trim());
+    if (!Number.isSafeInteger(value) || value < least || item.trim() === '') {
+      throw new Error(`${name}=${text}: each value must be a whole number of at least ${least}, not "${item}"`);
+    }
+    return value;
+  });
+}
+
+/** Environment variable `name`, a whole number of at least `least`, else `fallback`. */
+export function countSetting(name: string, fallback: number, least = 1): number {
+  const text = process.env[name];
+  if (text === undefined) return fallback;
+  const [value, ...more] = wholeNumbers(name, text, least);
+  if (more.length > 0) throw new Error(`${name}=${text}: one whole number, not a list`);
+  return value!;
+}
+
+/** Environment variable `name`, whole numbers of at least `least` separated by commas, else `fallback`. */
+export function countsSetting(name: string, fallback: number[], least = 1): number[] {
+  const text = process.env[name];
+  return text === undefined ? fallback : wholeNumbers(name, text, least);
+}

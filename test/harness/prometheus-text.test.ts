@@ -1,0 +1,33 @@
+import { expect } from 'chai';
+import { samples, sumOf } from '../../harness/prometheus-text.ts';
+
+const BODY = [
+  '# HELP apiserver_request_total Counter of apiserver requests.',
+  '# TYPE apiserver_request_total counter',
+  'apiserver_request_total{code="200",resource="namespaces",verb="APPLY"} 12',
+  'apiserver_request_total{code="201",resource="namespaces",verb="APPLY"} 3',
+  'apiserver_request_total{code="200",resource="namespaces",verb="APPLY",subresource="status"} 5',
+  '',
+  'process_start_time_seconds 1.7e9',
+  'event_total{message="said \\"no\\"\\\\ then\\nleft",reason="x"} 2 1700000000000',
+  'apiserver_request_total_extra{verb="APPLY"} 100',
+].join('\n');
+
+describe('harness/prometheus-text', () => {
+  it('reads a sample with no labels, and skips HELP, TYPE and blank lines', () => {
+    expect(samples(BODY, ['process_start_time_seconds'])).to.deep.equal([{ name: 'process_start_time_seconds', labels: {}, value: 1.7e9 }]);
+    expect(samples(BODY)).to.have.length(6);
+  });
+
+  it('unescapes label values and reads a sample that carries a timestamp', () => {
+    expect(samples(BODY, ['event_total'])).to.deep.equal([{ name: 'event_total', labels: { message: 'said "no"\\ then\nleft', reason: 'x' }, value: 2 }]);
+  });
+
+  it('sums the series whose labels include each one given, exactly, and no metric whose name only starts alike', () => {
+    expect(sumOf(BODY, 'apiserver_request_total')).to.equal(20);
+    expect(sumOf(BODY, 'apiserver_request_total', { code: '200' })).to.equal(17);
+    expect(sumOf(BODY, 'apiserver_request_total', { code: '20' })).to.equal(0);
+    expect(sumOf(BODY, 'apiserver_request_total', { subresource: 'status' })).to.equal(5);
+    expect(sumOf(BODY, 'event_total', { message: 'said "no"\\ then\nleft' })).to.equal(2);
+  });
+});
