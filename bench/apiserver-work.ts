@@ -62,8 +62,10 @@ function totals(text: string): Totals {
 }
 
 /**
- * A watch or an exec is served for as long as it stays open, and its seconds are counted when it
- * ends: from the phase's readings they would be those of watches open since before it.
+ * A watch or an exec is served for as long as it stays open, and kube-apiserver counts it, and its
+ * seconds, when it ends: a phase's WATCH count is the watches that ended in it, and their seconds
+ * would be those of watches open since before it, so none are given. (A followed pods/log or a
+ * proxy GET is long-running too; no benchmark makes one.)
  */
 const LONG_RUNNING = /^(WATCH|CONNECT) /;
 

@@ -1,18 +1,21 @@
 // The benchmarks' settings, from environment variables: a typo must stop the run with a message
 // naming the variable, not run it with NaN (no workers, no objects) and report figures for nothing.
 
-/** Each whole number of at least `least` in `text` (comma-separated), or the message that says why not. */
+const WHOLE_NUMBER = /^\d+$/;
+
+/** Each whole number (digits alone) of at least `least` in `text`, comma-separated; anything else throws, naming `name`. */
 function wholeNumbers(name: string, text: string, least: number): number[] {
   return text.split(',').map((item) => {
-    const value = Number(item.trim());
-    if (!Number.isSafeInteger(value) || value < least || item.trim() === '') {
+    const trimmed = item.trim();
+    const value = Number(trimmed);
+    if (!WHOLE_NUMBER.test(trimmed) || !Number.isSafeInteger(value) || value < least) {
       throw new Error(`${name}=${text}: each value must be a whole number of at least ${least}, not "${item}"`);
     }
     return value;
   });
 }
 
-/** Environment variable `name`, a whole number of at least `least`, else `fallback`. */
+/** Environment variable `name`, one whole number of at least `least`, else `fallback`. */
 export function countSetting(name: string, fallback: number, least = 1): number {
   const text = process.env[name];
   if (text === undefined) return fallback;

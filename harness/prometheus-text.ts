@@ -7,27 +7,37 @@ export interface Sample {
   value: number;
 }
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)(?: -?\d+)?$/;
+// Tokens are separated by blanks or tabs; a sample may end in a timestamp, which is not read.
+const SAMPLE = /^[ \t]*([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?[ \t]+(\S+)(?:[ \t]+-?\d+)?[ \t]*$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 const ESCAPE = /\\(.)/g;
+const NAME = /^[ \t]*([^{ \t]*)/;
+/** The format's words for what Number() does not read. */
+const SPECIAL_VALUES: Record<string, number> = { '+Inf': Infinity, Inf: Infinity, '-Inf': -Infinity, NaN: Number.NaN, Nan: Number.NaN };
 
 /** A label value as written: the format escapes a backslash, a double quote and a newline. */
 const unescaped = (value: string) => value.replace(ESCAPE, (_, char: string) => (char === 'n' ? '\n' : char));
 
-const sampleName = (line: string) => /^[^{ ]*/.exec(line)![0];
+function valueOf(text: string, line: string): number {
+  const value = SPECIAL_VALUES[text] ?? Number(text);
+  if (Number.isNaN(value) && !(text in SPECIAL_VALUES)) throw new Error(`not a Prometheus sample value: ${line}`);
+  return value;
+}
 
 /**
  * The samples of a /metrics body, comments and blank lines skipped; only those of `names` when
  * given (a line's labels are read only if its name is wanted: kube-apiserver's body is megabytes).
+ * A line that is neither a comment nor a sample is an error: a figure must not miss it silently.
  */
 export function samples(text: string, names?: Iterable<string>): Sample[] {
   const wanted = names && new Set(names);
-  return text.split('\n').flatMap((line) => {
-    if (wanted && !wanted.has(sampleName(line))) return [];
+  return text.split(/\r?\n/).flatMap((line) => {
+    const name = NAME.exec(line)![1]!;
+    if (name === '' || name.startsWith('#') || (wanted && !wanted.has(name))) return [];
     const match = SAMPLE.exec(line);
-    if (!match) return [];
+    if (!match) throw new Error(`not a Prometheus sample: ${line}`);
     const labels = Object.fromEntries([...(match[2] ?? '').matchAll(LABEL)].map(([, key, value]) => [key!, unescaped(value!)]));
-    return [{ name: match[1]!, labels, value: Number(match[3]) }];
+    return [{ name: match[1]!, labels, value: valueOf(match[3]!, line) }];
   });
 }
 

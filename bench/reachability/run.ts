@@ -15,7 +15,7 @@ import { timed } from '../timed.ts';
 import { countSetting, countsSetting } from '../settings.ts';
 
 const SIZES = countsSetting('NAMESPACES', [1000, 10000]);
-const ORACLE_LIMIT = countSetting('ORACLE_LIMIT', 1000);
+const ORACLE_LIMIT = countSetting('ORACLE_LIMIT', 1000, 0);
 const cli = new URL('../../bin/palisade.js', import.meta.url).pathname;
 
 const namespace = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...labels, 'kubernetes.io/metadata.name': name } } });

@@ -88,7 +88,7 @@ try {
     schemaless: await writesOf(variants[1]!.spec.group, 'schemaless'),
     configMapApply: await perThousand('config', (name) => apply(client, configMaps, configMap(name))),
   };
-  console.log(JSON.stringify({ benchmark: 'ringfence-custom-resource-writes', ringfences: COUNT, apiServerCpuSecondsPerThousand: results }));
+  console.log(JSON.stringify({ benchmark: 'ringfence-custom-resource-writes', ringfences: COUNT, writesInFlight: WRITES_IN_FLIGHT, apiServerCpuSecondsPerThousand: results }));
   await client.close();
 } finally {
   await plane.stop();

@@ -1,6 +1,6 @@
 // What kube-apiserver spends telling one more watcher of each write: the part of an operator's
 // cost that no direct phase of writes pays. The same server-side applies of NetworkPolicies
-// (REQUESTS per phase, IN_FLIGHT at a time) with no watcher of them, and with one (a watch of
+// (REQUESTS per phase, WRITES_IN_FLIGHT at a time) with no watcher of them, and with one (a watch of
 // their label whose every line is parsed, as an informer parses what it does not hold already),
 // phases alternating (ROUNDS of each, the order swapped every round). Per phase: seconds, events
 // seen, this process's CPU and kube-apiserver's; then the medians and kube-apiserver's CPU per event.
@@ -16,7 +16,7 @@ import { createNamespaces, namespaceObjects, startBenchControlPlane } from '../c
 import { countSetting } from '../settings.ts';
 
 const REQUESTS = countSetting('REQUESTS', 3000);
-const IN_FLIGHT = countSetting('IN_FLIGHT', 16);
+const WRITES_IN_FLIGHT = countSetting('WRITES_IN_FLIGHT', 16);
 const ROUNDS = countSetting('ROUNDS', 4);
 const NAMESPACES = 20;
 const LABEL = { bench: 'watch-serving' };
@@ -51,7 +51,7 @@ async function phase(client: KubeClient, watched: Watched, prefix: string, apise
   }
   try {
     const { seconds, cpuSeconds } = await timed({ client: process.pid, apiserver: apiserverPid }, async () => {
-      await inParallel(Array.from({ length: REQUESTS }, (_, i) => i), IN_FLIGHT, (i) => {
+      await inParallel(Array.from({ length: REQUESTS }, (_, i) => i), WRITES_IN_FLIGHT, (i) => {
         const policy = {
           apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: `${prefix}-${i}`, namespace: `watch-${i % NAMESPACES}`, labels: LABEL },
           spec: { podSelector: {}, policyTypes: ['Ingress'] },
@@ -75,7 +75,7 @@ try {
   const { medians, phases } = await alternating(['no watcher', 'one watcher'] as const, ROUNDS, (watched, round) =>
     phase(client, watched, `r${round}-${watched === 'no watcher' ? 'none' : 'one'}`, apiserverPid));
   const perEventMs = +((medians['one watcher'].apiserverCpuSeconds - medians['no watcher'].apiserverCpuSeconds) / REQUESTS * 1000).toFixed(3);
-  console.log(JSON.stringify({ benchmark: 'watch-serving', requestsPerPhase: REQUESTS, inFlight: IN_FLIGHT, rounds: ROUNDS, medians, apiserverMsPerWatchEvent: perEventMs, phases }));
+  console.log(JSON.stringify({ benchmark: 'watch-serving', requestsPerPhase: REQUESTS, inFlight: WRITES_IN_FLIGHT, rounds: ROUNDS, medians, apiserverMsPerWatchEvent: perEventMs, phases }));
   await client.close();
 } finally {
   await plane.stop();
