@@ -12,7 +12,7 @@ import type { EventRecorder } from './events.ts';
 import { fieldConflicts, FightTracker, type FightReport } from './fights.ts';
 import type { Informer } from './informer.ts';
 import { errorMessage } from './errors.ts';
-import { currentWriter } from './writer.ts';
+import { currentWriter, noteAnswer } from './writer.ts';
 
 export class EffectsFailed extends Error {
   readonly failures: readonly EffectFailure[];
@@ -111,7 +111,8 @@ export class Executor {
 
   private async patchObject({ resource, target, patch, type }: PatchEffect): Promise<EffectFailure | undefined> {
     try {
-      await this.deps.client.patch(resource, target, patch, { type, fieldManager: FIELD_MANAGER });
+      // Known as this reconcile's: its watch event, should it come first, does not start it again.
+      noteAnswer(await this.deps.client.patch<KubeObject>(resource, target, patch, { type, fieldManager: FIELD_MANAGER }));
       return undefined;
     } catch (error) {
       return failureOf('patch', resource, target, error);
@@ -137,6 +138,7 @@ export class Executor {
 
 /** Each cache takes the answer if its selector lets it through, telling its handlers who wrote it (Informer.assume). */
 function assumeAll(caches: readonly Informer[], written: KubeObject): void {
+  noteAnswer(written);
   const writer = currentWriter();
   for (const cache of caches) cache.assume(written, writer);
 }

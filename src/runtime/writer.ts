@@ -1,8 +1,10 @@
 // Which reconcile the work in progress is for. A write's answer is cached ahead of its watch event
 // (Informer.assume), whose echo then tells nobody: handlers hear of the write from the answer
 // instead, told who made it, so that a reconcile is not started again by its own write while every
-// other request it maps to is.
+// other request it maps to is. A watch event can also come before the answer: the reconcile keeps
+// the versions its writes were answered with, so that the controller can tell that echo too.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { KubeObject } from './client.ts';
 
 /** A reconcile: its controller, and the key of the request it works on. */
 export interface Writer {
@@ -10,14 +12,27 @@ export interface Writer {
   request: string;
 }
 
-const current = new AsyncLocalStorage<Writer>();
+/** A reconcile in progress, with the versions (versionOf) its writes have been answered with so far. */
+export interface Reconciling extends Writer {
+  readonly answered: Set<string>;
+}
 
-/** Runs `work` as `writer`'s: the writes it makes are that reconcile's. */
-export function asWriter<T>(writer: Writer, work: () => Promise<T>): Promise<T> {
-  return current.run(writer, work);
+const current = new AsyncLocalStorage<Reconciling>();
+
+/** Runs `work` as `reconciling`'s: the writes it makes are that reconcile's. */
+export function asWriter<T>(reconciling: Reconciling, work: () => Promise<T>): Promise<T> {
+  return current.run(reconciling, work);
 }
 
 /** The reconcile whose work this is, if any. */
 export function currentWriter(): Writer | undefined {
   return current.getStore();
+}
+
+/** One version of one object: its uid and resourceVersion. */
+export const versionOf = ({ metadata: { uid, resourceVersion } }: KubeObject): string => `${uid}@${resourceVersion}`;
+
+/** `written` is the answer to a write of the reconcile whose work this is, if any. */
+export function noteAnswer(written: KubeObject): void {
+  current.getStore()?.answered.add(versionOf(written));
 }

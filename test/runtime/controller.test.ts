@@ -5,6 +5,7 @@ import type { KubeObject, Resource } from '../../src/runtime/client.ts';
 import { Controller, controller } from '../../src/runtime/controller.ts';
 import type { Informer, InformerEvent } from '../../src/runtime/informer.ts';
 import { createLogger } from '../../src/runtime/logging.ts';
+import { noteAnswer } from '../../src/runtime/writer.ts';
 import { Metrics } from '../../src/runtime/metrics.ts';
 
 const resource = (kind: string): Resource => ({ group: 'example.com', version: 'v1', kind, resource: `${kind.toLowerCase()}s`, namespaced: true });
@@ -64,6 +65,49 @@ describe('Controller wiring', function () {
     expect(queue.length).to.equal(0);
     emit(widgets, { type: 'resync', object: object('w1') });
     expect(queue.length).to.equal(1);
+  });
+});
+
+describe('Controller, an event while its key is reconciled', function () {
+  const version = (name: string, resourceVersion: string, ownerName?: string): KubeObject => ({
+    metadata: { name, namespace: 'ns', uid: name, resourceVersion, ...(ownerName ? { ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Widget', name: ownerName, uid: 'w', controller: true }] } : {}) },
+  });
+
+  /** Reconciles w1 once, with `during` run in its reconcile; the number of reconciles it came to. */
+  async function reconcilesOf(during: (emitOwned: (event: InformerEvent<KubeObject>) => void) => void): Promise<number> {
+    const primary = fakeInformer();
+    const owned = fakeInformer();
+    let reconciles = 0;
+    const reconcile = async () => {
+      if (reconciles++ === 0) during(owned.emit);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    };
+    const informers = new Map([[widgets, { ...primary.informer, list: () => [] } as unknown as Informer], [gadgets, owned.informer]]);
+    const built = new Controller(controller('widgets').for(widgets).owns(gadgets).reconcile(reconcile),
+      { informer: (kind) => informers.get(kind)!, logger: createLogger('error'), metrics: new Metrics() });
+    primary.emit({ type: 'add', object: version('w1', '1') });
+    const running = built.run();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await built.queue.shutDownWithDrain();
+    await running;
+    return reconciles;
+  }
+
+  it('does not start it again when the event is the echo of its own write, heard before the answer', async function () {
+    expect(await reconcilesOf((emitOwned) => {
+      emitOwned({ type: 'add', object: version('g1', '5', 'w1') });
+      noteAnswer(version('g1', '5', 'w1'));
+    })).to.equal(1);
+  });
+
+  it('starts it again for any other change it heard meanwhile, and for a deletion at once', async function () {
+    expect(await reconcilesOf((emitOwned) => {
+      emitOwned({ type: 'add', object: version('g1', '5', 'w1') });
+      emitOwned({ type: 'update', object: version('g1', '6', 'w1'), old: version('g1', '5', 'w1') });
+      noteAnswer(version('g1', '5', 'w1'));
+    })).to.equal(2);
+    expect(await reconcilesOf((emitOwned) => emitOwned({ type: 'add', object: version('g2', '7', 'w1') }))).to.equal(2);
+    expect(await reconcilesOf((emitOwned) => emitOwned({ type: 'delete', object: version('g1', '5', 'w1') }))).to.equal(2);
   });
 });
 
