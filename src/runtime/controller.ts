@@ -151,8 +151,8 @@ export class Controller {
   private readonly primary: Informer;
   private readonly logger: Logger;
   private readonly metrics: Metrics;
-  /** Per key a worker holds: the versions of the objects whose events came for it meanwhile (holdWhileReconciled). */
-  private readonly heldEvents = new Map<string, Set<string>>();
+  /** Per key being reconciled: the versions of the objects whose events came for it meanwhile (holdWhileReconciled). */
+  private readonly heldVersions = new Map<string, Set<string>>();
   /** The objects the first pass has still to reconcile once; undefined until the workers start. */
   private firstPass: { left: Set<string>; startedAt: number; objects: number } | undefined;
 
@@ -211,13 +211,15 @@ export class Controller {
 
   /** Reconciles `key` once, then queues it again if an event held meanwhile was not one of that reconcile's writes. */
   private async process(key: string): Promise<void> {
-    const reconciling: Reconciling = { controller: this.spec.name, request: key, answered: new Set() };
+    const reconciling: Reconciling = { writer: { controller: this.spec.name, request: key }, answered: new Set() };
+    const held = new Set<string>();
+    // From here until the reconcile's end, not until queue.done: an event after it must mark the key dirty itself.
+    this.heldVersions.set(key, held);
     try {
       await this.reconcileOnce(key, reconciling);
     } finally {
-      const held = this.heldEvents.get(key);
-      this.heldEvents.delete(key);
-      if (held && [...held].some((version) => !reconciling.answered.has(version))) this.queue.add(key);
+      this.heldVersions.delete(key);
+      if ([...held].some((version) => !reconciling.answered.has(version))) this.queue.add(key);
     }
   }
 
@@ -260,16 +262,15 @@ export class Controller {
   }
 
   /**
-   * An add or update that comes while a worker holds its key may be the watch event of one of that
+   * An add or update that comes while its key is being reconciled may be the watch event of one of that
    * reconcile's own writes, come before the write's answer (the two come apart, in no set order): it
    * is held until the reconcile ends, and then queues the key again only if it was not (process).
    * Queued at once, it would reconcile once more for nothing: 0.6 times a ringfence at 1,000 (bench/README.md).
    */
   private holdWhileReconciled(key: string, event: InformerEvent<KubeObject>): boolean {
-    if ((event.type !== 'add' && event.type !== 'update') || !this.queue.isProcessing(key)) return false;
-    const held = this.heldEvents.get(key) ?? new Set<string>();
+    const held = this.heldVersions.get(key);
+    if (!held || (event.type !== 'add' && event.type !== 'update')) return false;
     held.add(versionOf(event.object));
-    this.heldEvents.set(key, held);
     return true;
   }
 

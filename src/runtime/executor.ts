@@ -111,7 +111,8 @@ export class Executor {
 
   private async patchObject({ resource, target, patch, type }: PatchEffect): Promise<EffectFailure | undefined> {
     try {
-      // Known as this reconcile's: its watch event, should it come first, does not start it again.
+      // Not cached ahead of its watch event, but known as this reconcile's: that event, heard before
+      // this answer, does not start the reconcile again (heard after it, it does).
       noteAnswer(await this.deps.client.patch<KubeObject>(resource, target, patch, { type, fieldManager: FIELD_MANAGER }));
       return undefined;
     } catch (error) {

@@ -45,11 +45,6 @@ export class WorkQueue {
     this.enqueue(key);
   }
 
-  /** Whether a worker holds `key` now. */
-  isProcessing(key: string): boolean {
-    return this.processing.has(key);
-  }
-
   /** Adds `key` after `ms`; of several pending delays for one key the earliest wins. */
   addAfter(key: string, ms: number): void {
     if (this.shuttingDown) return;

@@ -12,8 +12,14 @@ export interface Writer {
   request: string;
 }
 
-/** A reconcile in progress, with the versions (versionOf) its writes have been answered with so far. */
-export interface Reconciling extends Writer {
+/**
+ * A reconcile in progress, with the versions (versionOf) its writes have been answered with so far.
+ * An answer is the object as it stands after the write: one that changed nothing gives the version
+ * someone else made before it, which is then taken for this reconcile's as well (as Informer.assume
+ * takes it): a change the write itself would have undone, or one to what the reconcile only reads.
+ */
+export interface Reconciling {
+  readonly writer: Writer;
   readonly answered: Set<string>;
 }
 
@@ -26,7 +32,7 @@ export function asWriter<T>(reconciling: Reconciling, work: () => Promise<T>): P
 
 /** The reconcile whose work this is, if any. */
 export function currentWriter(): Writer | undefined {
-  return current.getStore();
+  return current.getStore()?.writer;
 }
 
 /** One version of one object: its uid and resourceVersion. */
