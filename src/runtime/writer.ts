@@ -14,9 +14,10 @@ export interface Writer {
 
 /**
  * A reconcile in progress, with the versions (versionOf) its writes have been answered with so far.
- * An answer is the object as it stands after the write: one that changed nothing gives the version
- * someone else made before it, which is then taken for this reconcile's as well (as Informer.assume
- * takes it): a change the write itself would have undone, or one to what the reconcile only reads.
+ * An answer is the object as it stands after the write: a write that changed nothing (someone else
+ * had just made the object so) answers with that someone's version, which is then taken for this
+ * reconcile's, as Informer.assume takes it. What else that version changed, the reconcile hears of
+ * at its next pass, not at once: the price of not reconciling twice for each write.
  */
 export interface Reconciling {
   readonly writer: Writer;
